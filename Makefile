@@ -1,0 +1,48 @@
+# `make run`: set up, migrate, load demo data, start the web server and a Celery worker.
+# `make test`: the whole test suite (lint, format, pytest) on the real services.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test setup test-setup services lint bench screenshots clean
+
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	scripts/run.sh $(PORT)
+
+test: setup test-setup services
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed
+	scripts/install-system-packages.sh run
+	$(PY) manage.py compilemessages -v0 --ignore=.venv
+
+test-setup:
+	scripts/install-system-packages.sh test
+
+services:
+	scripts/ensure-services.sh
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: setup services
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# Refresh the screenshots kept in docs/ from the last browser-test run.
+screenshots:
+	mkdir -p docs/screenshots && cp var/screenshots/*.png docs/screenshots/
+
+clean:
+	rm -rf $(VENV) var

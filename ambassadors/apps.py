@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AmbassadorsConfig(AppConfig):
+    name = "ambassadors"
+    verbose_name = _("Tous Ambassadeurs")

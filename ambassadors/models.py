@@ -1,0 +1,201 @@
+"""Testimonials, their status machine, consent records and audit events."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    CREATED = "created", _("créé")
+    UPLOADED = "uploaded", _("envoyé")
+    PROCESSING = "processing", _("en traitement")
+    IN_REVIEW = "in_review", _("à modérer")
+    APPROVED = "approved", _("approuvé")
+    PUBLISHED = "published", _("publié")
+    REJECTED = "rejected", _("refusé")
+    WITHDRAWN = "withdrawn", _("retiré")
+    ERASED = "erased", _("effacé")
+
+
+# The status machine (DESIGN §4): the only allowed moves. `services.status.testimonial_transition`
+# is the one place that applies them; nothing else assigns `Testimonial.status`.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.CREATED: frozenset({Status.UPLOADED, Status.WITHDRAWN}),
+    Status.UPLOADED: frozenset({Status.PROCESSING, Status.WITHDRAWN}),
+    # PROCESSING -> UPLOADED: the stuck-job sweeper hands a job back to the queue.
+    Status.PROCESSING: frozenset(
+        {Status.IN_REVIEW, Status.REJECTED, Status.UPLOADED, Status.WITHDRAWN}
+    ),
+    Status.IN_REVIEW: frozenset({Status.APPROVED, Status.REJECTED, Status.WITHDRAWN}),
+    Status.APPROVED: frozenset(
+        {Status.PUBLISHED, Status.IN_REVIEW, Status.REJECTED, Status.WITHDRAWN}
+    ),
+    # PUBLISHED -> APPROVED: unpublish (kept approved, off every public page).
+    Status.PUBLISHED: frozenset({Status.APPROVED, Status.WITHDRAWN}),
+    Status.REJECTED: frozenset({Status.IN_REVIEW, Status.WITHDRAWN}),
+    Status.WITHDRAWN: frozenset({Status.ERASED}),
+    Status.ERASED: frozenset(),
+}
+
+
+class ConsentText(models.Model):
+    """A version of the image-rights release ("droit à l'image") shown to residents."""
+
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    title = models.CharField(_("titre"), max_length=160)
+    body = models.TextField(_("texte (français)"))
+    body_en = models.TextField(_("texte (anglais)"), blank=True)
+    channels = models.CharField(
+        _("canaux de diffusion"),
+        max_length=300,
+        default="site web, réseaux sociaux, affichage, kit employeur",
+    )
+    duration_months = models.PositiveSmallIntegerField(_("durée (mois)"), default=36)
+    is_current = models.BooleanField(_("en vigueur"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("texte de consentement")
+        verbose_name_plural = _("textes de consentement")
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+
+class Testimonial(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    status = models.CharField(
+        _("statut"), max_length=12, choices=Status.choices, default=Status.CREATED, db_index=True
+    )
+    status_changed_at = models.DateTimeField(_("changement de statut"), auto_now_add=True)
+    placement = models.ForeignKey(
+        "campaigns.Placement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="testimonials",
+        verbose_name=_("emplacement QR"),
+    )
+    sector = models.ForeignKey(
+        "campaigns.Sector",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="testimonials",
+        verbose_name=_("secteur"),
+    )
+    language = models.CharField(_("langue"), max_length=5, default="fr")
+
+    # Personal data: never shown publicly, never logged, never in an object key; emptied on erasure.
+    first_name = models.CharField(_("prénom"), max_length=60, blank=True)
+    last_name = models.CharField(_("nom"), max_length=80, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    commune = models.CharField(_("commune"), max_length=80, blank=True)
+    job_title = models.CharField(_("métier"), max_length=100, blank=True)
+
+    # What the public sees, edited by moderators.
+    display_name = models.CharField(_("nom affiché"), max_length=60, blank=True)
+    quote = models.CharField(_("citation"), max_length=280, blank=True)
+    featured = models.BooleanField(_("à la une"), default=False)
+
+    # Media, filled by the pipeline. Keys are deterministic: testimonials/<uuid>/...
+    original_key = models.CharField(_("fichier original"), max_length=200, blank=True)
+    original_size = models.BigIntegerField(_("taille (octets)"), null=True, blank=True)
+    content_hash = models.CharField(_("empreinte"), max_length=64, blank=True, db_index=True)
+    duration = models.FloatField(_("durée (s)"), null=True, blank=True)
+    probe = models.JSONField(_("analyse technique"), default=dict, blank=True)
+    flags = models.JSONField(_("signalements automatiques"), default=list, blank=True)
+    processing_attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    rejection_reason = models.TextField(_("motif de refus"), blank=True)
+
+    publish_at = models.DateTimeField(_("publication prévue"), null=True, blank=True)
+    published_at = models.DateTimeField(_("publié le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("témoignage")
+        verbose_name_plural = _("témoignages")
+        indexes = [models.Index(fields=["status", "publish_at"])]
+
+    def __str__(self) -> str:
+        return self.display_name or self.first_name or str(self.id)[:8]
+
+    @property
+    def storage_prefix(self) -> str:
+        return f"testimonials/{self.id}"
+
+    def can_move_to(self, status: str) -> bool:
+        return status in ALLOWED_TRANSITIONS[self.status]
+
+
+class TestimonialEvent(models.Model):
+    """One audited move of the status machine (who, when, from, to, note)."""
+
+    testimonial = models.ForeignKey(
+        Testimonial, on_delete=models.CASCADE, related_name="events", verbose_name=_("témoignage")
+    )
+    from_status = models.CharField(_("de"), max_length=12, choices=Status.choices)
+    to_status = models.CharField(_("vers"), max_length=12, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("par"),
+    )
+    # "resident", "system", "worker", or empty when `actor` is a staff member.
+    actor_label = models.CharField(_("origine"), max_length=40, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("le"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("événement")
+        verbose_name_plural = _("historique")
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+
+class ConsentRecord(models.Model):
+    """Proof of consent: survives erasure in anonymised form (no personal data)."""
+
+    testimonial = models.OneToOneField(
+        Testimonial,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="consent",
+        verbose_name=_("témoignage"),
+    )
+    # Kept after erasure: which testimonial it was, without any personal data.
+    testimonial_ref = models.UUIDField(_("référence du témoignage"), db_index=True)
+    consent_text = models.ForeignKey(
+        ConsentText, on_delete=models.PROTECT, verbose_name=_("texte accepté")
+    )
+    text_version = models.CharField(_("version du texte"), max_length=20)
+    accepted_at = models.DateTimeField(_("accepté le"))
+    choices = models.JSONField(_("choix"), default=dict)
+    placement = models.ForeignKey(
+        "campaigns.Placement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("emplacement QR"),
+    )
+    is_minor = models.BooleanField(_("mineur (15-17 ans)"), default=False)
+    parent_email = models.EmailField(_("e-mail du parent"), blank=True)
+    anonymised_at = models.DateTimeField(_("anonymisé le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-accepted_at"]
+        verbose_name = _("preuve de consentement")
+        verbose_name_plural = _("preuves de consentement")
+
+    def __str__(self) -> str:
+        return f"v{self.text_version} — {self.accepted_at:%Y-%m-%d %H:%M}"

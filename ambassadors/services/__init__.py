@@ -1,0 +1,1 @@
+"""Writes on testimonials, one module per concern; the status machine is in `status`."""

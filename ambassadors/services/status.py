@@ -1,0 +1,61 @@
+"""The one place where a testimonial changes status (DESIGN §4)."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from ambassadors.models import ALLOWED_TRANSITIONS, Status, Testimonial, TestimonialEvent
+
+
+class InvalidTransition(Exception):
+    """The testimonial is not in a status from which the asked move is allowed."""
+
+    def __init__(self, testimonial_id: Any, current: str, target: str) -> None:
+        self.current, self.target = current, target
+        super().__init__(f"testimonial {testimonial_id}: {current} -> {target} is not allowed")
+
+
+def testimonial_transition(
+    *,
+    testimonial_id: Any,
+    to: Status | str,
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "",
+    note: str = "",
+    expected_from: Iterable[str] | None = None,
+    changes: dict[str, Any] | None = None,
+) -> Testimonial:
+    """Move a testimonial to `to`, apply `changes` to its fields, and audit the move.
+
+    The row is locked for the duration, so two workers or two moderators cannot both apply a
+    move from the same status. `expected_from` narrows the statuses the caller accepts to start
+    from (a worker only picks up `uploaded`); a mismatch raises InvalidTransition and changes
+    nothing.
+    """
+    to = Status(to)
+    with transaction.atomic():
+        testimonial = Testimonial.objects.select_for_update().get(pk=testimonial_id)
+        current = testimonial.status
+        if to not in ALLOWED_TRANSITIONS[current] or (
+            expected_from is not None and current not in set(expected_from)
+        ):
+            raise InvalidTransition(testimonial_id, current, to)
+        testimonial.status = to
+        testimonial.status_changed_at = timezone.now()
+        fields = ["status", "status_changed_at", "updated_at"]
+        for name, value in (changes or {}).items():
+            setattr(testimonial, name, value)
+            fields.append(name)
+        testimonial.save(update_fields=fields)
+        TestimonialEvent.objects.create(
+            testimonial=testimonial,
+            from_status=current,
+            to_status=to,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor_label=actor_label,
+            note=note,
+        )
+    return testimonial

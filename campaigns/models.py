@@ -1,0 +1,151 @@
+"""The national campaign: its pages, the region's key figures, sectors and QR placements."""
+
+import secrets
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+def localized(obj: models.Model, field: str) -> str:
+    """Return the English variant of `field` on English pages when it is filled in."""
+    if (get_language() or "fr").startswith("en"):
+        value = getattr(obj, f"{field}_en", "")
+        if value:
+            return value
+    return getattr(obj, field)
+
+
+class Sector(models.Model):
+    slug = models.SlugField(_("identifiant"), unique=True)
+    name = models.CharField(_("nom"), max_length=80)
+    name_en = models.CharField(_("nom (anglais)"), max_length=80, blank=True)
+    description = models.TextField(_("texte"), blank=True)
+    description_en = models.TextField(_("texte (anglais)"), blank=True)
+    image = models.ImageField(_("image"), upload_to="sectors/", blank=True)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("secteur")
+        verbose_name_plural = _("secteurs")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        return localized(self, "name")
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("brouillon")
+        LIVE = "live", _("en ligne")
+        ENDED = "ended", _("terminée")
+
+    name = models.CharField(_("nom"), max_length=120)
+    slug = models.SlugField(_("identifiant"), unique=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    starts_on = models.DateField(_("début"))
+    ends_on = models.DateField(_("fin"), null=True, blank=True)
+    reach_target = models.PositiveIntegerField(_("objectif d'audience (personnes)"), default=0)
+    hero_title = models.CharField(_("titre"), max_length=160)
+    hero_title_en = models.CharField(_("titre (anglais)"), max_length=160, blank=True)
+    hero_text = models.TextField(_("texte d'accroche"), blank=True)
+    hero_text_en = models.TextField(_("texte d'accroche (anglais)"), blank=True)
+    hero_image = models.ImageField(_("image principale"), upload_to="campaigns/", blank=True)
+    cta_label = models.CharField(
+        _("appel à l'action"), max_length=80, default="Je deviens ambassadeur"
+    )
+    cta_label_en = models.CharField(
+        _("appel à l'action (anglais)"), max_length=80, default="Become an ambassador"
+    )
+    primary_color = models.CharField(_("couleur principale"), max_length=7, default="#9c3d1f")
+    accent_color = models.CharField(_("couleur d'accent"), max_length=7, default="#f2b13b")
+    logo = models.ImageField(_("logo"), upload_to="campaigns/logos/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        verbose_name = _("campagne")
+        verbose_name_plural = _("campagnes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class KeyFigure(models.Model):
+    """A figure the campaign quotes, always with its source."""
+
+    value = models.DecimalField(_("valeur"), max_digits=10, decimal_places=2)
+    unit = models.CharField(_("unité"), max_length=20, blank=True)
+    label = models.CharField(_("libellé"), max_length=200)
+    label_en = models.CharField(_("libellé (anglais)"), max_length=200, blank=True)
+    comparison_value = models.DecimalField(
+        _("valeur de comparaison"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    comparison_label = models.CharField(_("libellé de comparaison"), max_length=200, blank=True)
+    comparison_label_en = models.CharField(
+        _("libellé de comparaison (anglais)"), max_length=200, blank=True
+    )
+    source_name = models.CharField(_("source"), max_length=200)
+    source_url = models.URLField(_("lien vers la source"), blank=True)
+    year = models.PositiveSmallIntegerField(_("année"), null=True, blank=True)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    is_active = models.BooleanField(_("affiché"), default=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("chiffre clé")
+        verbose_name_plural = _("chiffres clés")
+
+    def __str__(self) -> str:
+        return f"{self.value}{self.unit} — {self.label}"
+
+
+def new_placement_code() -> str:
+    """Return a short, unguessable, URL-safe code (48 random bits)."""
+    return secrets.token_urlsafe(6)
+
+
+class Placement(models.Model):
+    """One place a QR code is shown; its code never changes, its destination may."""
+
+    class Channel(models.TextChoices):
+        STATION = "station", _("gare")
+        AIRPORT = "airport", _("aéroport")
+        SOCIAL = "social", _("réseau social")
+        PRESS = "press", _("presse")
+        EVENT = "event", _("événement")
+        OTHER = "other", _("autre")
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="placements", verbose_name=_("campagne")
+    )
+    channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices)
+    place_name = models.CharField(_("emplacement"), max_length=160)
+    code = models.SlugField(_("code"), max_length=16, unique=True, default=new_placement_code)
+    destination = models.CharField(
+        _("destination"),
+        max_length=500,
+        blank=True,
+        help_text=_("Chemin ou URL. Vide : la page d'accueil des ambassadeurs."),
+    )
+    starts_on = models.DateField(_("début"), null=True, blank=True)
+    ends_on = models.DateField(_("fin"), null=True, blank=True)
+    declared_audience = models.PositiveIntegerField(_("audience déclarée (personnes)"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["campaign", "place_name"]
+        verbose_name = _("emplacement QR")
+        verbose_name_plural = _("emplacements QR")
+
+    def __str__(self) -> str:
+        return f"{self.place_name} ({self.get_channel_display()})"
+
+    def get_absolute_url(self) -> str:
+        return f"/q/{self.code}"

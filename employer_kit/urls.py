@@ -1,0 +1,3 @@
+app_name = "employer_kit"
+
+urlpatterns: list = []

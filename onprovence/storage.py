@@ -1,0 +1,97 @@
+"""The two media stores and their time-limited URLs.
+
+`default` is private (originals, renditions before publication, kit files): only signed URLs.
+`public` holds published renditions. Keys are deterministic (`testimonials/<uuid>/web.mp4`),
+so a rerun overwrites instead of duplicating.
+"""
+
+import time
+
+from django.core import signing
+from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.urls import reverse
+
+PRIVATE_MEDIA_SALT = "onprovence.private-media"
+
+
+def private_storage() -> Storage:
+    return storages["default"]
+
+
+def public_storage() -> Storage:
+    return storages["public"]
+
+
+def is_local(storage: Storage) -> bool:
+    return isinstance(storage, FileSystemStorage)
+
+
+def private_url(key: str, *, expires: int = 300, download_name: str | None = None) -> str:
+    """Return a URL that serves a private object for `expires` seconds."""
+    storage = private_storage()
+    if is_local(storage):
+        token = signing.dumps(
+            {"k": key, "e": int(time.time()) + expires, "n": download_name},
+            salt=PRIVATE_MEDIA_SALT,
+        )
+        return reverse("private-media", args=[token])
+    parameters = {}
+    if download_name:
+        parameters["ResponseContentDisposition"] = f'attachment; filename="{download_name}"'
+    return storage.url(key, parameters=parameters, expire=expires)
+
+
+def read_private_token(token: str) -> tuple[str, str | None]:
+    """Return (key, download name) of a valid, unexpired local private-media token."""
+    data = signing.loads(token, salt=PRIVATE_MEDIA_SALT)
+    if data["e"] < time.time():
+        raise signing.SignatureExpired("private media link expired")
+    return data["k"], data.get("n")
+
+
+def delete_prefix(storage: Storage, prefix: str) -> int:
+    """Delete every object under `prefix` (a folder on disk); return how many went."""
+    prefix = prefix.rstrip("/") + "/"
+    if not is_local(storage):
+        bucket = storage.bucket
+        deleted = 0
+        for page in bucket.meta.client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket.name, Prefix=prefix
+        ):
+            keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
+            if keys:
+                bucket.meta.client.delete_objects(Bucket=bucket.name, Delete={"Objects": keys})
+                deleted += len(keys)
+        return deleted
+    return _delete_local_folder(storage, prefix)
+
+
+def list_prefix(storage: Storage, prefix: str) -> list[str]:
+    """List every key under `prefix`."""
+    prefix = prefix.rstrip("/") + "/"
+    if not is_local(storage):
+        bucket = storage.bucket
+        return [obj.key for obj in bucket.objects.filter(Prefix=prefix)]
+    keys: list[str] = []
+    stack = [prefix.rstrip("/")]
+    while stack:
+        folder = stack.pop()
+        if not storage.exists(folder):
+            continue
+        dirs, files = storage.listdir(folder)
+        keys += [f"{folder}/{name}" for name in files]
+        stack += [f"{folder}/{name}" for name in dirs]
+    return sorted(keys)
+
+
+def _delete_local_folder(storage: Storage, prefix: str) -> int:
+    import shutil
+    from pathlib import Path
+
+    keys = list_prefix(storage, prefix)
+    for key in keys:
+        storage.delete(key)
+    folder = Path(storage.path(prefix.rstrip("/")))
+    if folder.exists():
+        shutil.rmtree(folder)
+    return len(keys)

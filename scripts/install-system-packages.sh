@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install the Debian packages the platform needs, when they are missing.
+#   run:  ffmpeg/ffprobe (the media workers), gettext (translations)
+#   test: chromium (browser tests, never a downloaded browser), docker-compose (validates the
+#         compose file), zbar and poppler (decode QR codes and read PDFs in tests)
+set -euo pipefail
+need=()
+case "${1:-run}" in
+  run)  command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need+=(ffmpeg)
+        command -v msgfmt >/dev/null || need+=(gettext) ;;
+  test) command -v chromium >/dev/null || need+=(chromium)
+        command -v docker-compose >/dev/null || need+=(docker-compose)
+        ldconfig -p | grep -q libzbar.so.0 || need+=(libzbar0)
+        command -v pdftotext >/dev/null || need+=(poppler-utils) ;;
+  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+esac
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "Missing system packages: ${need[*]}." >&2
+  echo "Install them with your package manager (Debian/Ubuntu: sudo apt-get install ${need[*]})," >&2
+  echo "or point FFMPEG_BINARY / FFPROBE_BINARY / CHROMIUM_PATH at existing executables." >&2
+  exit 1
+fi
+echo "Installing ${need[*]} from Debian's packages..."
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
