@@ -149,3 +149,44 @@ class Placement(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"/q/{self.code}"
+
+
+class FunnelCount(models.Model):
+    """How many times one funnel step happened for one placement on one day.
+
+    No personal data: a count per (placement, day, step), incremented atomically.
+    `placement` is empty for journeys that did not come through a QR code.
+    """
+
+    class Step(models.TextChoices):
+        SCAN = "scan", _("scans")
+        LANDING = "landing", _("visites de la page ambassadeurs")
+        RECORDING_STARTED = "recording_started", _("enregistrements commencés")
+        UPLOAD_COMPLETED = "upload_completed", _("envois terminés")
+
+    placement = models.ForeignKey(
+        Placement,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="funnel_counts",
+        verbose_name=_("emplacement QR"),
+    )
+    day = models.DateField(_("jour"))
+    step = models.CharField(_("étape"), max_length=20, choices=Step.choices)
+    count = models.PositiveIntegerField(_("nombre"), default=0)
+
+    class Meta:
+        ordering = ["-day", "placement", "step"]
+        verbose_name = _("compteur du parcours")
+        verbose_name_plural = _("compteurs du parcours")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["placement", "day", "step"],
+                name="funnel_count_unique_per_day",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.step}: {self.count}"

@@ -20,6 +20,7 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("ambassadeurs/", include("ambassadors.urls")),
+    path("temoignages/", include("ambassadors.urls_gallery")),
     path("kit/", include("employer_kit.urls")),
     path("", include("campaigns.urls")),
     prefix_default_language=False,
