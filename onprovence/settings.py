@@ -126,6 +126,12 @@ else:
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Media work goes to its own queue (workers: `-Q media` with prefetch 1). Tasks are routed by
+# name so other apps can queue them with send_task without importing the worker code.
+CELERY_TASK_ROUTES = {
+    "ambassadors.process_testimonial": {"queue": "media"},
+    "ambassadors.render_social_renditions": {"queue": "media"},
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ambassadors.models import ALLOWED_TRANSITIONS, Status, Testimonial, TestimonialEvent
+from ambassadors.signals import testimonial_status_changed
 
 
 class InvalidTransition(Exception):
@@ -57,5 +58,10 @@ def testimonial_transition(
             actor=actor if actor is not None and actor.is_authenticated else None,
             actor_label=actor_label,
             note=note,
+        )
+        transaction.on_commit(
+            lambda: testimonial_status_changed.send(
+                sender=Testimonial, testimonial_id=testimonial.pk, from_status=current, to_status=to
+            )
         )
     return testimonial

@@ -70,3 +70,22 @@ def test_changes_are_saved_with_the_move():
     testimonial.refresh_from_db()
     assert testimonial.rejection_reason == "Pas de piste vidéo."
     assert testimonial.events.get().actor_label == "worker"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_listeners_hear_of_a_move_only_once_it_is_committed():
+    from ambassadors.signals import testimonial_status_changed
+
+    heard = []
+
+    def listener(sender, testimonial_id, from_status, to_status, **kwargs):
+        heard.append((testimonial_id, from_status, to_status))
+
+    testimonial_status_changed.connect(listener)
+    try:
+        testimonial = Testimonial.objects.create(status=Status.PUBLISHED)
+        testimonial_transition(testimonial_id=testimonial.pk, to=Status.APPROVED)
+    finally:
+        testimonial_status_changed.disconnect(listener)
+
+    assert heard == [(testimonial.pk, Status.PUBLISHED, Status.APPROVED)]
