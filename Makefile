@@ -19,7 +19,7 @@ test: setup test-setup services
 
 setup: $(VENV)/.installed
 	scripts/install-system-packages.sh run
-	$(PY) manage.py compilemessages -v0 --ignore=.venv
+	$(PY) manage.py compilemessages -v0 --ignore=.venv --ignore=var
 
 test-setup:
 	scripts/install-system-packages.sh test

@@ -26,6 +26,7 @@ def test_home_in_english_uses_the_english_texts(client):
     assert '<html lang="en">' in html
     assert "Residents&#x27; happiness index" in html
     assert "national average" in html
+    assert "Skip to content" in html
 
 
 def test_a_hidden_figure_is_not_shown(client):
