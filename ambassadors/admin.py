@@ -1,6 +1,215 @@
-from django.contrib import admin
+"""The moderation admin: the review queue, one testimonial's review page, the decisions.
 
-from .models import ConsentRecord, ConsentText, Testimonial, TestimonialEvent
+The admin only parses input and calls `ambassadors.services.moderation`; the status only
+moves through `testimonial_transition`. Unpublished media are shown through short-lived
+signed URLs (`onprovence.storage.private_url`), never a public one.
+"""
+
+import datetime
+import uuid
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet, TextField
+from django.db.models.functions import Cast
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timesince import timesince
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from onprovence.storage import private_url
+
+from . import keys, selectors
+from .models import (
+    ConsentRecord,
+    ConsentText,
+    PublicationRhythm,
+    RejectionReason,
+    Status,
+    Testimonial,
+    TestimonialEvent,
+)
+from .services import moderation
+from .services.status import InvalidTransition
+
+# The review queue link (admin index, calendar) and the statuses that have renditions.
+QUEUE_QUERY = f"?status__exact={Status.IN_REVIEW}"
+WITH_MEDIA = {Status.IN_REVIEW, Status.APPROVED, Status.PUBLISHED, Status.REJECTED}
+SIGNED_URL_SECONDS = 15 * 60
+
+# The pipeline's automatic checks (DESIGN §5.4); an unknown code is shown as it is.
+FLAG_LABELS = {
+    "silence": _("silence"),
+    "silent": _("silence"),
+    "black": _("image noire"),
+    "black_video": _("image noire"),
+    "frozen": _("image figée"),
+    "frozen_video": _("image figée"),
+    "too_short": _("trop court"),
+    "duplicate": _("doublon"),
+}
+
+admin.site.index_template = "ambassadors/admin/index.html"
+
+
+def flag_code(flag: Any) -> str:
+    if isinstance(flag, dict):
+        return str(flag.get("code") or flag.get("kind") or flag.get("name") or flag)
+    return str(flag)
+
+
+def flag_label(flag: Any) -> str:
+    code = flag_code(flag)
+    label = str(FLAG_LABELS.get(code, code.replace("_", " ")))
+    detail = flag.get("detail") or flag.get("message") if isinstance(flag, dict) else ""
+    return f"{label} ({detail})" if detail else label
+
+
+# --- Change list filters -------------------------------------------------------------------------
+
+
+class FlagFilter(admin.SimpleListFilter):
+    title = _("signalements automatiques")
+    parameter_name = "flag"
+
+    def lookups(self, request, model_admin):
+        codes = dict.fromkeys(code for code in FLAG_LABELS if code in self._canonical)
+        return [("any", _("au moins un")), ("none", _("aucun"))] + [
+            (code, FLAG_LABELS[code]) for code in codes
+        ]
+
+    _canonical = ("silence", "black", "frozen", "too_short", "duplicate")
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if value == "none":
+            return queryset.filter(flags=[])
+        if value == "any":
+            return queryset.exclude(flags=[])
+        # A text search in the JSON works on PostgreSQL and SQLite, for "code" or {"code": …}.
+        aliases = [code for code, label in FLAG_LABELS.items() if label == FLAG_LABELS[value]]
+        flags_text = Cast("flags", TextField())
+        matching = queryset.none()
+        for alias in aliases:
+            matching |= queryset.alias(flags_text=flags_text).filter(
+                flags_text__contains=f'"{alias}"'
+            )
+        return matching
+
+
+class DurationFilter(admin.SimpleListFilter):
+    title = _("durée")
+    parameter_name = "duration"
+    RANGES = {"lt30": (None, 30), "30to60": (30, 60), "60to90": (60, 90), "gt90": (90, None)}
+
+    def lookups(self, request, model_admin):
+        return [
+            ("lt30", _("moins de 30 s")),
+            ("30to60", _("30 à 60 s")),
+            ("60to90", _("60 à 90 s")),
+            ("gt90", _("plus de 90 s")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() not in self.RANGES:
+            return queryset
+        low, high = self.RANGES[self.value()]
+        if low is not None:
+            queryset = queryset.filter(duration__gte=low)
+        if high is not None:
+            queryset = queryset.filter(duration__lt=high)
+        return queryset
+
+
+class AgeFilter(admin.SimpleListFilter):
+    title = _("ancienneté dans le statut")
+    parameter_name = "age"
+    DAYS = {"lt1": (None, 1), "1to3": (1, 3), "gt3": (3, None)}
+
+    def lookups(self, request, model_admin):
+        return [
+            ("lt1", _("moins d'un jour")),
+            ("1to3", _("1 à 3 jours")),
+            ("gt3", _("plus de 3 jours")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() not in self.DAYS:
+            return queryset
+        now = timezone.now()
+        low, high = self.DAYS[self.value()]
+        if low is not None:
+            queryset = queryset.filter(status_changed_at__lte=now - datetime.timedelta(days=low))
+        if high is not None:
+            queryset = queryset.filter(status_changed_at__gt=now - datetime.timedelta(days=high))
+        return queryset
+
+
+# --- The testimonial form: what moderators may edit ---------------------------------------------
+
+
+class TestimonialForm(forms.ModelForm):
+    captions_file = forms.FileField(
+        label=_("fichier de sous-titres (WebVTT)"),
+        required=False,
+        help_text=_("Un fichier .vtt remplace les sous-titres ci-dessous."),
+    )
+    captions_text = forms.CharField(
+        label=_("sous-titres (WebVTT)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 70, "class": "vtt-editor"}),
+        help_text=_(
+            "Une ligne « WEBVTT », puis pour chaque sous-titre : une ligne "
+            "« 00:00:01.000 --> 00:00:04.000 » et son texte, séparés par une ligne vide. "
+            "Videz le champ pour supprimer les sous-titres."
+        ),
+    )
+
+    class Meta:
+        model = Testimonial
+        fields = list(moderation.EDITABLE_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.has_captions:
+            self.initial["captions_text"] = moderation.testimonial_captions_text(
+                testimonial_id=self.instance.pk
+            )
+
+    def clean_captions_file(self):
+        upload = self.cleaned_data.get("captions_file")
+        if upload:
+            if upload.size > moderation.MAX_CAPTIONS_BYTES:
+                raise ValidationError(_("Le fichier de sous-titres dépasse 100 Ko."))
+            return moderation.captions_validate(upload.read())
+        return None
+
+    def clean_captions_text(self):
+        text = self.cleaned_data.get("captions_text", "")
+        return moderation.captions_validate(text) if text.strip() else ""
+
+    def captions_change(self) -> str | None:
+        """The new captions text ("" removes them), or None when they did not change."""
+        if self.cleaned_data.get("captions_file"):
+            return self.cleaned_data["captions_file"]
+        new = self.cleaned_data.get("captions_text", "")
+        old = (self.initial.get("captions_text") or "").replace("\r\n", "\n").strip()
+        return None if new.strip() == old else new
 
 
 class TestimonialEventInline(admin.TabularInline):
@@ -9,19 +218,673 @@ class TestimonialEventInline(admin.TabularInline):
     can_delete = False
     fields = ["created_at", "from_status", "to_status", "actor", "actor_label", "note"]
     readonly_fields = fields
+    verbose_name_plural = _("historique complet")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("ambassadors.view_testimonial")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+# --- Moderation action forms (one page for a single testimonial or a selection) -----------------
+
+
+class ApproveForm(forms.Form):
+    publish_at = forms.SplitDateTimeField(
+        label=_("publication le"),
+        required=False,
+        widget=forms.SplitDateTimeWidget(date_attrs={"type": "date"}, time_attrs={"type": "time"}),
+        help_text=_("Vide : les prochains créneaux libres du rythme de publication."),
+    )
+    note = forms.CharField(label=_("note interne"), required=False, max_length=500)
+
+
+class RejectForm(forms.Form):
+    reason = forms.ModelChoiceField(
+        label=_("motif"),
+        queryset=RejectionReason.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("— aucun modèle —"),
+    )
+    details = forms.CharField(
+        label=_("précisions envoyées au résident"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("Écrites dans la langue du résident ; ajoutées après le texte du motif."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("reason") and not (data.get("details") or "").strip():
+            raise ValidationError(_("Choisissez un motif ou écrivez-le."))
+        return data
+
+
+class ScheduleForm(forms.Form):
+    publish_at = forms.SplitDateTimeField(
+        label=_("publication le"),
+        required=False,
+        widget=forms.SplitDateTimeWidget(date_attrs={"type": "date"}, time_attrs={"type": "time"}),
+        help_text=_("Vide : les prochains créneaux libres du rythme de publication."),
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("note interne"), required=False, max_length=500)
+
+
+class ConfirmForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Je confirme : la vidéo et les données personnelles seront effacées."),
+        required=True,
+    )
+    note = forms.CharField(label=_("motif (historique)"), required=False, max_length=500)
+
+
+ACTIONS = {
+    # name: (title, form, permission, statuses it applies to)
+    "approve": (_("Approuver"), ApproveForm, "moderate", {Status.IN_REVIEW}),
+    "reject": (_("Refuser"), RejectForm, "moderate", {Status.IN_REVIEW, Status.APPROVED}),
+    "schedule": (_("Programmer la publication"), ScheduleForm, "moderate", {Status.APPROVED}),
+    "feature": (_("Mettre à la une"), forms.Form, "moderate", set(Status) - {Status.ERASED}),
+    "unfeature": (_("Retirer de la une"), forms.Form, "moderate", set(Status) - {Status.ERASED}),
+    "unpublish": (_("Dépublier"), NoteForm, "moderate", {Status.PUBLISHED}),
+    "erase": (_("Effacer"), ConfirmForm, "erase", set(Status) - {Status.ERASED}),
+}
+
 
 @admin.register(Testimonial)
 class TestimonialAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "status", "commune", "sector", "placement", "created_at"]
-    list_filter = ["status", "sector"]
-    search_fields = ["display_name", "commune"]
-    # The status only moves through ambassadors.services.status.testimonial_transition.
-    readonly_fields = ["id", "status", "status_changed_at", "created_at", "updated_at"]
+    form = TestimonialForm
+    list_display = [
+        "poster_thumbnail",
+        "name",
+        "commune",
+        "sector",
+        "placement",
+        "duration_display",
+        "flags_display",
+        "status",
+        "age_in_status",
+    ]
+    list_display_links = ["poster_thumbnail", "name"]
+    list_filter = [
+        "status",
+        "sector",
+        "placement",
+        "commune",
+        DurationFilter,
+        FlagFilter,
+        AgeFilter,
+        "language",
+        "featured",
+    ]
+    list_select_related = ["sector", "placement"]
+    search_fields = [
+        "display_name",
+        "first_name",
+        "last_name",
+        "email",
+        "commune",
+        "job_title",
+        "quote",
+        "tags",
+    ]
+    list_per_page = 50
+    view_on_site = False
     inlines = [TestimonialEventInline]
+    actions = [
+        "approve_selected",
+        "reject_selected",
+        "schedule_selected",
+        "feature_selected",
+        "unpublish_selected",
+        "erase_selected",
+    ]
+    fieldsets = [
+        (_("Vidéo"), {"fields": ["video_player", "flags_detail", "probe_facts"]}),
+        (
+            _("Ce que le public voit"),
+            {
+                "fields": [
+                    "display_name",
+                    "quote",
+                    "sector",
+                    "tags",
+                    "featured",
+                    "captions_file",
+                    "captions_text",
+                ]
+            },
+        ),
+        (
+            _("Statut et publication"),
+            {
+                "fields": [
+                    "status",
+                    "status_changed_at",
+                    "publish_at",
+                    "published_at",
+                    "public_link",
+                    "rejection_reason",
+                ]
+            },
+        ),
+        (
+            _("Résident"),
+            {
+                "fields": [
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "commune",
+                    "job_title",
+                    "resident_language",
+                    "placement",
+                    "created_at",
+                ]
+            },
+        ),
+        (_("Consentement (lecture seule)"), {"fields": ["consent_summary"]}),
+    ]
+    readonly_fields = [
+        "video_player",
+        "flags_detail",
+        "probe_facts",
+        "featured",
+        "status",
+        "status_changed_at",
+        "publish_at",
+        "published_at",
+        "public_link",
+        "rejection_reason",
+        "first_name",
+        "last_name",
+        "email",
+        "commune",
+        "job_title",
+        "resident_language",
+        "placement",
+        "created_at",
+        "consent_summary",
+    ]
+
+    class Media:
+        css = {"all": ["ambassadors/admin/moderation.css"]}
+
+    # --- Permissions: testimonials come from residents and leave by erasure only ---
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_moderate_permission(self, request) -> bool:
+        return request.user.has_perm("ambassadors.moderate_testimonial")
+
+    def has_erase_permission(self, request) -> bool:
+        return request.user.has_perm("ambassadors.erase_testimonial")
+
+    # --- Change list ---
+
+    def get_ordering(self, request):
+        # The review queue is worked oldest first; other lists show the newest first.
+        if request.GET.get("status__exact") == Status.IN_REVIEW:
+            return ["status_changed_at", "pk"]
+        return ["-created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("consent__consent_text")
+
+    @admin.display(description=_("affiche"))
+    def poster_thumbnail(self, obj: Testimonial) -> str:
+        if obj.status not in WITH_MEDIA:
+            return "—"
+        return format_html(
+            '<img class="moderation-thumb" src="{}" alt="" width="96" height="54" loading="lazy">',
+            private_url(keys.testimonial_key(obj.pk, keys.POSTER_JPEG), expires=SIGNED_URL_SECONDS),
+        )
+
+    @admin.display(description=_("nom affiché"), ordering="display_name")
+    def name(self, obj: Testimonial) -> str:
+        if obj.display_name:
+            return obj.display_name
+        return format_html('<span class="moderation-muted">{}</span>', str(obj))
+
+    @admin.display(description=_("durée"), ordering="duration")
+    def duration_display(self, obj: Testimonial) -> str:
+        if obj.duration is None:
+            return "—"
+        seconds = round(obj.duration)
+        return f"{seconds // 60}:{seconds % 60:02d}"
+
+    @admin.display(description=_("signalements"))
+    def flags_display(self, obj: Testimonial) -> str:
+        if not obj.flags:
+            return "—"
+        return format_html_join(
+            " ", '<span class="moderation-flag">{}</span>', ((flag_label(f),) for f in obj.flags)
+        )
+
+    @admin.display(description=_("depuis"), ordering="status_changed_at")
+    def age_in_status(self, obj: Testimonial) -> str:
+        return timesince(obj.status_changed_at, depth=1)
+
+    # --- Change page ---
+
+    @admin.display(description=_("vidéo de modération"))
+    def video_player(self, obj: Testimonial) -> str:
+        if obj.status not in WITH_MEDIA:
+            return gettext("Pas encore de vidéo à regarder (statut : %(status)s).") % {
+                "status": obj.get_status_display()
+            }
+        web = private_url(keys.testimonial_key(obj.pk, keys.WEB), expires=SIGNED_URL_SECONDS)
+        poster = private_url(
+            keys.testimonial_key(obj.pk, keys.POSTER_JPEG), expires=SIGNED_URL_SECONDS
+        )
+        track = ""
+        if obj.has_captions:
+            track = format_html(
+                '<track kind="captions" src="{}" srclang="{}" label="{}" default>',
+                reverse("admin:ambassadors_testimonial_captions", args=[obj.pk]),
+                obj.language,
+                gettext("Sous-titres"),
+            )
+        return format_html(
+            '<video class="moderation-player" controls preload="metadata" playsinline '
+            'src="{}" poster="{}">{}</video>',
+            web,
+            poster,
+            track,
+        )
+
+    @admin.display(description=_("signalements automatiques"))
+    def flags_detail(self, obj: Testimonial) -> str:
+        if not obj.flags:
+            return gettext("Aucun")
+        return format_html(
+            '<ul class="moderation-flags">{}</ul>',
+            format_html_join("", "<li>{}</li>", ((flag_label(f),) for f in obj.flags)),
+        )
+
+    @admin.display(description=_("analyse technique"))
+    def probe_facts(self, obj: Testimonial) -> str:
+        facts = []
+        if obj.duration is not None:
+            facts.append((gettext("durée"), f"{obj.duration:.1f} s"))
+        if obj.original_size:
+            facts.append((gettext("taille"), f"{obj.original_size / 1_000_000:.1f} Mo"))
+        facts += _flatten(obj.probe)
+        if not facts:
+            return "—"
+        return format_html(
+            '<dl class="moderation-facts">{}</dl>',
+            format_html_join("", "<dt>{}</dt><dd>{}</dd>", facts),
+        )
+
+    @admin.display(description=_("page publique"))
+    def public_link(self, obj: Testimonial) -> str:
+        if obj.status != Status.PUBLISHED:
+            return "—"
+        return format_html('<a href="{0}">{0}</a>', obj.get_absolute_url())
+
+    @admin.display(description=_("langue du résident"))
+    def resident_language(self, obj: Testimonial) -> str:
+        return {"fr": gettext("français"), "en": gettext("anglais")}.get(
+            obj.language[:2], obj.language
+        )
+
+    @admin.display(description=_("preuve de consentement"))
+    def consent_summary(self, obj: Testimonial) -> str:
+        record = getattr(obj, "consent", None)
+        if record is None:
+            return gettext("Aucune preuve de consentement enregistrée.")
+        yes, no = gettext("oui"), gettext("non")
+        choices = ", ".join(
+            f"{key} : {yes if value else no}" for key, value in record.choices.items()
+        )
+        rows = [
+            (gettext("texte accepté"), f"{record.consent_text.title} (v{record.text_version})"),
+            (
+                gettext("accepté le"),
+                timezone.localtime(record.accepted_at).strftime("%d/%m/%Y %H:%M"),
+            ),
+            (gettext("choix"), choices or "—"),
+            (gettext("mineur (15-17 ans)"), yes if record.is_minor else no),
+        ]
+        if record.is_minor:
+            rows.append((gettext("e-mail du parent"), record.parent_email or "—"))
+        return format_html(
+            '<dl class="moderation-facts">{}</dl>',
+            format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows),
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["moderation_actions"] = self._actions_for(request, obj)
+            context["social_pack_url"] = (
+                reverse("admin:ambassadors_testimonial_social_pack", args=[obj.pk])
+                if obj.status in (Status.APPROVED, Status.PUBLISHED)
+                else None
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _actions_for(self, request, obj: Testimonial) -> list[tuple[str, str, str]]:
+        found = []
+        for name, (title, _form, permission, statuses) in ACTIONS.items():
+            if obj.status not in statuses:
+                continue
+            if (name == "feature" and obj.featured) or (name == "unfeature" and not obj.featured):
+                continue
+            if not getattr(self, f"has_{permission}_permission")(request):
+                continue
+            url = reverse("admin:ambassadors_testimonial_moderate", args=[name])
+            found.append((name, str(title), f"{url}?ids={obj.pk}"))
+        return found
+
+    def save_model(self, request, obj, form, change) -> None:
+        changes = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in moderation.EDITABLE_FIELDS
+        }
+        if changes:
+            moderation.testimonial_edit(testimonial_id=obj.pk, actor=request.user, changes=changes)
+        captions = form.captions_change()
+        if captions is not None:
+            moderation.testimonial_captions_set(
+                testimonial_id=obj.pk, actor=request.user, text=captions
+            )
+
+    def save_related(self, request, form, formsets, change) -> None:
+        # The history inline is read-only and the form has no relations to save.
+        return None
+
+    # --- Bulk actions: each opens the same page as the single-testimonial buttons ---
+
+    def _to_action_page(self, request, queryset: QuerySet, name: str) -> HttpResponseRedirect:
+        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+        url = reverse("admin:ambassadors_testimonial_moderate", args=[name])
+        back = request.get_full_path()
+        return HttpResponseRedirect(f"{url}?ids={ids}&next={_quote(back)}")
+
+    @admin.action(description=_("Approuver"), permissions=["moderate"])
+    def approve_selected(self, request, queryset):
+        return self._to_action_page(request, queryset, "approve")
+
+    @admin.action(description=_("Refuser"), permissions=["moderate"])
+    def reject_selected(self, request, queryset):
+        return self._to_action_page(request, queryset, "reject")
+
+    @admin.action(description=_("Programmer la publication"), permissions=["moderate"])
+    def schedule_selected(self, request, queryset):
+        return self._to_action_page(request, queryset, "schedule")
+
+    @admin.action(description=_("Mettre à la une"), permissions=["moderate"])
+    def feature_selected(self, request, queryset):
+        return self._to_action_page(request, queryset, "feature")
+
+    @admin.action(description=_("Dépublier"), permissions=["moderate"])
+    def unpublish_selected(self, request, queryset):
+        return self._to_action_page(request, queryset, "unpublish")
+
+    @admin.action(description=_("Effacer (vidéo et données)"), permissions=["erase"])
+    def erase_selected(self, request, queryset):
+        return self._to_action_page(request, queryset, "erase")
+
+    # --- Extra admin pages ---
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "moderate/<str:action>/",
+                wrap(self.moderate_view),
+                name="ambassadors_testimonial_moderate",
+            ),
+            path(
+                "calendar/",
+                wrap(self.calendar_view),
+                name="ambassadors_testimonial_calendar",
+            ),
+            path(
+                "<uuid:testimonial_id>/social-pack/",
+                wrap(self.social_pack_view),
+                name="ambassadors_testimonial_social_pack",
+            ),
+            path(
+                "<uuid:testimonial_id>/captions.vtt",
+                wrap(self.captions_view),
+                name="ambassadors_testimonial_captions",
+            ),
+            *super().get_urls(),
+        ]
+
+    def moderate_view(self, request: HttpRequest, action: str) -> HttpResponse:
+        """Confirm and apply one moderation action to one or more testimonials."""
+        if action not in ACTIONS:
+            raise PermissionDenied
+        title, form_class, permission, statuses = ACTIONS[action]
+        if not getattr(self, f"has_{permission}_permission")(request):
+            raise PermissionDenied
+        ids = _parse_ids(request.POST.get("ids") or request.GET.get("ids", ""))
+        testimonials = list(
+            Testimonial.objects.filter(pk__in=ids)
+            .select_related("sector")
+            .order_by("status_changed_at")
+        )
+        back = _safe_next(request, reverse("admin:ambassadors_testimonial_changelist"))
+        if len(testimonials) == 1 and "next" not in request.GET and "next" not in request.POST:
+            back = reverse("admin:ambassadors_testimonial_change", args=[testimonials[0].pk])
+        applicable = [t for t in testimonials if t.status in statuses]
+        if not applicable:
+            self.message_user(
+                request,
+                gettext("« %(action)s » ne s'applique à aucun des témoignages choisis.")
+                % {"action": title},
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(back)
+        form = form_class(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            done, failures = self._apply(request, action, applicable, form.cleaned_data)
+            if done:
+                self.message_user(
+                    request,
+                    gettext("%(action)s : %(count)s témoignage(s).")
+                    % {"action": title, "count": done},
+                    messages.SUCCESS,
+                )
+            for failure in failures:
+                self.message_user(request, failure, messages.ERROR)
+            return HttpResponseRedirect(back)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "action": action,
+            "form": form,
+            "testimonials": applicable,
+            "skipped": [t for t in testimonials if t not in applicable],
+            "ids": ",".join(str(t.pk) for t in applicable),
+            "back": back,
+            "next": request.GET.get("next", ""),
+        }
+        if action in ("approve", "schedule"):
+            context["proposed_slots"] = selectors.publication_free_slots(
+                count=len(applicable), exclude=[t.pk for t in applicable]
+            )
+        return TemplateResponse(request, "ambassadors/admin/moderate.html", context)
+
+    def _apply(self, request, action: str, testimonials: list[Testimonial], data: dict):
+        done, failures = 0, []
+        slots: list[datetime.datetime] = []
+        if action in ("approve", "schedule") and not data.get("publish_at"):
+            slots = selectors.publication_free_slots(
+                count=len(testimonials), exclude=[t.pk for t in testimonials]
+            )
+        for index, testimonial in enumerate(testimonials):
+            publish_at = data.get("publish_at") or (slots[index] if slots else None)
+            try:
+                self._apply_one(request, action, testimonial, data, publish_at)
+            except (InvalidTransition, moderation.ModerationError) as error:
+                failures.append(f"{testimonial} : {error}")
+                continue
+            done += 1
+        return done, failures
+
+    def _apply_one(self, request, action, testimonial, data, publish_at) -> None:
+        user, pk = request.user, testimonial.pk
+        if action == "approve":
+            moderation.testimonial_approve(
+                testimonial_id=pk, actor=user, publish_at=publish_at, note=data.get("note", "")
+            )
+        elif action == "reject":
+            moderation.testimonial_reject(
+                testimonial_id=pk, actor=user, reason=data.get("reason"), details=data["details"]
+            )
+        elif action == "schedule":
+            moderation.testimonial_schedule(testimonial_id=pk, actor=user, publish_at=publish_at)
+        elif action in ("feature", "unfeature"):
+            moderation.testimonial_feature(
+                testimonial_id=pk, actor=user, featured=action == "feature"
+            )
+        elif action == "unpublish":
+            moderation.testimonial_unpublish(testimonial_id=pk, actor=user, note=data["note"])
+        elif action == "erase":
+            moderation.testimonial_erase(testimonial_id=pk, actor=user, note=data["note"])
+
+    def calendar_view(self, request: HttpRequest) -> HttpResponse:
+        """What goes out when: the publishing rhythm's days, filled and free."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            start = datetime.date.fromisoformat(request.GET.get("start", ""))
+        except ValueError:
+            start = timezone.localdate()
+        start -= datetime.timedelta(days=start.weekday())
+        days, unscheduled = selectors.publication_calendar(start=start, days=28)
+        weeks = [days[index : index + 7] for index in range(0, len(days), 7)]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Calendrier de publication"),
+            "weeks": weeks,
+            "unscheduled": unscheduled,
+            "today": timezone.localdate(),
+            "rhythm": selectors.publication_rhythm(),
+            "previous": start - datetime.timedelta(days=28),
+            "following": start + datetime.timedelta(days=28),
+            "can_change_rhythm": request.user.has_perm("ambassadors.change_publicationrhythm"),
+        }
+        return TemplateResponse(request, "ambassadors/admin/calendar.html", context)
+
+    def social_pack_view(self, request: HttpRequest, testimonial_id: uuid.UUID) -> HttpResponse:
+        """Download the social team's ZIP: three formats, poster, captions, a suggested post."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        testimonial = get_object_or_404(
+            Testimonial.objects.select_related("sector"),
+            pk=testimonial_id,
+            status__in=[Status.APPROVED, Status.PUBLISHED],
+        )
+        try:
+            archive = moderation.testimonial_social_pack(testimonial=testimonial)
+        except moderation.ModerationError as error:
+            self.message_user(request, str(error), messages.WARNING)
+            return HttpResponseRedirect(
+                reverse("admin:ambassadors_testimonial_change", args=[testimonial.pk])
+            )
+        response = StreamingHttpResponse(archive, content_type="application/zip")
+        name = f"temoignage-{str(testimonial.pk)[:8]}-reseaux-sociaux.zip"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    def captions_view(self, request: HttpRequest, testimonial_id: uuid.UUID) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        text = moderation.testimonial_captions_text(testimonial_id=testimonial_id)
+        response = HttpResponse(text, content_type="text/vtt; charset=utf-8")
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+def _flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """The probe's scalar facts as (label, value), nested keys joined by a dot."""
+    if not isinstance(data, dict):
+        return []
+    facts = []
+    for key, value in data.items():
+        label = f"{prefix}{key}"
+        if isinstance(value, dict):
+            facts += _flatten(value, f"{label}.")
+        elif isinstance(value, list):
+            facts.append(
+                (label, ", ".join(str(item) for item in value if not isinstance(item, dict)))
+            )
+        else:
+            facts.append((label, str(value)))
+    return facts[:40]
+
+
+def _parse_ids(raw: str) -> list[uuid.UUID]:
+    ids = []
+    for part in raw.split(","):
+        try:
+            ids.append(uuid.UUID(part.strip()))
+        except ValueError:
+            continue
+    return ids[:500]
+
+
+def _quote(url: str) -> str:
+    from urllib.parse import quote
+
+    return quote(url, safe="")
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+@admin.register(RejectionReason)
+class RejectionReasonAdmin(admin.ModelAdmin):
+    list_display = ["label", "order", "is_active"]
+    list_editable = ["order", "is_active"]
+    search_fields = ["label", "text"]
+
+
+@admin.register(PublicationRhythm)
+class PublicationRhythmAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "weekdays", "time_of_day", "per_day"]
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and not PublicationRhythm.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # One rhythm: go straight to it.
+        rhythm = PublicationRhythm.objects.order_by("pk").first()
+        if rhythm is not None and self.has_view_or_change_permission(request, rhythm):
+            return HttpResponseRedirect(
+                reverse("admin:ambassadors_publicationrhythm_change", args=[rhythm.pk])
+            )
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(ConsentText)
@@ -37,4 +900,7 @@ class ConsentRecordAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -1,8 +1,10 @@
 """Testimonials, their status machine, consent records and audit events."""
 
+import datetime
 import uuid
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -100,6 +102,12 @@ class Testimonial(models.Model):
     display_name = models.CharField(_("nom affiché"), max_length=60, blank=True)
     quote = models.CharField(_("citation"), max_length=280, blank=True)
     featured = models.BooleanField(_("à la une"), default=False)
+    tags = models.CharField(
+        _("mots-clés"), max_length=200, blank=True, help_text=_("Séparés par des virgules.")
+    )
+    # True once a captions file (keys.CAPTIONS) is in the private store (and in the public one
+    # while published): pages read this instead of asking the store.
+    has_captions = models.BooleanField(_("sous-titres"), default=False)
 
     # Media, filled by the pipeline. Keys are deterministic: testimonials/<uuid>/...
     original_key = models.CharField(_("fichier original"), max_length=200, blank=True)
@@ -121,9 +129,22 @@ class Testimonial(models.Model):
         verbose_name = _("témoignage")
         verbose_name_plural = _("témoignages")
         indexes = [models.Index(fields=["status", "publish_at"])]
+        permissions = [
+            ("moderate_testimonial", _("Peut approuver, refuser et programmer les témoignages")),
+            ("erase_testimonial", _("Peut effacer un témoignage et ses fichiers")),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.first_name or str(self.id)[:8]
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("gallery:detail", args=[self.pk])
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [tag.strip() for tag in self.tags.split(",") if tag.strip()]
 
     @property
     def storage_prefix(self) -> str:
@@ -199,3 +220,49 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.text_version} — {self.accepted_at:%Y-%m-%d %H:%M}"
+
+
+class RejectionReason(models.Model):
+    """A reusable reason for refusing a testimonial, sent to the resident in their language."""
+
+    label = models.CharField(_("libellé (modération)"), max_length=80, unique=True)
+    text = models.TextField(_("texte envoyé (français)"))
+    text_en = models.TextField(_("texte envoyé (anglais)"), blank=True)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    is_active = models.BooleanField(_("proposé"), default=True)
+
+    class Meta:
+        ordering = ["order", "label"]
+        verbose_name = _("motif de refus")
+        verbose_name_plural = _("motifs de refus")
+
+    def __str__(self) -> str:
+        return self.label
+
+    def text_for(self, language: str) -> str:
+        return self.text_en if language.startswith("en") and self.text_en else self.text
+
+
+class PublicationRhythm(models.Model):
+    """The steady publishing rhythm (one row): which weekdays, at what time, how many a day."""
+
+    weekdays = models.CharField(
+        _("jours de publication"),
+        max_length=7,
+        default="01234",
+        validators=[RegexValidator(r"^[0-6]{1,7}$", _("Indiquez des chiffres de 0 à 6."))],
+        help_text=_("0 = lundi … 6 = dimanche ; « 01234 » : du lundi au vendredi."),
+    )
+    time_of_day = models.TimeField(_("heure de publication"), default=datetime.time(10, 0))
+    per_day = models.PositiveSmallIntegerField(_("témoignages par jour"), default=1)
+
+    class Meta:
+        verbose_name = _("rythme de publication")
+        verbose_name_plural = _("rythme de publication")
+
+    def __str__(self) -> str:
+        return str(_("Rythme de publication"))
+
+    @property
+    def weekday_numbers(self) -> list[int]:
+        return sorted({int(c) for c in self.weekdays if c in "0123456"})

@@ -1,8 +1,26 @@
-"""Reads of testimonials for other apps and public pages: only `published` ever leaves here."""
+"""Reads of testimonials for other apps and public pages: only `published` ever leaves here.
 
+Moderation reads (the queue, the publishing calendar, free publication slots) live here too.
+"""
+
+import datetime
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from .models import Status, Testimonial
+from .models import PublicationRhythm, Status, Testimonial
+
+# Bumped whenever the set of published testimonials or what they show changes: every cached
+# public read (feeds, embeds) keys on it, so unpublishing or erasing takes effect at once.
+PUBLISHED_VERSION_KEY = "ambassadors:published-version"
+
+# Statuses that hold a publication slot in the calendar.
+SCHEDULED_STATUSES = (Status.APPROVED, Status.PUBLISHED)
 
 
 def testimonials_published(
@@ -19,3 +37,143 @@ def testimonials_published(
     if commune:
         queryset = queryset.filter(commune__iexact=commune)
     return queryset
+
+
+def testimonial_published_get(*, testimonial_id: Any) -> Testimonial | None:
+    """The published testimonial with this id, or None (unknown, unpublished, erased)."""
+    try:
+        testimonial_id = uuid.UUID(str(testimonial_id))
+    except ValueError:
+        return None
+    return testimonials_published().filter(pk=testimonial_id).first()
+
+
+def testimonials_published_communes(*, sector_slug: str | None = None) -> list[str]:
+    """The communes that published testimonials come from, for the gallery filter."""
+    return sorted(
+        set(
+            testimonials_published(sector_slug=sector_slug)
+            .exclude(commune="")
+            .values_list("commune", flat=True)
+        ),
+        key=str.casefold,
+    )
+
+
+def testimonials_published_version() -> str:
+    """An opaque token that changes whenever what public pages show may have changed."""
+    return cache.get_or_set(PUBLISHED_VERSION_KEY, lambda: uuid.uuid4().hex, None)
+
+
+def moderation_queue_count() -> int:
+    return Testimonial.objects.filter(status=Status.IN_REVIEW).count()
+
+
+def testimonials_due(*, now: datetime.datetime | None = None) -> list[uuid.UUID]:
+    """Ids of approved testimonials whose publication time has come, oldest first."""
+    return list(
+        Testimonial.objects.filter(
+            status=Status.APPROVED, publish_at__isnull=False, publish_at__lte=now or timezone.now()
+        )
+        .order_by("publish_at")
+        .values_list("pk", flat=True)
+    )
+
+
+def publication_rhythm() -> PublicationRhythm:
+    rhythm = PublicationRhythm.objects.order_by("pk").first()
+    return rhythm if rhythm is not None else PublicationRhythm()
+
+
+def _slot_times(rhythm: PublicationRhythm, start: datetime.date, days: int):
+    """Yield each (date, aware datetime) of the rhythm from `start` for `days` days."""
+    zone = timezone.get_current_timezone()
+    weekdays = set(rhythm.weekday_numbers)
+    for offset in range(days):
+        day = start + datetime.timedelta(days=offset)
+        if day.weekday() in weekdays:
+            yield day, datetime.datetime.combine(day, rhythm.time_of_day, tzinfo=zone)
+
+
+def _taken_per_day(since: datetime.datetime, *, exclude: list[Any] = ()) -> Counter:
+    zone = timezone.get_current_timezone()
+    moments = (
+        Testimonial.objects.filter(status__in=SCHEDULED_STATUSES, publish_at__gte=since)
+        .exclude(pk__in=list(exclude))
+        .values_list("publish_at", flat=True)
+    )
+    return Counter(moment.astimezone(zone).date() for moment in moments)
+
+
+def publication_free_slots(
+    *, count: int, after: datetime.datetime | None = None, exclude: list[Any] = ()
+) -> list[datetime.datetime]:
+    """The next `count` publication times of the rhythm not yet taken, after `after`.
+
+    A day of the rhythm holds `per_day` testimonials; approved and published ones scheduled
+    that day take its places (`exclude` ignores some, e.g. the ones being rescheduled).
+    """
+    after = after or timezone.now()
+    rhythm = publication_rhythm()
+    if count <= 0:
+        return []
+    start = timezone.localdate(after)
+    day_start = datetime.datetime.combine(start, datetime.time(), tzinfo=after.tzinfo)
+    taken = _taken_per_day(day_start, exclude=exclude)
+    slots: list[datetime.datetime] = []
+    # Two years of days is far more than any queue; it bounds the loop for an empty rhythm.
+    for day, moment in _slot_times(rhythm, start, 730):
+        if moment <= after:
+            continue
+        free = max(rhythm.per_day - taken[day], 0)
+        slots += [moment] * min(free, count - len(slots))
+        if len(slots) == count:
+            break
+    return slots
+
+
+@dataclass
+class CalendarDay:
+    day: datetime.date
+    is_slot_day: bool
+    capacity: int
+    testimonials: list[Testimonial] = field(default_factory=list)
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - len(self.testimonials), 0) if self.is_slot_day else 0
+
+
+def publication_calendar(
+    *, start: datetime.date | None = None, days: int = 28
+) -> tuple[list[CalendarDay], list[Testimonial]]:
+    """What goes out when: each day from `start`, and the approved ones with no date yet."""
+    start = start or timezone.localdate()
+    rhythm = publication_rhythm()
+    zone = timezone.get_current_timezone()
+    since = datetime.datetime.combine(start, datetime.time(), tzinfo=zone)
+    until = since + datetime.timedelta(days=days)
+    scheduled = (
+        Testimonial.objects.filter(
+            status__in=SCHEDULED_STATUSES, publish_at__gte=since, publish_at__lt=until
+        )
+        .select_related("sector")
+        .order_by("publish_at")
+    )
+    slot_days = {day for day, _ in _slot_times(rhythm, start, days)}
+    calendar = {
+        start + datetime.timedelta(days=offset): CalendarDay(
+            day=start + datetime.timedelta(days=offset),
+            is_slot_day=start + datetime.timedelta(days=offset) in slot_days,
+            capacity=rhythm.per_day,
+        )
+        for offset in range(days)
+    }
+    for testimonial in scheduled:
+        calendar[testimonial.publish_at.astimezone(zone).date()].testimonials.append(testimonial)
+    unscheduled = list(
+        Testimonial.objects.filter(status=Status.APPROVED, publish_at__isnull=True)
+        .select_related("sector")
+        .order_by("status_changed_at")
+    )
+    return list(calendar.values()), unscheduled

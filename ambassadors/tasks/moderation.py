@@ -1,1 +1,60 @@
-"""Tasks: moderation."""
+"""Tasks: publication of approved testimonials and the resident's moderation emails.
+
+Each takes ids, calls a service, and is safe to rerun (the services check the status first).
+"""
+
+import logging
+import smtplib
+
+from botocore.exceptions import BotoCoreError, ClientError
+from celery import current_app, shared_task
+
+from ambassadors import selectors
+from ambassadors.services import moderation
+
+logger = logging.getLogger(__name__)
+
+# Every minute: a testimonial goes out at most a minute after its publish_at.
+PUBLISH_EVERY_SECONDS = 60.0
+
+
+@shared_task(name="ambassadors.publish_due_testimonials", ignore_result=True)
+def publish_due_testimonials() -> int:
+    """Queue the publication of each approved testimonial whose time has come."""
+    due = selectors.testimonials_due()
+    for testimonial_id in due:
+        publish_testimonial.delay(str(testimonial_id))
+    return len(due)
+
+
+@shared_task(
+    name="ambassadors.publish_testimonial",
+    acks_late=True,
+    autoretry_for=(BotoCoreError, ClientError, OSError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def publish_testimonial(testimonial_id: str) -> bool:
+    return moderation.testimonial_publish(testimonial_id=testimonial_id)
+
+
+@shared_task(
+    name="ambassadors.email_moderation_decision",
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=True,
+    retry_backoff_max=900,
+    max_retries=10,
+)
+def email_moderation_decision(testimonial_id: str, decision: str) -> bool:
+    """Email the resident the approval (with its date) or the refusal (with its reason)."""
+    return moderation.testimonial_email_decision(testimonial_id=testimonial_id, decision=decision)
+
+
+@current_app.on_after_finalize.connect
+def _schedule_publisher(sender, **kwargs) -> None:
+    sender.add_periodic_task(
+        PUBLISH_EVERY_SECONDS,
+        publish_due_testimonials.s(),
+        name="ambassadors.publish_due_testimonials",
+    )

@@ -1,0 +1,498 @@
+"""Moderation and publication of testimonials (DESIGN §2, §4).
+
+Every status move goes through `testimonial_transition` (audited there); the other moderator
+actions (schedule, feature, edit, captions) write their own audit event with the status
+unchanged. Work for other teams is queued by task name once the transaction commits.
+Public reads are made stale by `ambassadors.receivers` when a testimonial enters or leaves
+`published`, and here when a published one is edited.
+"""
+
+import datetime
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from celery import current_app
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from ambassadors import keys, links
+from ambassadors.models import (
+    RejectionReason,
+    Status,
+    Testimonial,
+    TestimonialEvent,
+)
+from ambassadors.selectors import PUBLISHED_VERSION_KEY, publication_free_slots
+from ambassadors.services.status import InvalidTransition, testimonial_transition
+from onprovence.storage import delete_prefix, is_local, private_storage, public_storage
+
+RENDER_SOCIAL_TASK = "ambassadors.render_social_renditions"
+PURGE_TASK = "ambassadors.purge_testimonial"
+EMAIL_TASK = "ambassadors.email_moderation_decision"
+
+# What a publication copies to the public store (captions only when there are some).
+PUBLISHED_FILES = (keys.WEB, keys.POSTER_JPEG, keys.POSTER_WEBP)
+# Fields a moderator may edit on the change page.
+EDITABLE_FIELDS = ("display_name", "quote", "sector", "tags")
+MAX_CAPTIONS_BYTES = 100 * 1024
+
+CONTENT_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg", ".webp": "image/webp"}
+CONTENT_TYPES[".vtt"] = "text/vtt; charset=utf-8"
+
+
+class ModerationError(Exception):
+    """A moderator's action cannot be done; the message says why, in French."""
+
+
+def _audit(testimonial: Testimonial, *, actor: AbstractBaseUser | None, note: str) -> None:
+    """Record an action that leaves the status as it is, in the same history as status moves."""
+    TestimonialEvent.objects.create(
+        testimonial=testimonial,
+        from_status=testimonial.status,
+        to_status=testimonial.status,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_label="" if actor is not None else "system",
+        note=note,
+    )
+
+
+def _when(moment: datetime.datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def testimonials_published_changed() -> None:
+    """Make every cached public read (feeds, pages, embeds) stale at once."""
+    cache.delete(PUBLISHED_VERSION_KEY)
+
+
+def _on_commit_send_task(name: str, testimonial_id: Any) -> None:
+    transaction.on_commit(lambda: current_app.send_task(name, args=[str(testimonial_id)]))
+
+
+def _on_commit_email(testimonial_id: Any, decision: str) -> None:
+    transaction.on_commit(
+        lambda: current_app.send_task(EMAIL_TASK, args=[str(testimonial_id), decision])
+    )
+
+
+# --- Decisions ---------------------------------------------------------------------------------
+
+
+def testimonial_approve(
+    *,
+    testimonial_id: Any,
+    actor: AbstractBaseUser | None,
+    publish_at: datetime.datetime | None = None,
+    note: str = "",
+) -> Testimonial:
+    """Approve a testimonial in review and give it a publication time.
+
+    Without `publish_at` it takes the next free slot of the publishing rhythm. The resident is
+    emailed the date, and the social renditions are queued.
+    """
+    publish_at = publish_at or publication_free_slots(count=1)[0]
+    testimonial = testimonial_transition(
+        testimonial_id=testimonial_id,
+        to=Status.APPROVED,
+        actor=actor,
+        note=note or gettext("Publication prévue le %(when)s") % {"when": _when(publish_at)},
+        expected_from=[Status.IN_REVIEW],
+        changes={"publish_at": publish_at, "rejection_reason": ""},
+    )
+    _on_commit_send_task(RENDER_SOCIAL_TASK, testimonial.pk)
+    _on_commit_email(testimonial.pk, "approved")
+    return testimonial
+
+
+def rejection_message(*, reason: RejectionReason | None, details: str, language: str) -> str:
+    """The text a resident reads: the template's text in their language, then the details."""
+    parts = [reason.text_for(language) if reason else "", details.strip()]
+    return "\n\n".join(part for part in parts if part)
+
+
+def testimonial_reject(
+    *,
+    testimonial_id: Any,
+    actor: AbstractBaseUser | None,
+    reason: RejectionReason | None = None,
+    details: str = "",
+) -> Testimonial:
+    """Refuse a testimonial in review (or approved, not yet out) and email the resident why."""
+    if reason is None and not details.strip():
+        raise ModerationError(_("Choisissez un motif ou écrivez-le."))
+    language = Testimonial.objects.values_list("language", flat=True).get(pk=testimonial_id)
+    message = rejection_message(reason=reason, details=details, language=language)
+    testimonial = testimonial_transition(
+        testimonial_id=testimonial_id,
+        to=Status.REJECTED,
+        actor=actor,
+        note=(reason.label + " — " if reason else "") + details.strip(),
+        expected_from=[Status.IN_REVIEW, Status.APPROVED],
+        changes={"rejection_reason": message, "publish_at": None},
+    )
+    _on_commit_email(testimonial.pk, "rejected")
+    return testimonial
+
+
+def testimonial_schedule(
+    *, testimonial_id: Any, actor: AbstractBaseUser | None, publish_at: datetime.datetime
+) -> Testimonial:
+    """Set when an approved testimonial goes out (the periodic publisher does the rest)."""
+    with transaction.atomic():
+        testimonial = Testimonial.objects.select_for_update().get(pk=testimonial_id)
+        if testimonial.status != Status.APPROVED:
+            raise ModerationError(
+                _("Seul un témoignage approuvé peut être programmé (statut : %(status)s).")
+                % {"status": testimonial.get_status_display()}
+            )
+        testimonial.publish_at = publish_at
+        testimonial.save(update_fields=["publish_at", "updated_at"])
+        _audit(
+            testimonial,
+            actor=actor,
+            note=gettext("Publication programmée le %(when)s") % {"when": _when(publish_at)},
+        )
+    return testimonial
+
+
+def testimonial_feature(
+    *, testimonial_id: Any, actor: AbstractBaseUser | None, featured: bool = True
+) -> Testimonial:
+    """Put a testimonial at the top of the gallery (or take it off)."""
+    with transaction.atomic():
+        testimonial = Testimonial.objects.select_for_update().get(pk=testimonial_id)
+        if testimonial.featured == featured:
+            return testimonial
+        testimonial.featured = featured
+        testimonial.save(update_fields=["featured", "updated_at"])
+        _audit(
+            testimonial,
+            actor=actor,
+            note=gettext("Mis à la une") if featured else gettext("Retiré de la une"),
+        )
+    if testimonial.status == Status.PUBLISHED:
+        transaction.on_commit(testimonials_published_changed)
+    return testimonial
+
+
+def testimonial_edit(
+    *, testimonial_id: Any, actor: AbstractBaseUser | None, changes: dict[str, Any]
+) -> Testimonial:
+    """Apply a moderator's edits of what the public sees (name, quote, sector, tags)."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable by moderators: {sorted(unknown)}")
+    with transaction.atomic():
+        testimonial = Testimonial.objects.select_for_update().get(pk=testimonial_id)
+        changed = [name for name, value in changes.items() if getattr(testimonial, name) != value]
+        if not changed:
+            return testimonial
+        for name in changed:
+            setattr(testimonial, name, changes[name])
+        testimonial.save(update_fields=[*changed, "updated_at"])
+        labels = ", ".join(str(Testimonial._meta.get_field(name).verbose_name) for name in changed)
+        _audit(testimonial, actor=actor, note=gettext("Modifié : %(fields)s") % {"fields": labels})
+    if testimonial.status == Status.PUBLISHED:
+        transaction.on_commit(testimonials_published_changed)
+    return testimonial
+
+
+# --- Captions ------------------------------------------------------------------------------------
+
+_TIMING = re.compile(
+    r"^(?:\d{2,}:)?[0-5]\d:[0-5]\d\.\d{3} --> (?:\d{2,}:)?[0-5]\d:[0-5]\d\.\d{3}(?: .*)?$"
+)
+
+
+def _seconds(stamp: str) -> float:
+    parts = [float(part) for part in stamp.split(":")]
+    return sum(value * 60**power for power, value in enumerate(reversed(parts)))
+
+
+def captions_validate(data: bytes | str) -> str:
+    """Return the WebVTT text normalised (UTF-8, LF endings), or raise ValidationError."""
+    if isinstance(data, bytes):
+        if len(data) > MAX_CAPTIONS_BYTES:
+            raise ValidationError(_("Le fichier de sous-titres dépasse 100 Ko."))
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValidationError(_("Les sous-titres doivent être encodés en UTF-8.")) from exc
+    text = data.replace("\r\n", "\n").replace("\r", "\n").strip() + "\n"
+    if not re.match(r"^WEBVTT(?:[ \t].*)?$", text.split("\n", 1)[0]):
+        raise ValidationError(_("Un fichier WebVTT commence par la ligne « WEBVTT »."))
+    cues = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        if "-->" not in line:
+            continue
+        if not _TIMING.match(line):
+            raise ValidationError(
+                _("Ligne %(number)s : horaire illisible (attendu : 00:00:01.000 --> 00:00:04.000).")
+                % {"number": number}
+            )
+        start, end = (part.split(" ")[0] for part in line.split(" --> "))
+        if _seconds(end) <= _seconds(start):
+            raise ValidationError(
+                _("Ligne %(number)s : la fin d'un sous-titre doit suivre son début.")
+                % {"number": number}
+            )
+        cues += 1
+    if not cues:
+        raise ValidationError(_("Le fichier ne contient aucun sous-titre horodaté."))
+    return text
+
+
+def _put(storage, key: str, content: bytes) -> None:
+    if storage.exists(key):
+        storage.delete(key)
+    storage.save(key, ContentFile(content))
+
+
+def testimonial_captions_set(
+    *, testimonial_id: Any, actor: AbstractBaseUser | None, text: str
+) -> Testimonial:
+    """Store validated WebVTT captions (an empty text removes them), in both stores if live."""
+    key = keys.testimonial_key(testimonial_id, keys.CAPTIONS)
+    with transaction.atomic():
+        testimonial = Testimonial.objects.select_for_update().get(pk=testimonial_id)
+        stores = [private_storage()]
+        if testimonial.status == Status.PUBLISHED:
+            stores.append(public_storage())
+        if text.strip():
+            content = captions_validate(text).encode()
+            for storage in stores:
+                _put(storage, key, content)
+            note = gettext("Sous-titres mis à jour")
+        else:
+            for storage in stores:
+                storage.delete(key)
+            note = gettext("Sous-titres supprimés")
+        testimonial.has_captions = bool(text.strip())
+        testimonial.save(update_fields=["has_captions", "updated_at"])
+        _audit(testimonial, actor=actor, note=note)
+    if testimonial.status == Status.PUBLISHED:
+        transaction.on_commit(testimonials_published_changed)
+    return testimonial
+
+
+def testimonial_captions_text(*, testimonial_id: Any) -> str:
+    key = keys.testimonial_key(testimonial_id, keys.CAPTIONS)
+    storage = private_storage()
+    if not storage.exists(key):
+        return ""
+    with storage.open(key, "rb") as handle:
+        return handle.read().decode("utf-8")
+
+
+# --- Publication -------------------------------------------------------------------------------
+
+
+def _copy_to_public(key: str) -> None:
+    source, target = private_storage(), public_storage()
+    content_type = CONTENT_TYPES.get(key[key.rfind(".") :], "application/octet-stream")
+    if not is_local(source) and not is_local(target):
+        # A server-side copy: the video never goes through this process.
+        target.bucket.meta.client.copy_object(
+            Bucket=target.bucket.name,
+            Key=key,
+            CopySource={"Bucket": source.bucket.name, "Key": key},
+            ContentType=content_type,
+            CacheControl="public, max-age=31536000, immutable",
+            MetadataDirective="REPLACE",
+        )
+        return
+    with source.open(key, "rb") as handle:
+        _put(target, key, handle.read())
+
+
+def testimonial_publish(*, testimonial_id: Any, actor: AbstractBaseUser | None = None) -> bool:
+    """Copy an approved testimonial's web files to the public store and mark it published.
+
+    Returns False when there is nothing to do (already published, or no longer approved), so a
+    rerun of the publisher is harmless.
+    """
+    testimonial = Testimonial.objects.get(pk=testimonial_id)
+    if testimonial.status != Status.APPROVED:
+        return False
+    private = private_storage()
+    names = [*PUBLISHED_FILES, *([keys.CAPTIONS] if testimonial.has_captions else [])]
+    present = [
+        keys.testimonial_key(testimonial.pk, name)
+        for name in names
+        if private.exists(keys.testimonial_key(testimonial.pk, name))
+    ]
+    if keys.testimonial_key(testimonial.pk, keys.WEB) not in present:
+        raise ModerationError(_("La vidéo web de ce témoignage est introuvable."))
+    for key in present:
+        _copy_to_public(key)
+    try:
+        testimonial_transition(
+            testimonial_id=testimonial.pk,
+            to=Status.PUBLISHED,
+            actor=actor,
+            actor_label="" if actor is not None else "system",
+            expected_from=[Status.APPROVED],
+            changes={"published_at": timezone.now()},
+        )
+    except InvalidTransition:
+        # Withdrawn or rejected while the files were copied: take the copies back down.
+        delete_prefix(public_storage(), keys.testimonial_prefix(testimonial.pk))
+        raise
+    return True
+
+
+def _take_down_public_files(testimonial_id: Any) -> None:
+    transaction.on_commit(
+        lambda: delete_prefix(public_storage(), keys.testimonial_prefix(testimonial_id))
+    )
+
+
+def testimonial_unpublish(
+    *, testimonial_id: Any, actor: AbstractBaseUser | None, note: str = ""
+) -> Testimonial:
+    """Take a published testimonial off every page, feed and embed; it stays approved, undated."""
+    testimonial = testimonial_transition(
+        testimonial_id=testimonial_id,
+        to=Status.APPROVED,
+        actor=actor,
+        note=note or gettext("Dépublié"),
+        expected_from=[Status.PUBLISHED],
+        changes={"publish_at": None, "published_at": None},
+    )
+    _take_down_public_files(testimonial.pk)
+    return testimonial
+
+
+def testimonial_erase(
+    *, testimonial_id: Any, actor: AbstractBaseUser | None, note: str = ""
+) -> Testimonial:
+    """Staff erasure: withdraw the testimonial now and queue the purge of its files and data.
+
+    Public copies go at once; the purge task (resident journey) deletes everything else and
+    moves it to `erased`. On an already withdrawn testimonial it only queues the purge again.
+    """
+    testimonial = Testimonial.objects.get(pk=testimonial_id)
+    if testimonial.status == Status.ERASED:
+        raise ModerationError(_("Ce témoignage est déjà effacé."))
+    if testimonial.status != Status.WITHDRAWN:
+        testimonial = testimonial_transition(
+            testimonial_id=testimonial_id,
+            to=Status.WITHDRAWN,
+            actor=actor,
+            note=note or gettext("Effacement demandé par la modération"),
+            changes={"publish_at": None},
+        )
+    _take_down_public_files(testimonial.pk)
+    _on_commit_send_task(PURGE_TASK, testimonial.pk)
+    return testimonial
+
+
+# --- Resident emails ---------------------------------------------------------------------------
+
+
+def testimonial_email_decision(*, testimonial_id: Any, decision: str) -> bool:
+    """Email the resident the moderators' decision, in their language; False when moot.
+
+    Nothing is sent when the testimonial has moved on since (withdrawn, or the decision changed)
+    or has no address.
+    """
+    wanted = {
+        "approved": (Status.APPROVED, Status.PUBLISHED),
+        "rejected": (Status.REJECTED,),
+    }[decision]
+    testimonial = Testimonial.objects.filter(pk=testimonial_id).first()
+    if testimonial is None or testimonial.status not in wanted or not testimonial.email:
+        return False
+    language = "en" if testimonial.language.startswith("en") else "fr"
+    with translation.override(language), timezone.override(settings.TIME_ZONE):
+        context = {
+            "testimonial": testimonial,
+            "first_name": testimonial.first_name,
+            "publish_at": timezone.localtime(testimonial.publish_at)
+            if testimonial.publish_at
+            else None,
+            "reason": testimonial.rejection_reason,
+            "status_url": links.resident_status_url(testimonial.pk, language),
+            "withdraw_url": links.resident_withdraw_url(testimonial.pk, language),
+            "site_url": settings.SITE_URL,
+        }
+        template = f"ambassadors/emails/moderation-{decision}"
+        subject = render_to_string(f"{template}-subject.txt", context).strip()
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=render_to_string(f"{template}.txt", context),
+            to=[testimonial.email],
+            headers={"Auto-Submitted": "auto-generated"},
+        )
+        message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    message.send()
+    return True
+
+
+# --- Social pack -------------------------------------------------------------------------------
+
+
+def social_post_text(testimonial: Testimonial) -> str:
+    """A suggested post for the social team (French, with the page link and hashtags)."""
+    with translation.override("fr"):
+        return render_to_string(
+            "ambassadors/admin/social-post.txt",
+            {
+                "testimonial": testimonial,
+                "url": settings.SITE_URL + testimonial.get_absolute_url(),
+                "hashtags": _hashtags(testimonial),
+            },
+        ).strip()
+
+
+def _hashtags(testimonial: Testimonial) -> list[str]:
+    words = ["TousAmbassadeurs", "OneProvence", "AixMarseilleProvence"]
+    if testimonial.sector:
+        words.append(re.sub(r"[^\w]", "", testimonial.sector.name.title()))
+    words += [re.sub(r"[^\w]", "", tag.title()) for tag in testimonial.tag_list]
+    return ["#" + word for word in dict.fromkeys(words) if word]
+
+
+def testimonial_social_pack_files(*, testimonial: Testimonial) -> list[tuple[str, str]]:
+    """(key, name in the archive) of the pack's files that exist in the private store."""
+    storage = private_storage()
+    wanted = [(keys.SOCIAL[ratio], f"video-{ratio}.mp4") for ratio in ("9x16", "1x1", "16x9")]
+    wanted += [(keys.POSTER_JPEG, "affiche.jpg"), (keys.CAPTIONS, "sous-titres.vtt")]
+    found = []
+    for name, arcname in wanted:
+        key = keys.testimonial_key(testimonial.pk, name)
+        if storage.exists(key):
+            found.append((key, arcname))
+    return found
+
+
+def _read_in_chunks(key: str, size: int = 1024 * 1024) -> Iterator[bytes]:
+    with private_storage().open(key, "rb") as handle:
+        while chunk := handle.read(size):
+            yield chunk
+
+
+def testimonial_social_pack(*, testimonial: Testimonial) -> Iterable[bytes]:
+    """Stream a ZIP of the social renditions, poster, captions and a suggested post text."""
+    import zipstream
+
+    files = testimonial_social_pack_files(testimonial=testimonial)
+    if not any(arcname.startswith("video-") for _, arcname in files):
+        raise ModerationError(
+            _("Les formats réseaux sociaux ne sont pas encore prêts : réessayez dans un moment.")
+        )
+    archive = zipstream.ZipStream(compress_type=zipstream.ZIP_STORED)
+    for key, arcname in files:
+        archive.add(_read_in_chunks(key), arcname)
+    archive.add(social_post_text(testimonial).encode() + b"\n", "publication.txt")
+    return archive
