@@ -1,0 +1,36 @@
+"""Template helpers of the public gallery: URLs of a published testimonial's public files."""
+
+from django import template
+from django.conf import settings
+
+from ambassadors import keys
+from onprovence.storage import public_storage
+
+register = template.Library()
+
+
+def public_file_url(testimonial_id, name: str, *, absolute: bool = False) -> str:
+    """The public URL of a published file (absolute for feeds and sharing tags)."""
+    url = public_storage().url(keys.testimonial_key(testimonial_id, name))
+    if absolute and url.startswith("/"):
+        return settings.SITE_URL + url
+    return url
+
+
+@register.filter
+def public_file(testimonial, name: str) -> str:
+    return public_file_url(testimonial.pk, name)
+
+
+@register.filter
+def public_file_absolute(testimonial, name: str) -> str:
+    return public_file_url(testimonial.pk, name, absolute=True)
+
+
+@register.filter
+def duration_iso(seconds) -> str:
+    """Seconds as an ISO 8601 duration (PT1M5S), for video metadata."""
+    if seconds is None:
+        return ""
+    total = round(seconds)
+    return f"PT{total // 60}M{total % 60}S" if total >= 60 else f"PT{total}S"

@@ -1,0 +1,94 @@
+"""Public gallery of published testimonials: the list, one page each, the embeddable player.
+
+Every read goes through `ambassadors.selectors` (only `published` ever appears), so an
+unpublished or erased testimonial is gone from these pages on the next request.
+"""
+
+import uuid
+
+from csp.decorators import csp_replace
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET
+
+from campaigns.selectors import sectors_all
+
+from . import keys, selectors
+from .models import Testimonial
+from onprovence.storage import public_storage
+
+PER_PAGE = 24
+
+
+def _published_or_404(testimonial_id: uuid.UUID) -> Testimonial:
+    testimonial = selectors.testimonial_published_get(testimonial_id=testimonial_id)
+    if testimonial is None:
+        raise Http404
+    return testimonial
+
+
+@require_GET
+def gallery(request: HttpRequest) -> HttpResponse:
+    """All published testimonials, featured first, filterable by sector and commune."""
+    sectors = list(sectors_all())
+    sector_slug = request.GET.get("secteur", "")
+    if sector_slug not in {sector.slug for sector in sectors}:
+        sector_slug = ""
+    communes = selectors.testimonials_published_communes(sector_slug=sector_slug or None)
+    commune = request.GET.get("commune", "")
+    if commune not in communes:
+        commune = ""
+    testimonials = selectors.testimonials_published(
+        sector_slug=sector_slug or None, commune=commune or None
+    ).order_by("-featured", "-published_at")
+    page = Paginator(testimonials, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "ambassadors/gallery/index.html",
+        {
+            "page": page,
+            "sectors": sectors,
+            "communes": communes,
+            "sector_slug": sector_slug,
+            "commune": commune,
+            "filtered": bool(sector_slug or commune),
+        },
+    )
+
+
+@require_GET
+def detail(request: HttpRequest, testimonial_id: uuid.UUID) -> HttpResponse:
+    """One testimonial: the web video with its poster and captions, and sharing tags."""
+    testimonial = _published_or_404(testimonial_id)
+    return render(
+        request,
+        "ambassadors/gallery/detail.html",
+        {"testimonial": testimonial, "site_url": settings.SITE_URL},
+    )
+
+
+@require_GET
+@xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})
+def player(request: HttpRequest, testimonial_id: uuid.UUID) -> HttpResponse:
+    """The bare video player that social networks frame (twitter:player) and pages embed."""
+    testimonial = _published_or_404(testimonial_id)
+    return render(request, "ambassadors/gallery/player.html", {"testimonial": testimonial})
+
+
+@require_GET
+def captions(request: HttpRequest, testimonial_id: uuid.UUID) -> HttpResponse:
+    """The published captions, from our own origin (a <track> needs no CORS then)."""
+    testimonial = _published_or_404(testimonial_id)
+    key = keys.testimonial_key(testimonial.pk, keys.CAPTIONS)
+    storage = public_storage()
+    if not testimonial.has_captions or not storage.exists(key):
+        raise Http404
+    with storage.open(key, "rb") as handle:
+        response = HttpResponse(handle.read(), content_type="text/vtt; charset=utf-8")
+    # Revalidated on each use: captions of an unpublished testimonial must not linger.
+    response["Cache-Control"] = "no-cache"
+    return response

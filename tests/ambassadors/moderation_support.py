@@ -1,0 +1,190 @@
+"""Fixtures of the moderation and publication tests (imported by those test modules).
+
+Testimonials are created directly in the status a test needs, with real files (a tiny MP4
+and posters made by ffmpeg) written to the S3 endpoint under `ambassadors.keys` keys.
+"""
+
+import datetime
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from ambassadors import keys
+from ambassadors.models import ConsentRecord, ConsentText, Status, Testimonial
+from campaigns.models import Campaign, Placement, Sector
+from onprovence.storage import delete_prefix, list_prefix, private_storage, public_storage
+
+__all__ = [
+    "broker",
+    "campaign_editor",
+    "make_testimonial",
+    "moderator",
+    "moderator_client",
+    "tiny_media",
+]
+
+FFMPEG = settings.FFMPEG_BINARY
+
+
+def _ffmpeg(*args: str) -> None:
+    subprocess.run(
+        [FFMPEG, "-hide_banner", "-loglevel", "error", "-y", *args], check=True, timeout=60
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_media(tmp_path_factory) -> dict[str, bytes]:
+    """A 2-second H.264/AAC MP4 (320×180) with a tone, and its JPEG and WebP posters."""
+    folder: Path = tmp_path_factory.mktemp("moderation-media")
+    video = folder / "web.mp4"
+    _ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=15:duration=2",
+        "-f", "lavfi", "-i", "sine=frequency=440:duration=2",
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-b:a", "32k", "-shortest", "-movflags", "+faststart",
+        str(video),
+    )  # fmt: skip
+    _ffmpeg("-i", str(video), "-frames:v", "1", "-q:v", "5", str(folder / "poster.jpg"))
+    _ffmpeg("-i", str(video), "-frames:v", "1", str(folder / "poster.webp"))
+    return {name: (folder / name).read_bytes() for name in ("web.mp4", "poster.jpg", "poster.webp")}
+
+
+def put_private(testimonial_id, name: str, content: bytes) -> None:
+    storage = private_storage()
+    key = keys.testimonial_key(testimonial_id, name)
+    if storage.exists(key):
+        storage.delete(key)
+    storage.save(key, ContentFile(content))
+
+
+def stored_keys(testimonial_id) -> list[str]:
+    """Every key of this testimonial in both stores."""
+    prefix = keys.testimonial_prefix(testimonial_id)
+    return list_prefix(private_storage(), prefix) + list_prefix(public_storage(), prefix)
+
+
+@pytest.fixture
+def make_testimonial(tiny_media):
+    """Create a testimonial in a given status, with its consent record and media files."""
+    created: list[Testimonial] = []
+    sector = Sector.objects.get(slug="aeronautique")
+    campaign = Campaign.objects.create(
+        name="Campagne test", slug=f"test-{timezone.now():%H%M%S%f}", starts_on=timezone.localdate()
+    )
+    placement = Placement.objects.create(
+        campaign=campaign, channel=Placement.Channel.STATION, place_name="Gare Saint-Charles"
+    )
+
+    def make(status: str = Status.IN_REVIEW, *, media: bool = True, social: bool = False, **fields):
+        values = {
+            "first_name": "Léa",
+            "last_name": "Martin",
+            "email": "lea.martin@example.org",
+            "commune": "Marignane",
+            "job_title": "Ingénieure avionique",
+            "display_name": "Léa, ingénieure",
+            "quote": "Ici, je travaille sur des hélicoptères et je vais à la plage le soir.",
+            "language": "fr",
+            "sector": sector,
+            "placement": placement,
+            "duration": 2.0,
+            "probe": {"width": 320, "height": 180, "video_codec": "h264"},
+            **fields,
+        }
+        testimonial = Testimonial.objects.create(status=status, **values)
+        ConsentRecord.objects.create(
+            testimonial=testimonial,
+            testimonial_ref=testimonial.pk,
+            consent_text=ConsentText.objects.get(is_current=True),
+            text_version=ConsentText.objects.get(is_current=True).version,
+            accepted_at=timezone.now() - datetime.timedelta(hours=2),
+            choices={"diffusion": True, "reseaux_sociaux": True},
+            placement=placement,
+        )
+        if media:
+            for name in (keys.WEB, keys.POSTER_JPEG, keys.POSTER_WEBP):
+                put_private(testimonial.pk, name, tiny_media[name])
+        if social:
+            for name in keys.SOCIAL.values():
+                put_private(testimonial.pk, name, tiny_media[keys.WEB])
+        created.append(testimonial)
+        return testimonial
+
+    yield make
+    for testimonial in created:
+        for storage in (private_storage(), public_storage()):
+            delete_prefix(storage, keys.testimonial_prefix(testimonial.pk))
+
+
+def _staff(django_user_model, username: str, group: str):
+    user = django_user_model.objects.create_user(
+        username, email=f"{username}@onprovence.fr", password="x", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def moderator(django_user_model):
+    return _staff(django_user_model, "camille", "Modération")
+
+
+@pytest.fixture
+def campaign_editor(django_user_model):
+    return _staff(django_user_model, "sacha", "Campagnes")
+
+
+@pytest.fixture
+def moderator_client(client, moderator):
+    client.force_login(moderator)
+    return client
+
+
+class Broker:
+    """The Redis broker's queues, read as they are: which tasks were queued with what."""
+
+    def __init__(self) -> None:
+        self.redis = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+
+    def clear(self) -> None:
+        self.redis.delete("default", "media")
+
+    def tasks(self) -> list[tuple[str, list]]:
+        found = []
+        for queue in ("default", "media"):
+            for raw in reversed(self.redis.lrange(queue, 0, -1)):
+                message = json.loads(raw)
+                body = json.loads(_decode_body(message))
+                found.append((message["headers"]["task"], body[0], queue))
+        return [(name, args) for name, args, _queue in found]
+
+    def queue_of(self, task_name: str) -> str | None:
+        for queue in ("default", "media"):
+            for raw in self.redis.lrange(queue, 0, -1):
+                if json.loads(raw)["headers"]["task"] == task_name:
+                    return queue
+        return None
+
+
+def _decode_body(message: dict) -> str:
+    import base64
+
+    body = message["body"]
+    if message.get("properties", {}).get("body_encoding") == "base64":
+        return base64.b64decode(body).decode()
+    return body
+
+
+@pytest.fixture
+def broker():
+    queues = Broker()
+    queues.clear()
+    yield queues
+    queues.clear()

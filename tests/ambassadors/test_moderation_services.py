@@ -1,0 +1,292 @@
+import datetime
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from ambassadors import keys, selectors
+from ambassadors.models import PublicationRhythm, RejectionReason, Status, TestimonialEvent
+from ambassadors.services import moderation
+from ambassadors.services.status import InvalidTransition
+from ambassadors.tasks.moderation import email_moderation_decision
+from onprovence.storage import public_storage
+
+from .moderation_support import *  # noqa: F403
+from .moderation_support import stored_keys
+
+pytestmark = pytest.mark.django_db
+
+PARIS = datetime.timezone(datetime.timedelta(hours=1))  # late November: CET
+
+
+def test_approve_takes_the_next_free_weekday_slot_and_queues_social_renditions_and_email(
+    make_testimonial, moderator, broker, django_capture_on_commit_callbacks
+):
+    testimonial = make_testimonial()
+    # Friday 27 November 2026, 09:00 in Paris: today's 10:00 slot is still free.
+    with django_capture_on_commit_callbacks(execute=True):
+        approved = moderation.testimonial_approve(
+            testimonial_id=testimonial.pk,
+            actor=moderator,
+            publish_at=selectors.publication_free_slots(
+                count=1, after=datetime.datetime(2026, 11, 27, 9, 0, tzinfo=PARIS)
+            )[0],
+        )
+
+    assert approved.status == Status.APPROVED
+    assert approved.publish_at == datetime.datetime(2026, 11, 27, 10, 0, tzinfo=PARIS)
+    event = TestimonialEvent.objects.get(testimonial=testimonial)
+    assert (event.from_status, event.to_status, event.actor) == (
+        Status.IN_REVIEW,
+        Status.APPROVED,
+        moderator,
+    )
+    assert broker.tasks() == [
+        ("ambassadors.email_moderation_decision", [str(testimonial.pk), "approved"]),
+        ("ambassadors.render_social_renditions", [str(testimonial.pk)]),
+    ]
+    assert broker.queue_of("ambassadors.render_social_renditions") == "media"
+
+
+def test_free_slots_follow_the_rhythm_skip_weekends_and_taken_days(make_testimonial):
+    friday_9am = datetime.datetime(2026, 11, 27, 9, 0, tzinfo=PARIS)
+    make_testimonial(
+        Status.APPROVED, publish_at=datetime.datetime(2026, 11, 27, 10, 0, tzinfo=PARIS)
+    )
+
+    slots = selectors.publication_free_slots(count=3, after=friday_9am)
+
+    assert [slot.astimezone(PARIS) for slot in slots] == [
+        datetime.datetime(2026, 11, 30, 10, 0, tzinfo=PARIS),  # Monday: Friday is taken
+        datetime.datetime(2026, 12, 1, 10, 0, tzinfo=PARIS),
+        datetime.datetime(2026, 12, 2, 10, 0, tzinfo=PARIS),
+    ]
+
+
+def test_two_a_day_on_tuesdays_and_thursdays():
+    PublicationRhythm.objects.update(weekdays="13", per_day=2, time_of_day=datetime.time(18, 30))
+
+    slots = selectors.publication_free_slots(
+        count=3, after=datetime.datetime(2026, 11, 27, 9, 0, tzinfo=PARIS)
+    )
+
+    assert [slot.astimezone(PARIS) for slot in slots] == [
+        datetime.datetime(2026, 12, 1, 18, 30, tzinfo=PARIS),
+        datetime.datetime(2026, 12, 1, 18, 30, tzinfo=PARIS),
+        datetime.datetime(2026, 12, 3, 18, 30, tzinfo=PARIS),
+    ]
+
+
+def test_approve_refuses_a_testimonial_that_is_not_in_review(make_testimonial, moderator):
+    testimonial = make_testimonial(Status.PROCESSING)
+
+    with pytest.raises(InvalidTransition):
+        moderation.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator)
+
+    testimonial.refresh_from_db()
+    assert testimonial.status == Status.PROCESSING
+    assert testimonial.publish_at is None
+
+
+def test_reject_needs_a_reason(make_testimonial, moderator):
+    testimonial = make_testimonial()
+
+    with pytest.raises(moderation.ModerationError) as error:
+        moderation.testimonial_reject(testimonial_id=testimonial.pk, actor=moderator, details=" ")
+
+    assert str(error.value) == "Choisissez un motif ou écrivez-le."
+    testimonial.refresh_from_db()
+    assert testimonial.status == Status.IN_REVIEW
+
+
+def test_reject_emails_the_reason_in_the_residents_language(
+    make_testimonial, moderator, broker, django_capture_on_commit_callbacks
+):
+    testimonial = make_testimonial(language="en", first_name="Sam", email="sam@example.org")
+    reason = RejectionReason.objects.get(label="Hors sujet")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.testimonial_reject(
+            testimonial_id=testimonial.pk,
+            actor=moderator,
+            reason=reason,
+            details="Please tell us about your job in Marseille.",
+        )
+    assert broker.tasks() == [
+        ("ambassadors.email_moderation_decision", [str(testimonial.pk), "rejected"])
+    ]
+    email_moderation_decision.apply(args=[str(testimonial.pk), "rejected"]).get()
+
+    (message,) = mail.outbox
+    assert message.to == ["sam@example.org"]
+    assert message.subject == "Your testimonial will not be published · One Provence"
+    assert "Hello Sam," in message.body
+    assert (
+        "Your video is not about your life or work in the Aix-Marseille-Provence metropolis.\n\n"
+        "Please tell us about your job in Marseille."
+    ) in message.body
+    assert "/en/ambassadeurs/suivi/" in message.body
+    assert "/en/ambassadeurs/retrait/" in message.body
+    html = message.alternatives[0][0]
+    assert "Please tell us about your job in Marseille." in html
+
+
+def test_approval_email_gives_the_publication_date_in_french(
+    make_testimonial, moderator, django_capture_on_commit_callbacks
+):
+    testimonial = make_testimonial()
+    when = datetime.datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)
+    moderation.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator, publish_at=when)
+
+    assert moderation.testimonial_email_decision(testimonial_id=testimonial.pk, decision="approved")
+
+    (message,) = mail.outbox
+    assert message.subject == "Votre témoignage est accepté · One Provence"
+    assert "Bonjour Léa," in message.body
+    assert "Elle sera publiée le 1 décembre 2026 à 10:00" in message.body
+    assert "http://localhost:8000/ambassadeurs/retrait/" in message.body
+
+
+def test_no_email_once_the_resident_has_withdrawn(make_testimonial, moderator):
+    testimonial = make_testimonial()
+    moderation.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator)
+    moderation.testimonial_erase(testimonial_id=testimonial.pk, actor=moderator)
+
+    assert not moderation.testimonial_email_decision(
+        testimonial_id=testimonial.pk, decision="approved"
+    )
+    assert mail.outbox == []
+
+
+def test_publish_copies_the_web_files_to_the_public_store_and_unpublish_removes_them(
+    make_testimonial, moderator, django_capture_on_commit_callbacks, tiny_media
+):
+    testimonial = make_testimonial(Status.APPROVED, publish_at=timezone.now())
+    moderation.testimonial_captions_set(
+        testimonial_id=testimonial.pk,
+        actor=moderator,
+        text="WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nBonjour !\n",
+    )
+    public = public_storage()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert moderation.testimonial_publish(testimonial_id=testimonial.pk)
+    assert not moderation.testimonial_publish(testimonial_id=testimonial.pk)  # a rerun is harmless
+
+    testimonial.refresh_from_db()
+    assert testimonial.status == Status.PUBLISHED
+    assert testimonial.published_at is not None
+    for name in (keys.WEB, keys.POSTER_JPEG, keys.POSTER_WEBP, keys.CAPTIONS):
+        assert public.exists(keys.testimonial_key(testimonial.pk, name)), name
+    with public.open(keys.testimonial_key(testimonial.pk, keys.WEB), "rb") as handle:
+        assert handle.read() == tiny_media[keys.WEB]
+    head = public.connection.meta.client.head_object(
+        Bucket=public.bucket.name, Key=keys.testimonial_key(testimonial.pk, keys.WEB)
+    )
+    assert head["ContentType"] == "video/mp4"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.testimonial_unpublish(testimonial_id=testimonial.pk, actor=moderator)
+
+    testimonial.refresh_from_db()
+    assert (testimonial.status, testimonial.publish_at, testimonial.published_at) == (
+        Status.APPROVED,
+        None,
+        None,
+    )
+    assert [key for key in stored_keys(testimonial.pk) if "public" in key] == []
+    assert not public.exists(keys.testimonial_key(testimonial.pk, keys.WEB))
+
+
+def test_publish_without_a_web_rendition_fails_and_changes_nothing(make_testimonial):
+    testimonial = make_testimonial(Status.APPROVED, media=False, publish_at=timezone.now())
+
+    with pytest.raises(moderation.ModerationError):
+        moderation.testimonial_publish(testimonial_id=testimonial.pk)
+
+    testimonial.refresh_from_db()
+    assert testimonial.status == Status.APPROVED
+
+
+def test_erase_withdraws_takes_public_files_down_and_queues_the_purge(
+    make_testimonial, moderator, broker, django_capture_on_commit_callbacks
+):
+    testimonial = make_testimonial(Status.APPROVED, publish_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.testimonial_publish(testimonial_id=testimonial.pk)
+    broker.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.testimonial_erase(testimonial_id=testimonial.pk, actor=moderator, note="RGPD")
+
+    testimonial.refresh_from_db()
+    assert testimonial.status == Status.WITHDRAWN
+    assert not public_storage().exists(keys.testimonial_key(testimonial.pk, keys.WEB))
+    assert broker.tasks() == [("ambassadors.purge_testimonial", [str(testimonial.pk)])]
+    assert testimonial.events.last().note == "RGPD"
+
+
+def test_schedule_feature_and_edit_are_audited(make_testimonial, moderator):
+    testimonial = make_testimonial(Status.APPROVED)
+    when = datetime.datetime(2026, 12, 4, 10, 0, tzinfo=PARIS)
+
+    moderation.testimonial_schedule(testimonial_id=testimonial.pk, actor=moderator, publish_at=when)
+    moderation.testimonial_feature(testimonial_id=testimonial.pk, actor=moderator)
+    moderation.testimonial_edit(
+        testimonial_id=testimonial.pk,
+        actor=moderator,
+        changes={"display_name": "Léa M.", "quote": "Le soleil et les hélicos."},
+    )
+
+    testimonial.refresh_from_db()
+    assert (testimonial.publish_at, testimonial.featured, testimonial.display_name) == (
+        when,
+        True,
+        "Léa M.",
+    )
+    notes = list(testimonial.events.values_list("note", "actor", "from_status", "to_status"))
+    assert notes == [
+        ("Publication programmée le 4 décembre 2026 10:00", moderator.pk, "approved", "approved"),
+        ("Mis à la une", moderator.pk, "approved", "approved"),
+        ("Modifié : nom affiché, citation", moderator.pk, "approved", "approved"),
+    ]
+
+
+def test_schedule_refuses_a_testimonial_in_review(make_testimonial, moderator):
+    testimonial = make_testimonial()
+
+    with pytest.raises(moderation.ModerationError) as error:
+        moderation.testimonial_schedule(
+            testimonial_id=testimonial.pk, actor=moderator, publish_at=timezone.now()
+        )
+
+    assert str(error.value) == (
+        "Seul un témoignage approuvé peut être programmé (statut : à modérer)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("00:00:01.000 --> 00:00:02.000\nBonjour", "Un fichier WebVTT commence par la ligne « WEBVTT »."),
+        ("WEBVTT\n\n00:01.000 -> 00:02.000\nBonjour", "Le fichier ne contient aucun sous-titre horodaté."),
+        ("WEBVTT\n\n0:01 --> 0:02\nBonjour", "Ligne 3 : horaire illisible (attendu : 00:00:01.000 --> 00:00:04.000)."),
+        ("WEBVTT\n\n00:00:03.000 --> 00:00:02.000\nBonjour", "Ligne 3 : la fin d'un sous-titre doit suivre son début."),
+    ],
+)  # fmt: skip
+def test_bad_captions_are_refused_with_the_reason(text, message):
+    with pytest.raises(ValidationError) as error:
+        moderation.captions_validate(text)
+
+    assert error.value.messages == [message]
+
+
+def test_captions_accept_hours_settings_and_windows_line_endings():
+    text = (
+        "\ufeffWEBVTT - One Provence\r\n\r\n01:00:01.000 --> 01:00:04.250 align:start\r\nSalut\r\n"
+    )
+
+    assert moderation.captions_validate(text.encode("utf-8")) == (
+        "WEBVTT - One Provence\n\n01:00:01.000 --> 01:00:04.250 align:start\nSalut\n"
+    )
