@@ -15,10 +15,10 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from campaigns.selectors import sectors_all
+from onprovence.storage import public_storage
 
 from . import keys, selectors
 from .models import Testimonial
-from onprovence.storage import public_storage
 
 PER_PAGE = 24
 

@@ -266,15 +266,27 @@ def test_schedule_refuses_a_testimonial_in_review(make_testimonial, moderator):
     )
 
 
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("00:00:01.000 --> 00:00:02.000\nBonjour", "Un fichier WebVTT commence par la ligne « WEBVTT »."),
-        ("WEBVTT\n\n00:01.000 -> 00:02.000\nBonjour", "Le fichier ne contient aucun sous-titre horodaté."),
-        ("WEBVTT\n\n0:01 --> 0:02\nBonjour", "Ligne 3 : horaire illisible (attendu : 00:00:01.000 --> 00:00:04.000)."),
-        ("WEBVTT\n\n00:00:03.000 --> 00:00:02.000\nBonjour", "Ligne 3 : la fin d'un sous-titre doit suivre son début."),
-    ],
-)  # fmt: skip
+BAD_CAPTIONS = [
+    (
+        "00:00:01.000 --> 00:00:02.000\nBonjour",
+        "Un fichier WebVTT commence par la ligne « WEBVTT ».",
+    ),
+    (
+        "WEBVTT\n\n00:01.000 -> 00:02.000\nBonjour",
+        "Le fichier ne contient aucun sous-titre horodaté.",
+    ),
+    (
+        "WEBVTT\n\n0:01 --> 0:02\nBonjour",
+        "Ligne 3 : horaire illisible (attendu : 00:00:01.000 --> 00:00:04.000).",
+    ),
+    (
+        "WEBVTT\n\n00:00:03.000 --> 00:00:02.000\nBonjour",
+        "Ligne 3 : la fin d'un sous-titre doit suivre son début.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_CAPTIONS)
 def test_bad_captions_are_refused_with_the_reason(text, message):
     with pytest.raises(ValidationError) as error:
         moderation.captions_validate(text)
