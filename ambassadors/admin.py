@@ -441,9 +441,6 @@ class TestimonialAdmin(admin.ModelAdmin):
             return ["status_changed_at", "pk"]
         return ["-created_at"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("consent__consent_text")
-
     @admin.display(description=_("affiche"))
     def poster_thumbnail(self, obj: Testimonial) -> str:
         if obj.status not in WITH_MEDIA:
@@ -603,10 +600,6 @@ class TestimonialAdmin(admin.ModelAdmin):
             moderation.testimonial_captions_set(
                 testimonial_id=obj.pk, actor=request.user, text=captions
             )
-
-    def save_related(self, request, form, formsets, change) -> None:
-        # The history inline is read-only and the form has no relations to save.
-        return None
 
     # --- Bulk actions: each opens the same page as the single-testimonial buttons ---
 
