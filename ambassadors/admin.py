@@ -165,12 +165,12 @@ class AgeFilter(admin.SimpleListFilter):
 
 class TestimonialForm(forms.ModelForm):
     captions_file = forms.FileField(
-        label=_("fichier de sous-titres (WebVTT)"),
+        label=_("Fichier de sous-titres (WebVTT)"),
         required=False,
         help_text=_("Un fichier .vtt remplace les sous-titres ci-dessous."),
     )
     captions_text = forms.CharField(
-        label=_("sous-titres (WebVTT)"),
+        label=_("Sous-titres (WebVTT)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 8, "cols": 70, "class": "vtt-editor"}),
         help_text=_(
@@ -507,10 +507,7 @@ class TestimonialAdmin(admin.ModelAdmin):
     def flags_detail(self, obj: Testimonial) -> str:
         if not obj.flags:
             return gettext("Aucun")
-        return format_html(
-            '<ul class="moderation-flags">{}</ul>',
-            format_html_join("", "<li>{}</li>", ((flag_label(f),) for f in obj.flags)),
-        )
+        return self.flags_display(obj)
 
     @admin.display(description=_("analyse technique"))
     def probe_facts(self, obj: Testimonial) -> str:

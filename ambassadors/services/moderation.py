@@ -22,7 +22,6 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ambassadors import keys, links
@@ -66,8 +65,17 @@ def _audit(testimonial: Testimonial, *, actor: AbstractBaseUser | None, note: st
     )
 
 
-def _when(moment: datetime.datetime) -> str:
-    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+def _note(message: str, *, when: datetime.datetime | None = None, **params: Any) -> str:
+    """An audit note, always in the admin's language (French), whatever language is active."""
+    with translation.override(settings.LANGUAGE_CODE):
+        if when is not None:
+            params["when"] = formats.date_format(timezone.localtime(when), "DATETIME_FORMAT")
+        return message % {name: str(value) for name, value in params.items()}
+
+
+def _french(text: Any) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
 
 
 def testimonials_published_changed() -> None:
@@ -105,7 +113,7 @@ def testimonial_approve(
         testimonial_id=testimonial_id,
         to=Status.APPROVED,
         actor=actor,
-        note=note or gettext("Publication prévue le %(when)s") % {"when": _when(publish_at)},
+        note=note or _note("Publication prévue le %(when)s", when=publish_at),
         expected_from=[Status.IN_REVIEW],
         changes={"publish_at": publish_at, "rejection_reason": ""},
     )
@@ -160,7 +168,7 @@ def testimonial_schedule(
         _audit(
             testimonial,
             actor=actor,
-            note=gettext("Publication programmée le %(when)s") % {"when": _when(publish_at)},
+            note=_note("Publication programmée le %(when)s", when=publish_at),
         )
     return testimonial
 
@@ -178,7 +186,7 @@ def testimonial_feature(
         _audit(
             testimonial,
             actor=actor,
-            note=gettext("Mis à la une") if featured else gettext("Retiré de la une"),
+            note=_note("Mis à la une" if featured else "Retiré de la une"),
         )
     if testimonial.status == Status.PUBLISHED:
         transaction.on_commit(testimonials_published_changed)
@@ -200,8 +208,12 @@ def testimonial_edit(
         for name in changed:
             setattr(testimonial, name, changes[name])
         testimonial.save(update_fields=[*changed, "updated_at"])
-        labels = ", ".join(str(Testimonial._meta.get_field(name).verbose_name) for name in changed)
-        _audit(testimonial, actor=actor, note=gettext("Modifié : %(fields)s") % {"fields": labels})
+        labels = [Testimonial._meta.get_field(name).verbose_name for name in changed]
+        _audit(
+            testimonial,
+            actor=actor,
+            note=_note("Modifié : %(fields)s", fields=", ".join(map(_french, labels))),
+        )
     if testimonial.status == Status.PUBLISHED:
         transaction.on_commit(testimonials_published_changed)
     return testimonial
@@ -272,11 +284,11 @@ def testimonial_captions_set(
             content = captions_validate(text).encode()
             for storage in stores:
                 _put(storage, key, content)
-            note = gettext("Sous-titres mis à jour")
+            note = _note("Sous-titres mis à jour")
         else:
             for storage in stores:
                 storage.delete(key)
-            note = gettext("Sous-titres supprimés")
+            note = _note("Sous-titres supprimés")
         testimonial.has_captions = bool(text.strip())
         testimonial.save(update_fields=["has_captions", "updated_at"])
         _audit(testimonial, actor=actor, note=note)
@@ -365,7 +377,7 @@ def testimonial_unpublish(
         testimonial_id=testimonial_id,
         to=Status.APPROVED,
         actor=actor,
-        note=note or gettext("Dépublié"),
+        note=note or _note("Dépublié"),
         expected_from=[Status.PUBLISHED],
         changes={"publish_at": None, "published_at": None},
     )
@@ -389,7 +401,7 @@ def testimonial_erase(
             testimonial_id=testimonial_id,
             to=Status.WITHDRAWN,
             actor=actor,
-            note=note or gettext("Effacement demandé par la modération"),
+            note=note or _note("Effacement demandé par la modération"),
             changes={"publish_at": None},
         )
     _take_down_public_files(testimonial.pk)

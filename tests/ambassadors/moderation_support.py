@@ -7,14 +7,15 @@ and posters made by ffmpeg) written to the S3 endpoint under `ambassadors.keys` 
 import datetime
 import json
 import subprocess
+from importlib import import_module
 from pathlib import Path
 
 import pytest
 import redis
 from django.conf import settings
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ambassadors import keys
 from ambassadors.models import ConsentRecord, ConsentText, Status, Testimonial
@@ -28,6 +29,7 @@ __all__ = [
     "moderator",
     "moderator_client",
     "tiny_media",
+    "use_french",
 ]
 
 FFMPEG = settings.FFMPEG_BINARY
@@ -71,10 +73,15 @@ def stored_keys(testimonial_id) -> list[str]:
 
 
 @pytest.fixture
-def make_testimonial(tiny_media):
-    """Create a testimonial in a given status, with its consent record and media files."""
+def make_testimonial(db, tiny_media):
+    """Create a testimonial in a given status, with its consent record and media files.
+
+    It asks for `db` so the test's database set-up (and a transactional test's restore of the
+    seeded rows) happens first, even when a live server leaves database access open.
+    """
     created: list[Testimonial] = []
-    sector = Sector.objects.get(slug="aeronautique")
+    sector = seeded_sector()
+    consent_text = seeded_consent_text()
     campaign = Campaign.objects.create(
         name="Campagne test", slug=f"test-{timezone.now():%H%M%S%f}", starts_on=timezone.localdate()
     )
@@ -102,8 +109,8 @@ def make_testimonial(tiny_media):
         ConsentRecord.objects.create(
             testimonial=testimonial,
             testimonial_ref=testimonial.pk,
-            consent_text=ConsentText.objects.get(is_current=True),
-            text_version=ConsentText.objects.get(is_current=True).version,
+            consent_text=consent_text,
+            text_version=consent_text.version,
             accepted_at=timezone.now() - datetime.timedelta(hours=2),
             choices={"diffusion": True, "reseaux_sociaux": True},
             placement=placement,
@@ -123,21 +130,63 @@ def make_testimonial(tiny_media):
             delete_prefix(storage, keys.testimonial_prefix(testimonial.pk))
 
 
+# Rows the migrations seed. A transactional test runs on a flushed database (Django's serialized
+# rollback does not survive the browser harness's event loop), so the fixtures bring back
+# what they use, from the migrations' own definitions.
+_MODERATION_MIGRATION = import_module("ambassadors.migrations.0003_moderation_publication")
+
+
+def seeded_sector() -> Sector:
+    sector, _ = Sector.objects.get_or_create(
+        slug="aeronautique", defaults={"name": "Aéronautique", "name_en": "Aeronautics"}
+    )
+    return sector
+
+
+def seeded_consent_text() -> ConsentText:
+    text = ConsentText.objects.filter(is_current=True).first()
+    if text is None:
+        text = ConsentText.objects.create(
+            version="2026.1",
+            title="Autorisation de diffusion (droit à l'image)",
+            body="J'autorise One Provence à diffuser la vidéo que j'envoie.",
+            is_current=True,
+        )
+    return text
+
+
+def seeded_group(name: str) -> Group:
+    """The staff group as the migration defines it."""
+    group, created = Group.objects.get_or_create(name=name)
+    if created:
+        for target, actions in _MODERATION_MIGRATION.GROUPS[name].items():
+            if actions == "all":
+                permissions = Permission.objects.filter(content_type__app_label=target)
+            else:
+                app_label, model = target.split(".")
+                permissions = Permission.objects.filter(
+                    content_type__app_label=app_label,
+                    codename__in=[f"{action}_{model}" for action in actions],
+                )
+            group.permissions.add(*permissions)
+    return group
+
+
 def _staff(django_user_model, username: str, group: str):
     user = django_user_model.objects.create_user(
         username, email=f"{username}@onprovence.fr", password="x", is_staff=True
     )
-    user.groups.add(Group.objects.get(name=group))
+    user.groups.add(seeded_group(group))
     return user
 
 
 @pytest.fixture
-def moderator(django_user_model):
+def moderator(db, django_user_model):
     return _staff(django_user_model, "camille", "Modération")
 
 
 @pytest.fixture
-def campaign_editor(django_user_model):
+def campaign_editor(db, django_user_model):
     return _staff(django_user_model, "sacha", "Campagnes")
 
 
@@ -145,6 +194,13 @@ def campaign_editor(django_user_model):
 def moderator_client(client, moderator):
     client.force_login(moderator)
     return client
+
+
+@pytest.fixture(autouse=True)
+def use_french():
+    """Run each test in French (the source language), whatever an earlier request activated."""
+    with translation.override("fr"):
+        yield
 
 
 class Broker:

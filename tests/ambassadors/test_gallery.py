@@ -84,7 +84,7 @@ def test_the_gallery_runs_a_fixed_number_of_queries(client, publish, django_asse
         html = client.get("/temoignages/").content.decode()
 
     assert len(one.captured_queries) == 4  # sectors, communes, count, page
-    assert html.count("<article class=\"testimonial-card") == 10
+    assert html.count('<article class="testimonial-card') == 10
 
 
 def test_the_testimonial_page_has_the_public_video_poster_captions_and_sharing_tags(
@@ -102,7 +102,9 @@ def test_the_testimonial_page_has_the_public_video_poster_captions_and_sharing_t
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert f'<source src="http://127.0.0.1:' in html and f'{public}/web.mp4" type="video/mp4">' in html
+    assert (
+        '<source src="http://127.0.0.1:' in html and f'{public}/web.mp4" type="video/mp4">' in html
+    )
     assert re.search(rf'poster="[^"]+{public}/poster.jpg"', html)
     assert (
         f'<track kind="captions" src="/temoignages/{testimonial.pk}/sous-titres.vtt" '
