@@ -58,6 +58,7 @@ FLAG_LABELS = {
     "black_video": _("image noire"),
     "frozen": _("image figée"),
     "frozen_video": _("image figée"),
+    "short": _("trop court"),
     "too_short": _("trop court"),
     "duplicate": _("doublon"),
 }
@@ -72,8 +73,10 @@ def flag_code(flag: Any) -> str:
 
 
 def flag_label(flag: Any) -> str:
+    """The pipeline's own label when it gives one (French), else ours, with its detail."""
     code = flag_code(flag)
-    label = str(FLAG_LABELS.get(code, code.replace("_", " ")))
+    label = flag.get("label") if isinstance(flag, dict) else None
+    label = label or str(FLAG_LABELS.get(code, code.replace("_", " ")))
     detail = flag.get("detail") or flag.get("message") if isinstance(flag, dict) else ""
     return f"{label} ({detail})" if detail else label
 
@@ -91,7 +94,7 @@ class FlagFilter(admin.SimpleListFilter):
             (code, FLAG_LABELS[code]) for code in codes
         ]
 
-    _canonical = ("silence", "black", "frozen", "too_short", "duplicate")
+    _canonical = ("silence", "black", "frozen", "short", "duplicate")
 
     def queryset(self, request, queryset):
         value = self.value()

@@ -34,3 +34,21 @@ def duration_iso(seconds) -> str:
         return ""
     total = round(seconds)
     return f"PT{total // 60}M{total % 60}S" if total >= 60 else f"PT{total}S"
+
+
+# The web rendition's long side (the pipeline scales to it, never up).
+WEB_LONG_SIDE = 1280
+
+
+@register.simple_tag
+def web_size(testimonial) -> dict[str, int]:
+    """Width and height of the web rendition, from the probe (16:9 when unknown)."""
+    probe = testimonial.probe or {}
+    video = probe.get("video") if isinstance(probe.get("video"), dict) else probe
+    width = video.get("display_width") or video.get("width") or 0
+    height = video.get("display_height") or video.get("height") or 0
+    if not (width and height):
+        return {"width": WEB_LONG_SIDE, "height": WEB_LONG_SIDE * 9 // 16}
+    scale = min(1.0, WEB_LONG_SIDE / max(width, height))
+    # Even sizes, as H.264 needs.
+    return {"width": round(width * scale / 2) * 2, "height": round(height * scale / 2) * 2}

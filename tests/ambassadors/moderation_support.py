@@ -28,6 +28,7 @@ __all__ = [
     "make_testimonial",
     "moderator",
     "moderator_client",
+    "public_bucket_readable",
     "tiny_media",
     "use_french",
 ]
@@ -72,8 +73,31 @@ def stored_keys(testimonial_id) -> list[str]:
     return list_prefix(private_storage(), prefix) + list_prefix(public_storage(), prefix)
 
 
+@pytest.fixture(scope="session")
+def public_bucket_readable(s3_endpoint) -> None:
+    """Anyone may read the public bucket, as docker-compose sets MinIO up (`mc anonymous set
+    download`) and as a production bucket policy or CDN does."""
+    storage = public_storage()
+    storage.connection.meta.client.put_bucket_policy(
+        Bucket=storage.bucket.name,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": ["s3:GetObject"],
+                        "Resource": [f"arn:aws:s3:::{storage.bucket.name}/*"],
+                    }
+                ],
+            }
+        ),
+    )
+
+
 @pytest.fixture
-def make_testimonial(db, tiny_media):
+def make_testimonial(db, tiny_media, public_bucket_readable):
     """Create a testimonial in a given status, with its consent record and media files.
 
     It asks for `db` so the test's database set-up (and a transactional test's restore of the
@@ -102,7 +126,13 @@ def make_testimonial(db, tiny_media):
             "sector": sector,
             "placement": placement,
             "duration": 2.0,
-            "probe": {"width": 320, "height": 180, "video_codec": "h264"},
+            # The shape the pipeline stores (ProbeFacts.as_dict()).
+            "probe": {
+                "format_name": "mov,mp4,m4a,3gp,3g2,mj2",
+                "duration": 2.0,
+                "video": {"codec": "h264", "width": 320, "height": 180, "rotation": 0},
+                "audio": {"codec": "aac", "channels": 1},
+            },
             **fields,
         }
         testimonial = Testimonial.objects.create(status=status, **values)

@@ -118,7 +118,7 @@ def test_the_review_page_plays_the_private_rendition_and_shows_facts_consent_and
     assert "onprovence-public" not in html
     assert f'src="/admin/ambassadors/testimonial/{testimonial.pk}/captions.vtt"' in html
     assert "image figée" in html
-    assert "video_codec" in html and "h264" in html
+    assert "<dt>video.codec</dt><dd>h264</dd>" in html
     assert "Autorisation de diffusion (droit à l&#x27;image) (v2026.1)" in html
     assert "diffusion : oui" in html
     assert "anglais" in html

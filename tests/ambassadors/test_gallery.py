@@ -180,3 +180,18 @@ def test_the_gallery_in_english(client, publish):
     assert "Their Provence, in their words" in html
     assert "All sectors" in html
     assert "Aeronautics" in html
+
+
+@pytest.mark.parametrize(
+    ("probe", "size"),
+    [
+        ({"video": {"display_width": 1080, "display_height": 1920}}, (720, 1280)),
+        ({"video": {"width": 3840, "height": 2160}}, (1280, 720)),
+        ({"video": {"width": 640, "height": 360}}, (640, 360)),
+        ({}, (1280, 720)),
+    ],
+)
+def test_sharing_tags_and_player_use_the_web_renditions_size(probe, size):
+    from ambassadors.templatetags.gallery import web_size
+
+    assert web_size(Testimonial(probe=probe)) == {"width": size[0], "height": size[1]}
