@@ -83,13 +83,20 @@ def testimonials_published_changed() -> None:
     cache.delete(PUBLISHED_VERSION_KEY)
 
 
+# After the commit, a broker that is down must not turn a recorded decision into an error page:
+# `robust` logs the failure instead (an erase can be asked again to requeue its purge).
+
+
 def _on_commit_send_task(name: str, testimonial_id: Any) -> None:
-    transaction.on_commit(lambda: current_app.send_task(name, args=[str(testimonial_id)]))
+    transaction.on_commit(
+        lambda: current_app.send_task(name, args=[str(testimonial_id)]), robust=True
+    )
 
 
 def _on_commit_email(testimonial_id: Any, decision: str) -> None:
     transaction.on_commit(
-        lambda: current_app.send_task(EMAIL_TASK, args=[str(testimonial_id), decision])
+        lambda: current_app.send_task(EMAIL_TASK, args=[str(testimonial_id), decision]),
+        robust=True,
     )
 
 
@@ -189,7 +196,7 @@ def testimonial_feature(
             note=_note("Mis à la une" if featured else "Retiré de la une"),
         )
     if testimonial.status == Status.PUBLISHED:
-        transaction.on_commit(testimonials_published_changed)
+        transaction.on_commit(testimonials_published_changed, robust=True)
     return testimonial
 
 
@@ -215,7 +222,7 @@ def testimonial_edit(
             note=_note("Modifié : %(fields)s", fields=", ".join(map(_french, labels))),
         )
     if testimonial.status == Status.PUBLISHED:
-        transaction.on_commit(testimonials_published_changed)
+        transaction.on_commit(testimonials_published_changed, robust=True)
     return testimonial
 
 
@@ -293,7 +300,7 @@ def testimonial_captions_set(
         testimonial.save(update_fields=["has_captions", "updated_at"])
         _audit(testimonial, actor=actor, note=note)
     if testimonial.status == Status.PUBLISHED:
-        transaction.on_commit(testimonials_published_changed)
+        transaction.on_commit(testimonials_published_changed, robust=True)
     return testimonial
 
 
