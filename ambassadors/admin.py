@@ -309,13 +309,13 @@ class TestimonialAdmin(admin.ModelAdmin):
     list_display = [
         "poster_thumbnail",
         "name",
+        "age_in_status",
         "commune",
         "sector",
-        "placement",
+        "placement_name",
         "duration_display",
         "flags_display",
         "status",
-        "age_in_status",
     ]
     list_display_links = ["poster_thumbnail", "name"]
     list_filter = [
@@ -438,9 +438,26 @@ class TestimonialAdmin(admin.ModelAdmin):
 
     # --- Change list ---
 
+    def _is_queue(self, request) -> bool:
+        return request.GET.get("status__exact") == Status.IN_REVIEW
+
+    def get_list_display(self, request):
+        # In the queue every row is "à modérer": the column would only take room.
+        if self._is_queue(request):
+            return [name for name in self.list_display if name != "status"]
+        return self.list_display
+
+    def changelist_view(self, request, extra_context=None):
+        if self._is_queue(request):
+            extra_context = {
+                **(extra_context or {}),
+                "title": gettext("File de modération — les plus anciens d'abord"),
+            }
+        return super().changelist_view(request, extra_context)
+
     def get_ordering(self, request):
         # The review queue is worked oldest first; other lists show the newest first.
-        if request.GET.get("status__exact") == Status.IN_REVIEW:
+        if self._is_queue(request):
             return ["status_changed_at", "pk"]
         return ["-created_at"]
 
@@ -449,7 +466,7 @@ class TestimonialAdmin(admin.ModelAdmin):
         if obj.status not in WITH_MEDIA:
             return "—"
         return format_html(
-            '<img class="moderation-thumb" src="{}" alt="" width="96" height="54" loading="lazy">',
+            '<img class="moderation-thumb" src="{}" alt="" width="80" height="45" loading="lazy">',
             private_url(keys.testimonial_key(obj.pk, keys.POSTER_JPEG), expires=SIGNED_URL_SECONDS),
         )
 
@@ -458,6 +475,10 @@ class TestimonialAdmin(admin.ModelAdmin):
         if obj.display_name:
             return obj.display_name
         return format_html('<span class="moderation-muted">{}</span>', str(obj))
+
+    @admin.display(description=_("emplacement QR"), ordering="placement__place_name")
+    def placement_name(self, obj: Testimonial) -> str:
+        return obj.placement.place_name if obj.placement else "—"
 
     @admin.display(description=_("durée"), ordering="duration")
     def duration_display(self, obj: Testimonial) -> str:

@@ -136,6 +136,7 @@ def publication_free_slots(
 class CalendarDay:
     day: datetime.date
     is_slot_day: bool
+    # Places still to fill: none once the day's publication time has passed.
     capacity: int
     testimonials: list[Testimonial] = field(default_factory=list)
 
@@ -160,15 +161,17 @@ def publication_calendar(
         .select_related("sector")
         .order_by("publish_at")
     )
-    slot_days = {day for day, _ in _slot_times(rhythm, start, days)}
-    calendar = {
-        start + datetime.timedelta(days=offset): CalendarDay(
-            day=start + datetime.timedelta(days=offset),
-            is_slot_day=start + datetime.timedelta(days=offset) in slot_days,
-            capacity=rhythm.per_day,
+    now = timezone.now()
+    slot_times = dict(_slot_times(rhythm, start, days))
+    calendar = {}
+    for offset in range(days):
+        day = start + datetime.timedelta(days=offset)
+        moment = slot_times.get(day)
+        calendar[day] = CalendarDay(
+            day=day,
+            is_slot_day=moment is not None,
+            capacity=rhythm.per_day if moment is not None and moment > now else 0,
         )
-        for offset in range(days)
-    }
     for testimonial in scheduled:
         calendar[testimonial.publish_at.astimezone(zone).date()].testimonials.append(testimonial)
     unscheduled = list(

@@ -56,6 +56,8 @@ def test_a_moderator_reviews_plays_and_approves_in_the_admin(
     poster = page.locator("img.moderation-thumb").first
     poster.wait_for()
     page.wait_for_function("() => document.querySelector('img.moderation-thumb').naturalWidth > 0")
+    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS_SCREENSHOTS / "admin-queue.png"))
     page.get_by_role("link", name="Léa, ingénieure").click()
 
     video = page.locator("video.moderation-player")
@@ -81,4 +83,7 @@ def test_a_moderator_reviews_plays_and_approves_in_the_admin(
     assert testimonial.status == Status.APPROVED
     assert testimonial.events.get().actor == moderator
     assert Testimonial.objects.filter(status=Status.IN_REVIEW).count() == 1
+    page.goto(live_server.url + "/admin/ambassadors/testimonial/calendar/")
+    expect(page.locator(".moderation-calendar__item")).to_have_count(1)
+    page.screenshot(path=str(DOCS_SCREENSHOTS / "admin-calendar.png"))
     assert errors == [], "\n".join(errors)

@@ -302,3 +302,23 @@ def test_captions_accept_hours_settings_and_windows_line_endings():
     assert moderation.captions_validate(text.encode("utf-8")) == (
         "WEBVTT - One Provence\n\n01:00:01.000 --> 01:00:04.250 align:start\nSalut\n"
     )
+
+
+def test_the_calendar_shows_the_rhythms_days_and_no_free_slot_in_the_past(make_testimonial):
+    today = timezone.localdate()
+    scheduled = make_testimonial(
+        Status.APPROVED,
+        publish_at=timezone.now() + datetime.timedelta(days=3),
+        display_name="Soon",
+    )
+    make_testimonial(Status.APPROVED, display_name="Undated")
+
+    past, _ = selectors.publication_calendar(start=today - datetime.timedelta(days=14), days=7)
+    days, unscheduled = selectors.publication_calendar(start=today, days=14)
+
+    assert [day.is_slot_day for day in past].count(True) == 5
+    assert all(day.free == 0 for day in past)
+    (soon_day,) = [day for day in days if day.testimonials]
+    assert soon_day.testimonials == [scheduled]
+    assert soon_day.day == timezone.localdate(scheduled.publish_at)
+    assert [t.display_name for t in unscheduled] == ["Undated"]
