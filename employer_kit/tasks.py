@@ -7,7 +7,6 @@ from . import services
 
 @shared_task(
     name="employer_kit.analyse_kit_asset",
-    queue="media",
     acks_late=True,
     autoretry_for=(ConnectionError, TimeoutError),
     retry_backoff=True,
