@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -391,7 +392,8 @@ def oembed(request: HttpRequest) -> HttpResponse:
         height = min(height, int(request.GET.get("maxheight", height)))
     except ValueError:
         pass
-    title = "One Provence — Tous Ambassadeurs" + (f" · {sector.display_name}" if sector else "")
+    with translation.override(language):
+        title = "One Provence — Tous Ambassadeurs" + (f" · {sector.display_name}" if sector else "")
     src = _widget_url(sector.slug if sector else None, language)
     html = _iframe_snippet(src, title, width, height)
     response = JsonResponse(

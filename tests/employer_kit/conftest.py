@@ -194,3 +194,28 @@ def published_testimonial(db, kit_content):
     for storage in (private_storage(), public_storage()):
         storage.save(keys.testimonial_key(testimonial.pk, keys.WEB), ContentFile(video))
     return testimonial
+
+
+@pytest.fixture
+def public_bucket_readable():
+    """Give the public bucket the anonymous-read policy it has in production (browsers load
+    previews and posters from it straight)."""
+    import json
+
+    from onprovence.storage import public_storage
+
+    storage = public_storage()
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{storage.bucket_name}/*",
+            }
+        ],
+    }
+    storage.connection.meta.client.put_bucket_policy(
+        Bucket=storage.bucket_name, Policy=json.dumps(policy)
+    )
