@@ -58,12 +58,23 @@ class KitAssetAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["title", "kind", "sector", "audience", "language", "file"]}),
-        (_("Crédits et droits"), {"fields": ["credits", "usage_rights", "available_from", "available_until"]}),
+        (
+            _("Crédits et droits"),
+            {"fields": ["credits", "usage_rights", "available_from", "available_until"]},
+        ),
         (
             _("Lu dans le fichier"),
-            {"fields": ["version", "file_format", "size_bytes", "width", "height", "duration", "page_count", "preview_key", "analysed_at"]},
+            {
+                "fields": [
+                    "version", "file_format", "size_bytes", "width", "height", "duration",
+                    "page_count", "preview_key", "analysed_at",
+                ]
+            },
         ),
-        (_("Témoignage et retrait"), {"fields": ["testimonial", "withdrawn_at", "withdrawn_reason"]}),
+        (
+            _("Témoignage et retrait"),
+            {"fields": ["testimonial", "withdrawn_at", "withdrawn_reason"]},
+        ),
     ]  # fmt: skip
     inlines = [KitAssetVersionInline]
     actions = ["analyse_again"]

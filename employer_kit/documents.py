@@ -270,7 +270,11 @@ def one_pager_pdf(
             x = width - 16 * mm - logo_box[0]
             y = height - 12 * mm - logo_box[1]
             canvas.setFillColor(colors.white)
-            canvas.roundRect(x - 3 * mm, y - 3 * mm, logo_box[0] + 6 * mm, logo_box[1] + 6 * mm, 3 * mm, stroke=0, fill=1)  # fmt: skip
+            pad = 3 * mm
+            canvas.roundRect(
+                x - pad, y - pad, logo_box[0] + 2 * pad, logo_box[1] + 2 * pad, pad,
+                stroke=0, fill=1,
+            )  # fmt: skip
             canvas.drawImage(
                 ImageReader(io.BytesIO(logo_png)), x, y, *logo_box,
                 preserveAspectRatio=True, anchor="c", mask="auto",
@@ -352,25 +356,27 @@ def talking_points_docx(points: list[Point], *, language: str) -> bytes:
         '<w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/>'
         '<w:rPr><w:b/><w:sz w:val="28"/></w:rPr></w:style></w:styles>'
     )
+    xml = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    package = "http://schemas.openxmlformats.org/package/2006"
+    office = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    wordml = "application/vnd.openxmlformats-officedocument.wordprocessingml"
     content_types = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        f'{xml}<Types xmlns="{package}/content-types">'
+        '<Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
         '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
-        '<Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/>'
+        f'<Override PartName="/word/document.xml" ContentType="{wordml}.document.main+xml"/>'
+        f'<Override PartName="/word/styles.xml" ContentType="{wordml}.styles+xml"/>'
         "</Types>"
     )
     rels = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
+        f'{xml}<Relationships xmlns="{package}/relationships">'
+        f'<Relationship Id="rId1" Type="{office}/officeDocument" Target="word/document.xml"/>'
         "</Relationships>"
     )
     document_rels = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+        f'{xml}<Relationships xmlns="{package}/relationships">'
+        f'<Relationship Id="rId1" Type="{office}/styles" Target="styles.xml"/>'
         "</Relationships>"
     )
     buffer = io.BytesIO()

@@ -22,12 +22,12 @@ class KitFilterForm(forms.Form):
     )
     public = forms.ChoiceField(
         label=_("Public"),
-        choices=[("", _("Tous les publics"))] + list(Audience.choices)[1:],
+        choices=[("", _("Tous les publics")), *Audience.choices[1:]],
         required=False,
     )
     type = forms.ChoiceField(
         label=_("Type de ressource"),
-        choices=[("", _("Tous les types"))] + list(KitAsset.Kind.choices),
+        choices=[("", _("Tous les types")), *KitAsset.Kind.choices],
         required=False,
     )
     langue = forms.ChoiceField(

@@ -226,7 +226,15 @@ def _add_months(day: date, months: int) -> date:
 
 
 def kit_asset_from_testimonial(*, testimonial_id: Any) -> KitAsset:
-    """Make a published testimonial a video asset of the kit, inside its consent limits."""
+    """Make a published testimonial a video asset of the kit, inside its consent limits.
+
+    Messages and the asset's texts are French (the admin's and the kit content's language).
+    """
+    with translation.override("fr"):
+        return _kit_asset_from_testimonial(testimonial_id)
+
+
+def _kit_asset_from_testimonial(testimonial_id: Any) -> KitAsset:
     testimonial = testimonials_published().filter(pk=testimonial_id).first()
     if testimonial is None:
         raise TestimonialNotUsable(_("Seul un témoignage publié peut être ajouté au kit."))

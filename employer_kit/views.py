@@ -16,9 +16,9 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -78,6 +78,10 @@ def _widget_url(sector_slug: str | None, language: str) -> str:
     return f"{settings.SITE_URL}{path}{query}"
 
 
+def _oembed_url(widget_url: str) -> str:
+    return f"{settings.SITE_URL}{reverse('employer_kit:oembed')}?{urlencode({'url': widget_url})}"
+
+
 def _iframe_snippet(
     url: str, title: str, width: int = WIDGET_SIZE[0], height: int = WIDGET_SIZE[1]
 ) -> str:
@@ -119,7 +123,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "archive_url": reverse("employer_kit:archive")
             + (f"?{archive_query}" if archive_query else ""),
             "widget_snippet": _iframe_snippet(widget_url, _("Témoignages One Provence")),
-            "oembed_url": f"{settings.SITE_URL}{reverse('employer_kit:oembed')}?{urlencode({'url': widget_url})}",
+            "oembed_url": _oembed_url(widget_url),
         },
     )
 
@@ -365,7 +369,7 @@ def widget(request: HttpRequest) -> HttpResponse:
             "sector": sector,
             "campaign_url": settings.SITE_URL
             + ("/en/" if get_language().startswith("en") else "/"),
-            "oembed_url": f"{settings.SITE_URL}{reverse('employer_kit:oembed')}?{urlencode({'url': request.build_absolute_uri()})}",
+            "oembed_url": _oembed_url(request.build_absolute_uri()),
         },
     )
     # Short: an unpublished testimonial leaves embedding pages within a minute.

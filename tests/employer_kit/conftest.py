@@ -27,12 +27,16 @@ def bomb_png(width: int = 60_000, height: int = 60_000) -> bytes:
     """A tiny PNG whose header claims billions of pixels (a decompression bomb)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     # A few rows of zeros compressed: the rest would expand to 3.6 GB once decoded.
     data = zlib.compress(b"\x00" * (width + 1) * 4, 9)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
 
 
 def pdf_bytes(title: str = "Brochure") -> bytes:
@@ -95,7 +99,12 @@ def kit_content(db):
     )
     talent, _ = KeyFigure.objects.get_or_create(
         label="d'attraction de talents pour +0,1 point d'image territoriale (sur 5)",
-        defaults={"value": Decimal("24"), "unit": "%", "source_name": "Bloom Consulting", "order": 4},
+        defaults={
+            "value": Decimal("24"),
+            "unit": "%",
+            "source_name": "Bloom Consulting",
+            "order": 4,
+        },
     )
     point, created = TalkingPoint.objects.get_or_create(
         headline="Concevoir les hélicoptères de demain",
@@ -150,8 +159,16 @@ def log_in(client, recruiter) -> None:
 def make_asset(db):
     from employer_kit.models import KitAsset
 
-    def make(title="Logo", kind=KitAsset.Kind.LOGO, content: bytes | None = None, name="logo.png", **fields):
-        asset = KitAsset(title=title, kind=kind, credits=fields.pop("credits", "One Provence"), **fields)
+    def make(
+        title="Logo",
+        kind=KitAsset.Kind.LOGO,
+        content: bytes | None = None,
+        name="logo.png",
+        **fields,
+    ):
+        asset = KitAsset(
+            title=title, kind=kind, credits=fields.pop("credits", "One Provence"), **fields
+        )
         content = content if content is not None else png_bytes()
         asset.file.save(name, ContentFile(content), save=False)
         asset.size_bytes = len(content)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _fetch(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (loopback S3)
+    with urllib.request.urlopen(url, timeout=10) as response:
         return response.read()
 
 
@@ -120,7 +120,10 @@ def test_bad_identification_gets_a_clear_message_and_changes_nothing(
 
 
 def test_valid_siret_is_kept(client):
-    client.post("/kit/acces/", {"company": "La Poste", "email": "rh@laposte-test.fr", "siret": "732 829 320 00074"})
+    client.post(
+        "/kit/acces/",
+        {"company": "La Poste", "email": "rh@laposte-test.fr", "siret": "732 829 320 00074"},
+    )
 
     assert Recruiter.objects.get().siret == "73282932000074"
 
@@ -155,7 +158,9 @@ def test_expired_and_withdrawn_assets_are_not_downloadable_even_with_an_old_link
 
     assert [client.get(link).status_code for link in old_links] == [404, 404, 404]
     page = client.get("/kit/").content.decode()
-    assert "Ancienne brochure" not in page and "Photo retirée" not in page and "Pas encore" not in page
+    assert (
+        "Ancienne brochure" not in page and "Photo retirée" not in page and "Pas encore" not in page
+    )
 
 
 def test_recruiters_see_nothing_of_each_other(client, kit_content, make_asset, make_recruiter):

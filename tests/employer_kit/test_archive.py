@@ -13,7 +13,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from django.core.files.base import ContentFile
 
 from employer_kit.models import KitAsset, KitDownload
 from tests import processes
@@ -92,7 +91,9 @@ class _RandomishFile(io.RawIOBase):
     def __init__(self, size: int, seed: bytes) -> None:
         self.left = size
         self.block = hashlib.sha512(seed).digest() * (MB // 64)
-        self.block = bytes(a ^ b for a, b in zip(self.block[:4096], os.urandom(4096))) + self.block[4096:]
+        self.block = (
+            bytes(a ^ b for a, b in zip(self.block[:4096], os.urandom(4096))) + self.block[4096:]
+        )
         self.counter = 0
         self.sha = hashlib.sha256()
 
@@ -171,14 +172,14 @@ def test_a_300_mb_kit_streams_from_a_server_process_with_bounded_memory(
         # Warm the worker (imports, fonts, first queries) with an archive of no asset, so the
         # baseline is its resting size and the peak is what streaming 300 MB adds.
         warm = urllib.request.Request(base + "/kit/archive.zip?type=logo", headers=cookie)
-        assert len(urllib.request.urlopen(warm, timeout=30).read()) < MB  # noqa: S310
+        assert len(urllib.request.urlopen(warm, timeout=30).read()) < MB
         worker = _children(server.pid)[0]
         resting_kb = _status_kb(worker, "VmRSS")
 
         started = time.monotonic()
         request = urllib.request.Request(base + "/kit/archive.zip", headers=cookie)
         target = tmp_path / "kit.zip"
-        with urllib.request.urlopen(request, timeout=120) as response, target.open("wb") as out:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=120) as response, target.open("wb") as out:
             assert response.status == 200
             length = int(response.headers["Content-Length"])
             while chunk := response.read(MB):

@@ -102,6 +102,11 @@ def test_the_kit_employeur_group_can_edit_assets_and_talking_points():
 
     group = Group.objects.get(name="Kit employeur")
     codenames = set(group.permissions.values_list("codename", flat=True))
-    assert {"change_kitasset", "add_talkingpoint", "view_kitdownload", "view_recruiter"} <= codenames
+    assert {
+        "change_kitasset",
+        "add_talkingpoint",
+        "view_kitdownload",
+        "view_recruiter",
+    } <= codenames
     assert {"view_testimonial", "view_keyfigure"} <= codenames
     assert "change_testimonial" not in codenames

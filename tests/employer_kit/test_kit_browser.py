@@ -31,7 +31,10 @@ def _photo() -> bytes:
     image = Image.new("RGB", (960, 600), "#8fc9e8")
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 360, 960, 600), fill="#0f5c6e")
-    draw.polygon([(0, 380), (220, 210), (420, 330), (640, 180), (960, 360), (960, 400), (0, 400)], fill="#e8dcc4")
+    draw.polygon(
+        [(0, 380), (220, 210), (420, 330), (640, 180), (960, 360), (960, 400), (0, 400)],
+        fill="#e8dcc4",
+    )
     draw.ellipse((760, 60, 860, 160), fill="#f2b13b")
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=80)
@@ -43,7 +46,9 @@ def kit_assets(kit_content, make_asset, published_testimonial, public_bucket_rea
     from ambassadors import keys
 
     assets = [
-        make_asset(title="Logo One Provence", content=png_bytes((512, 512)), name="logo-one-provence.png"),
+        make_asset(
+            title="Logo One Provence", content=png_bytes((512, 512)), name="logo-one-provence.png"
+        ),
         make_asset(
             title="Brochure « Pourquoi Aix-Marseille-Provence »",
             kind=KitAsset.Kind.BROCHURE,
@@ -65,7 +70,8 @@ def kit_assets(kit_content, make_asset, published_testimonial, public_bucket_rea
     poster = io.BytesIO()
     Image.new("RGB", (480, 270), "#9c3d1f").save(poster, "JPEG")
     public_storage().save(
-        keys.testimonial_key(published_testimonial.pk, keys.POSTER_JPEG), ContentFile(poster.getvalue())
+        keys.testimonial_key(published_testimonial.pk, keys.POSTER_JPEG),
+        ContentFile(poster.getvalue()),
     )
     assets.append(kit_asset_from_testimonial(testimonial_id=published_testimonial.pk))
     return assets
@@ -119,7 +125,10 @@ def test_recruiter_goes_from_the_campaign_home_to_a_kit_and_a_one_pager(
     assert "Airbus Helicopters" in text and "Source" in text
     total = time.monotonic() - started
 
-    print(f"\nrecruiter path: identified {identified:.1f} s, kit ZIP {kit_done:.1f} s, one-pager PDF {total:.1f} s")
+    print(
+        f"\nrecruiter path: identified {identified:.1f} s, kit ZIP {kit_done:.1f} s, "
+        f"one-pager PDF {total:.1f} s"
+    )
     assert total < 120
     assert KitDownload.objects.count() == 4
     assert OnePager.objects.count() == 1

@@ -102,15 +102,20 @@ def test_a_decompression_bomb_logo_is_refused_with_a_clear_message(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", "n'est pas une image PNG, JPEG ou WebP"),
+        (
+            b"<svg xmlns='http://www.w3.org/2000/svg'></svg>",
+            "n'est pas une image PNG, JPEG ou WebP",
+        ),
         (b"GIF89a" + b"\x00" * 100, "n'est pas une image PNG, JPEG ou WebP"),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 3 * 1024 * 1024, "Le logo pèse plus de 2 Mo"),
     ],
+    ids=["svg", "gif", "too-heavy"],
 )
 def test_logos_that_are_not_small_images_are_refused(content, message):
     from django.core.exceptions import ValidationError
+    from django.utils import translation
 
-    with pytest.raises(ValidationError) as error:
+    with translation.override("fr"), pytest.raises(ValidationError) as error:
         logo_validate(upload=SimpleUploadedFile("logo.png", content))
 
     assert message in error.value.messages[0]

@@ -93,7 +93,9 @@ def test_withdrawing_or_unpublishing_takes_the_asset_down_and_queues_notices(
     from django.test import Client
 
     asset = kit_asset_from_testimonial(testimonial_id=published_testimonial.pk)
-    downloaders = [make_recruiter(email=f"rh{n}@company{n}-test.fr", company=f"Company {n}") for n in range(2)]
+    downloaders = [
+        make_recruiter(email=f"rh{n}@company{n}-test.fr", company=f"Company {n}") for n in range(2)
+    ]
     bystander = make_recruiter(email="rh@other-test.fr")
     old_links = []
     for recruiter in downloaders:
