@@ -55,6 +55,11 @@ class Figure:
     source: str
 
 
+def unique(items: list[str]) -> list[str]:
+    """Keep the first of each repeated item (two figures often share one source)."""
+    return list(dict.fromkeys(items))
+
+
 @dataclass(frozen=True)
 class Point:
     headline: str
@@ -81,6 +86,7 @@ class ArchiveEntry:
 
 WORDS = {
     "fr": {
+        "colon": " : ",
         "title": "Pourquoi nous rejoindre à Aix-Marseille-Provence ?",
         "hiring": "{company} recrute — filière {sector}",
         "hiring_all": "{company} recrute en Provence",
@@ -112,6 +118,7 @@ WORDS = {
         ),
     },
     "en": {
+        "colon": ": ",
         "title": "Why join us in Aix-Marseille-Provence",
         "hiring": "{company} is hiring — {sector}",
         "hiring_all": "{company} is hiring in Provence",
@@ -196,7 +203,7 @@ def one_pager_pdf(
         cell = [Paragraph(escape(figure.value), value_style), Paragraph(escape(figure.label), base)]
         if figure.comparison:
             cell.append(Paragraph(escape(figure.comparison), small))
-        cell.append(Paragraph(escape(f"{w['source']} : {figure.source}"), small))
+        cell.append(Paragraph(escape(f"{w['source']}{w['colon']}{figure.source}"), small))
         cells.append(cell)
     if cells:
         rows = [
@@ -232,7 +239,7 @@ def one_pager_pdf(
             ]
             if point.sources:
                 sources = "; ".join(point.sources)
-                block.append(Paragraph(escape(f"{w['sources']} : {sources}"), small))
+                block.append(Paragraph(escape(f"{w['sources']}{w['colon']}{sources}"), small))
             block.append(Spacer(0, 5))
             story.append(KeepTogether(block))
 
@@ -296,16 +303,20 @@ def talking_points_markdown(points: list[Point], *, language: str) -> str:
     lines = [f"# {w['points_title']}", ""]
     for point in points:
         lines += [f"## {point.headline}", "", point.body, ""]
-        meta = [f"{w['audience']} : {point.audience}"] if point.audience else []
+        meta = [f"{w['audience']}{w['colon']}{point.audience}"] if point.audience else []
         if point.sector:
-            meta.append(f"{w['sector_label']} : {point.sector}")
+            meta.append(f"{w['sector_label']}{w['colon']}{point.sector}")
         stamp = f"{w['version']} {point.version}"
         if point.reviewed_on:
             stamp += f", {w['reviewed']} {point.reviewed_on.isoformat()}"
         meta.append(stamp)
         lines += [f"*{' · '.join(meta)}*", ""]
         if point.sources:
-            lines += [f"{w['sources']} :", *[f"- {source}" for source in point.sources], ""]
+            lines += [
+                f"{w['sources']}{w['colon'].rstrip()}",
+                *[f"- {source}" for source in point.sources],
+                "",
+            ]
     return "\n".join(lines)
 
 
@@ -324,7 +335,9 @@ def talking_points_pdf(points: list[Point], *, language: str) -> bytes:
     for point in points:
         block = [Paragraph(escape(point.headline), head), Paragraph(escape(point.body), base)]
         if point.sources:
-            block.append(Paragraph(escape(f"{w['sources']} : {'; '.join(point.sources)}"), small))
+            block.append(
+                Paragraph(escape(f"{w['sources']}{w['colon']}{'; '.join(point.sources)}"), small)
+            )
         story.append(KeepTogether(block))
     document.build(story)
     return buffer.getvalue()
@@ -342,7 +355,7 @@ def talking_points_docx(points: list[Point], *, language: str) -> bytes:
     for point in points:
         body += [paragraph(point.headline, "Heading1"), paragraph(point.body)]
         if point.sources:
-            body.append(paragraph(f"{w['sources']} : {'; '.join(point.sources)}"))
+            body.append(paragraph(f"{w['sources']}{w['colon']}{'; '.join(point.sources)}"))
     ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
     document = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {ns}><w:body>'
@@ -398,10 +411,10 @@ def archive_readme(entries: list[ArchiveEntry], *, language: str, day: date) -> 
         lines.append(f"### {entry.path}")
         lines.append("")
         lines.append(f"- {entry.title} ({entry.kind}, {w['version']} {entry.version})")
-        lines.append(f"- {w['credits']} : {entry.credits or 'One Provence'}")
-        lines.append(f"- {w['rights']} : {entry.usage_rights}")
+        lines.append(f"- {w['credits']}{w['colon']}{entry.credits or 'One Provence'}")
+        lines.append(f"- {w['rights']}{w['colon']}{entry.usage_rights}")
         if entry.available_until:
-            lines.append(f"- {w['until']} : {entry.available_until.isoformat()}")
+            lines.append(f"- {w['until']}{w['colon']}{entry.available_until.isoformat()}")
         lines.append("")
     lines += [w["readme_points"], ""]
     return "\n".join(lines)

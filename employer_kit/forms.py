@@ -37,8 +37,8 @@ class KitFilterForm(forms.Form):
     )
 
     def filters(self) -> dict:
-        """Selector arguments from valid data (an invalid value is simply ignored)."""
-        data = self.cleaned_data if self.is_valid() else {}
+        """Selector arguments from the valid fields (an invalid value is simply ignored)."""
+        data = self.cleaned_data if self.is_bound and (self.is_valid() or True) else {}
         sector = data.get("secteur")
         return {
             "sector_slug": sector.slug if sector else None,

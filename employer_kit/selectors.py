@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -78,7 +79,7 @@ def recruiter_confirmed(*, recruiter_id: str | None) -> Recruiter | None:
         return None
     try:
         return Recruiter.objects.filter(pk=recruiter_id, confirmed_at__isnull=False).first()
-    except Exception:  # a tampered or stale session value that is not a UUID
+    except (ValidationError, ValueError):  # a session value that is not a UUID
         return None
 
 

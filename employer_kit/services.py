@@ -388,7 +388,7 @@ def _point_data(points: Iterable[TalkingPoint]) -> list[documents.Point]:
         documents.Point(
             headline=point.headline,
             body=point.body,
-            sources=[_figure_source(figure) for figure in point.key_figures.all()],
+            sources=documents.unique([_figure_source(f) for f in point.key_figures.all()]),
             audience=point.get_audience_display(),
             sector=point.sector.display_name if point.sector else "",
             version=point.version,

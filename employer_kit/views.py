@@ -99,7 +99,7 @@ def _iframe_snippet(
 def home(request: HttpRequest) -> HttpResponse:
     """The kit: filters, talking points to copy, assets with previews, credits and rights."""
     form = KitFilterForm(request.GET or None)
-    filters = form.filters() if request.GET else KitFilterForm().filters()
+    filters = form.filters()
     assets = list(selectors.kit_assets_available(**filters))
     for asset in assets:
         asset.preview_url = _preview_url(asset.preview_key)
@@ -242,7 +242,7 @@ def archive(request: HttpRequest) -> HttpResponse:
     if recruiter is None:
         return _to_access(request)
     form = KitFilterForm(request.GET or None)
-    filters = form.filters() if request.GET else KitFilterForm().filters()
+    filters = form.filters()
     language = filters["language"] or get_language()[:2]
     kit = services.kit_archive_build(
         assets=selectors.kit_assets_available(**filters),

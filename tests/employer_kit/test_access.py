@@ -34,6 +34,28 @@ def test_anonymous_kit_page_lists_assets_and_sets_no_cookie(client, kit_content,
     assert response.cookies == {}
 
 
+def test_kit_page_queries_do_not_grow_with_the_kit(
+    client, kit_content, make_asset, make_recruiter, django_assert_max_num_queries
+):
+    for n in range(12):
+        make_asset(title=f"Visuel {n}", sector=kit_content["aero"] if n % 2 else None)
+    log_in(client, make_recruiter())
+
+    with django_assert_max_num_queries(7):
+        response = client.get("/kit/?secteur=aeronautique&langue=fr")
+
+    assert response.content.decode().count('class="card kit-asset"') == 12
+
+
+def test_a_tampered_session_value_is_no_recruiter(client, make_asset):
+    session = client.session
+    session[SESSION_KEY] = "not-a-uuid"
+    session.save()
+    client.cookies["sessionid"] = session.session_key
+
+    assert client.get(f"/kit/telecharger/{make_asset().pk}/").status_code == 302
+
+
 def test_download_needs_a_session(client, make_asset):
     asset = make_asset()
 

@@ -41,6 +41,8 @@ def test_one_pager_pdf_has_the_logo_the_figures_with_sources_and_the_sector_poin
     assert "Source : ImageTerr 2024 — IMPGT, Aix-Marseille Université, 2024" in text
     assert "Source : Bloom Consulting" in text
     assert "Concevoir les hélicoptères de demain" in text
+    # Two figures of one point share a source: it is named once.
+    assert text.count("Sources : ImageTerr 2024 — IMPGT, Aix-Marseille Université, 2024;") == 0
     # The logo is drawn on the page as an image.
     images = reader.pages[0].images
     assert len(images) == 1 and images[0].image.size[0] >= 300
@@ -57,7 +59,8 @@ def test_one_pager_in_english(kit_content, make_recruiter):
     text = " ".join(_pdf_text(private_storage().open(sheet.pdf_key, "rb").read()).split())
     assert "Why join us in Aix-Marseille-Provence" in text
     assert "Residents' happiness index" in text
-    assert "Source : ImageTerr 2024" in text
+    assert "Source: ImageTerr 2024" in text
+    assert "Source : " not in text
 
 
 def test_recruiter_generates_a_one_pager_and_downloads_it(client, kit_content, make_recruiter):
