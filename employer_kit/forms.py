@@ -38,7 +38,10 @@ class KitFilterForm(forms.Form):
 
     def filters(self) -> dict:
         """Selector arguments from the valid fields (an invalid value is simply ignored)."""
-        data = self.cleaned_data if self.is_bound and (self.is_valid() or True) else {}
+        data = {}
+        if self.is_bound:
+            self.is_valid()  # fills cleaned_data with the fields that are valid
+            data = self.cleaned_data
         sector = data.get("secteur")
         return {
             "sector_slug": sector.slug if sector else None,
