@@ -27,6 +27,11 @@ def _wait_for(check, timeout: float = 45.0):
 def test_worker_analyses_an_uploaded_asset_and_sends_takedown_notices(
     admin_client, kit_content, published_testimonial, make_recruiter, tmp_path
 ):
+    from django.contrib.contenttypes.models import ContentType
+
+    # An earlier transactional test flushed the content types this process still caches (the
+    # admin logs the addition against one).
+    ContentType.objects.clear_cache()
     worker = processes.start_worker(
         env=processes.worker_env(), hostname="kit-worker", log_path=tmp_path / "worker.log"
     )
