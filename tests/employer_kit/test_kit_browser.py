@@ -78,7 +78,7 @@ def kit_assets(kit_content, make_asset, published_testimonial, public_bucket_rea
 
 
 def test_recruiter_goes_from_the_campaign_home_to_a_kit_and_a_one_pager(
-    desktop_page, live_server, kit_assets, tmp_path
+    desktop_page, live_server, kit_assets, tmp_path, screenshot
 ):
     page = desktop_page
     started = time.monotonic()
@@ -88,8 +88,17 @@ def test_recruiter_goes_from_the_campaign_home_to_a_kit_and_a_one_pager(
     assert page.context.cookies() == []  # browsing the kit sets no cookie
 
     page.get_by_role("link", name="Accéder aux téléchargements").click()
+    screenshot(page, "kit-access")
     page.get_by_label("Entreprise").fill("Airbus Helicopters")
-    page.get_by_label("E-mail professionnel").fill("rh@airbus-helicopters.test")
+    page.get_by_label("E-mail professionnel").fill("rh.airbus@gmail.com")
+    page.get_by_role("button", name="Recevoir mon lien de connexion").click()
+    email_field = page.get_by_label("E-mail professionnel")
+    assert "pas une messagerie personnelle" in email_field.evaluate(
+        "input => input.getAttribute('aria-describedby').split(' ')"
+        ".map(id => document.getElementById(id).textContent).join(' ')"
+    )
+    assert_accessible(page)
+    email_field.fill("rh@airbus-helicopters.test")
     page.get_by_role("button", name="Recevoir mon lien de connexion").click()
     page.get_by_role("heading", name="Vérifiez votre messagerie").wait_for()
     link = re.search(r"https?://\S+/kit/acces/\S+/", mail.outbox[-1].body).group(0)
@@ -115,6 +124,8 @@ def test_recruiter_goes_from_the_campaign_home_to_a_kit_and_a_one_pager(
     page.get_by_label("Secteur").select_option("aeronautique")
     page.get_by_role("button", name="Générer ma fiche").click()
     page.get_by_role("heading", name="Votre fiche est prête").wait_for()
+    page.locator("img.kit-sheet").scroll_into_view_if_needed()
+    screenshot(page, "kit-one-pager-ready")
     assert page.locator("img.kit-sheet").evaluate("img => img.complete && img.naturalWidth") > 800
     assert_accessible(page)
     with page.expect_download() as download_info:
@@ -172,8 +183,9 @@ def test_kit_page_screenshot_accessibility_and_one_click_copy(
         assert_accessible(page)
 
 
-def test_kit_page_on_a_phone_fits_the_screen(phone_page, live_server, kit_assets):
+def test_kit_page_on_a_phone_fits_the_screen(phone_page, live_server, kit_assets, screenshot):
     phone_page.goto(live_server.url + "/kit/")
+    screenshot(phone_page, "kit-phone")
 
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
     assert_accessible(phone_page)
