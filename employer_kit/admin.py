@@ -1,10 +1,16 @@
 """Admin of the employer kit, for the "Kit employeur" group."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from ambassadors.selectors import testimonials_published
 from onprovence.storage import private_url
 
 from . import services
@@ -17,6 +23,13 @@ from .models import (
     TakedownNotice,
     TalkingPoint,
 )
+
+
+class TestimonialChoiceForm(forms.Form):
+    testimonial = forms.ModelChoiceField(
+        label=_("Témoignage publié"),
+        queryset=testimonials_published().filter(kit_asset__isnull=True),
+    )
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -78,6 +91,44 @@ class KitAssetAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     inlines = [KitAssetVersionInline]
     actions = ["analyse_again"]
+    change_list_template = "admin/employer_kit/kitasset/change_list.html"
+
+    def get_urls(self):
+        urls = [
+            path(
+                "depuis-un-temoignage/",
+                self.admin_site.admin_view(self.add_from_testimonial),
+                name="employer_kit_kitasset_from_testimonial",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def add_from_testimonial(self, request):
+        """Pick a published testimonial; it becomes a video asset within its consent."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = TestimonialChoiceForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                asset = services.kit_asset_from_testimonial(
+                    testimonial_id=form.cleaned_data["testimonial"].pk
+                )
+            except services.TestimonialNotUsable as exc:
+                form.add_error("testimonial", str(exc))
+            else:
+                self.message_user(
+                    request, _("« %(title)s » ajouté au kit.") % {"title": asset.title}
+                )
+                return redirect("admin:employer_kit_kitasset_change", asset.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": _("Ajouter un témoignage publié au kit"),
+        }
+        return TemplateResponse(
+            request, "admin/employer_kit/kitasset/from_testimonial.html", context
+        )
 
     def get_queryset(self, request):
         return (

@@ -145,3 +145,19 @@ def test_a_second_status_change_sends_no_second_notice(
 
     assert TakedownNotice.objects.count() == 1
     assert len(_queued(broker, "employer_kit.send_takedown_notice")) == 1
+
+
+def test_staff_add_a_published_testimonial_from_the_admin(admin_client, published_testimonial):
+    page = admin_client.get("/admin/employer_kit/kitasset/depuis-un-temoignage/")
+    assert "Léa, ingénieure" in page.content.decode()
+
+    response = admin_client.post(
+        "/admin/employer_kit/kitasset/depuis-un-temoignage/",
+        {"testimonial": str(published_testimonial.pk)},
+    )
+
+    asset = KitAsset.objects.get(testimonial=published_testimonial)
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/employer_kit/kitasset/{asset.pk}/change/"
+    listing = admin_client.get("/admin/employer_kit/kitasset/").content.decode()
+    assert "depuis-un-temoignage/" in listing
