@@ -227,3 +227,17 @@ def test_a_recruiter_deletes_their_account_and_history(
     assert KitDownload.objects.count() == 0
     assert not private_storage().exists(logo_key)
     assert client.get("/kit/compte/").status_code == 302
+
+
+def test_identifying_with_a_confirmed_address_changes_nothing_but_sends_a_link(
+    client, make_recruiter
+):
+    owner = make_recruiter(email="rh@airbus-test.fr", company="Airbus Helicopters")
+
+    client.post("/kit/acces/", {"company": "Usurpateur SA", "email": "RH@airbus-test.fr"})
+
+    owner.refresh_from_db()
+    assert owner.company == "Airbus Helicopters"
+    assert [message.to for message in mail.outbox] == [["rh@airbus-test.fr"]]
+    assert "Airbus Helicopters" in mail.outbox[0].body
+    assert SESSION_KEY not in client.session
