@@ -1,9 +1,14 @@
 """Signal receivers of the ambassadors app (connected in AmbassadorsConfig.ready())."""
 
+from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
 from .models import Status
 from .signals import testimonial_status_changed
+
+# Staff groups that hold every permission of an app, including models added after the
+# migration that created the group (ambassadors 0003_moderation_publication).
+APP_WIDE_GROUPS = {"Campagnes": "campaigns"}
 
 
 @receiver(testimonial_status_changed, dispatch_uid="ambassadors.published-set-changed")
@@ -13,3 +18,19 @@ def published_set_changed(*, from_status: str, to_status: str, **kwargs) -> None
         from .services.moderation import testimonials_published_changed
 
         testimonials_published_changed()
+
+
+@receiver(post_migrate, dispatch_uid="ambassadors.app-wide-groups")
+def app_wide_groups_complete(sender, using: str = "default", **kwargs) -> None:
+    """Give an app-wide group the permissions of that app's new models (run after auth's own
+    post_migrate handler has created them)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for group_name, app_label in APP_WIDE_GROUPS.items():
+        if sender.label != app_label:
+            continue
+        group = Group.objects.using(using).filter(name=group_name).first()
+        if group is not None:
+            group.permissions.add(
+                *Permission.objects.using(using).filter(content_type__app_label=app_label)
+            )

@@ -1,8 +1,8 @@
 """Moderation fields, rejection reasons, the publishing rhythm, and the staff groups.
 
 The groups get least privilege (DESIGN §2): superusers alone manage users, groups and the
-consent text. Campaign and kit permissions are granted per app, so the groups cover every model
-those apps have when this migration runs.
+consent text. "Campagnes" gets every permission of the campaigns app (models added later are
+granted by `ambassadors.receivers.app_wide_groups_complete` after each migrate).
 """
 
 import datetime
@@ -19,8 +19,8 @@ GROUPS = {
         "ambassadors.publicationrhythm": ["view", "change"],
     },
     "Campagnes": {"campaigns": "all"},
-    "Kit employeur": {"employer_kit": "all"},
 }
+# "Kit employeur" is created by employer_kit's own migration (0003), with its exact permissions.
 
 REASONS = [
     (
@@ -92,7 +92,6 @@ class Migration(migrations.Migration):
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("campaigns", "0003_funnel_count"),
-        ("employer_kit", "0001_initial"),
     ]
 
     operations = [

@@ -188,7 +188,7 @@ def seeded_consent_text() -> ConsentText:
 def seeded_group(name: str) -> Group:
     """The staff group as the migration defines it."""
     group, created = Group.objects.get_or_create(name=name)
-    if created:
+    if created and name in _MODERATION_MIGRATION.GROUPS:
         for target, actions in _MODERATION_MIGRATION.GROUPS[name].items():
             if actions == "all":
                 permissions = Permission.objects.filter(content_type__app_label=target)

@@ -18,6 +18,7 @@ def _staff_client(client, django_user_model, group: str):
 
 
 def test_the_three_groups_exist_and_none_can_touch_users_groups_or_the_consent_text():
+    # "Kit employeur" comes from employer_kit's migration, the other two from ambassadors'.
     for name in ("Modération", "Campagnes", "Kit employeur"):
         codenames = set(Group.objects.get(name=name).permissions.values_list("codename", flat=True))
         assert codenames, name
@@ -97,3 +98,21 @@ def test_a_moderator_without_erase_permission_cannot_erase(
     assert response.status_code == 403
     testimonial.refresh_from_db()
     assert testimonial.status == Status.IN_REVIEW
+
+
+def test_a_new_campaigns_model_is_granted_to_campagnes_after_migrate():
+    from django.apps import apps
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    from ambassadors.receivers import app_wide_groups_complete
+
+    content_type = ContentType.objects.create(app_label="campaigns", model="brandnewthing")
+    new = Permission.objects.create(
+        codename="view_brandnewthing", name="Can view", content_type=content_type
+    )
+
+    app_wide_groups_complete(sender=apps.get_app_config("campaigns"), using="default")
+
+    assert new in Group.objects.get(name="Campagnes").permissions.all()
+    assert new not in Group.objects.get(name="Modération").permissions.all()

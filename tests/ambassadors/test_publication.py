@@ -49,7 +49,7 @@ def test_the_publisher_queues_only_approved_testimonials_whose_time_has_come(
     assert (event.to_status, event.actor, event.actor_label) == (Status.PUBLISHED, None, "system")
 
 
-def _wait_for(predicate, timeout: float = 60.0) -> None:
+def _wait_for(predicate, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -58,10 +58,14 @@ def _wait_for(predicate, timeout: float = 60.0) -> None:
     raise AssertionError("timed out")
 
 
+def _worker_log(path) -> str:
+    return path.read_text(errors="replace")[-3000:] if path.exists() else "(no log)"
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_from_the_queue_to_the_gallery_and_feeds_through_the_admin_and_a_real_worker(
-    client, make_testimonial, moderator, tmp_path
+    client, make_testimonial, moderator, tmp_path, broker
 ):
     """In review → approved in the admin (logged in) → published by the worker → public."""
     testimonial = make_testimonial(Status.IN_REVIEW, display_name="Léa, de bout en bout")
