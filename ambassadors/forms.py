@@ -33,9 +33,7 @@ def journey_placement_code(token: str) -> str:
     return "" if code == "-" else code
 
 
-class SectorChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Sector) -> str:
-        return obj.display_name
+OTHER_SECTOR = "autre"
 
 
 class ConsentForm(forms.Form):
@@ -47,20 +45,22 @@ class ConsentForm(forms.Form):
     )
     email = forms.EmailField(
         label=_("Adresse e-mail"),
-        help_text=_("Pour vous confirmer la réception et vous permettre de retirer la vidéo. "
-                    "Jamais affichée."),
+        help_text=_(
+            "Pour vous confirmer la réception et vous permettre de retirer la vidéo. "
+            "Jamais affichée."
+        ),
     )
     commune = forms.CharField(label=_("Commune où vous vivez"), max_length=80)
-    sector = SectorChoiceField(
-        label=_("Votre secteur"), queryset=Sector.objects.all(), empty_label=_("Choisir…")
-    )
+    sector = forms.ChoiceField(label=_("Votre secteur"))
     job_title = forms.CharField(label=_("Métier (facultatif)"), max_length=100, required=False)
     age_group = forms.ChoiceField(
         label=_("Votre âge"), choices=AgeGroup.CHOICES, widget=forms.RadioSelect
     )
     parental_consent = forms.BooleanField(
-        label=_("Un de mes parents (ou mon représentant légal) est d'accord pour que j'envoie "
-                "cette vidéo."),
+        label=_(
+            "Un de mes parents (ou mon représentant légal) est d'accord pour que j'envoie "
+            "cette vidéo."
+        ),
         required=False,
     )
     parent_email = forms.EmailField(
@@ -76,12 +76,22 @@ class ConsentForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.sectors = {sector.slug: sector for sector in Sector.objects.all()}
+        self.fields["sector"].choices = [
+            ("", _("Choisir…")),
+            *[(slug, sector.display_name) for slug, sector in self.sectors.items()],
+            (OTHER_SECTOR, _("Autre secteur")),
+        ]
         self.fields["first_name"].widget.attrs.update(autocomplete="given-name")
         self.fields["last_name"].widget.attrs.update(autocomplete="family-name")
         self.fields["email"].widget.attrs.update(autocomplete="email", inputmode="email")
         self.fields["commune"].widget.attrs.update(autocomplete="address-level2")
         self.fields["job_title"].widget.attrs.update(autocomplete="organization-title")
         self.fields["parent_email"].widget.attrs.update(autocomplete="off", inputmode="email")
+
+    def clean_sector(self) -> Sector | None:
+        """The chosen sector, or None for "another sector"."""
+        return self.sectors.get(self.cleaned_data["sector"])
 
     def clean_journey(self) -> str:
         try:
@@ -96,9 +106,11 @@ class ConsentForm(forms.Form):
         age_group = data.get("age_group")
         if age_group == AgeGroup.CHILD:
             raise forms.ValidationError(
-                _("Merci beaucoup pour votre envie de participer ! Pour protéger les plus jeunes, "
-                  "ce projet est ouvert à partir de 15 ans. Vous pouvez en parler à vos parents : "
-                  "eux aussi ont sûrement quelque chose à raconter sur la région."),
+                _(
+                    "Merci beaucoup pour votre envie de participer ! Pour protéger les plus "
+                    "jeunes, ce projet est ouvert à partir de 15 ans. Vous pouvez en parler à vos "
+                    "parents : eux aussi ont sûrement quelque chose à raconter sur la région."
+                ),
                 code="too_young",
             )
         if age_group == AgeGroup.MINOR:

@@ -18,6 +18,7 @@ S3 lifecycle rule (`uploads_configure_bucket`) and, locally, by a periodic task
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
@@ -35,6 +36,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from ambassadors import conf, keys
@@ -59,6 +61,14 @@ ALLOWED_CONTENT_TYPES = frozenset(
 )
 LOCAL_PARTS_FOLDER = "parts"
 _COPY_CHUNK = 1024 * 1024
+
+
+def _interpolate(message, params: dict) -> str:
+    return str(message) % params
+
+
+# Formats a translated message when it is shown, in the language active then.
+_interpolate_lazy = lazy(_interpolate, str)
 
 
 class UploadRefused(Exception):
@@ -207,12 +217,10 @@ class S3Backend:
         return self.client.head_object(Bucket=self.bucket, Key=session.key)["ContentLength"]
 
     def abort(self, session: UploadSession) -> None:
-        try:
+        with contextlib.suppress(self.client.exceptions.NoSuchUpload):
             self.client.abort_multipart_upload(
                 Bucket=self.bucket, Key=session.key, UploadId=session.upload_id
             )
-        except self.client.exceptions.NoSuchUpload:
-            pass
 
 
 def _client_for_endpoint(client, endpoint_url: str):
@@ -286,7 +294,9 @@ class LocalBackend:
                     digest.update(chunk)
                     received += len(chunk)
             if received != length:
-                raise UploadRefused(_("Une partie de la vidéo est arrivée incomplète."), code="size")
+                raise UploadRefused(
+                    _("Une partie de la vidéo est arrivée incomplète."), code="size"
+                )
             # Atomic: a part is either all there or absent, even if the connection drops.
             os.replace(temporary, folder / str(number))
         finally:
@@ -332,9 +342,7 @@ def normalise_content_type(content_type: str) -> str:
     return base
 
 
-def upload_start(
-    *, testimonial_id: uuid.UUID | str, size: int, content_type: str
-) -> UploadSession:
+def upload_start(*, testimonial_id: uuid.UUID | str, size: int, content_type: str) -> UploadSession:
     """Start the upload of a testimonial's original of `size` bytes."""
     content_type = normalise_content_type(content_type)
     if size <= 0:
@@ -342,7 +350,9 @@ def upload_start(
     if size > conf.MAX_UPLOAD_BYTES:
         limit = conf.MAX_UPLOAD_BYTES // (1024 * 1024)
         raise UploadRefused(
-            _("Cette vidéo est trop lourde : %(limit)s Mo au maximum.") % {"limit": limit},
+            _interpolate_lazy(
+                _("Cette vidéo est trop lourde : %(limit)s Mo au maximum."), {"limit": limit}
+            ),
             code="size",
         )
     backend = upload_backend()
@@ -505,9 +515,7 @@ def local_uploads_cleanup(*, testimonial_ids, older_than: timedelta | None = Non
     cutoff = (timezone.now() - older_than).timestamp()
     removed = 0
     for testimonial_id in testimonial_ids:
-        root = Path(
-            storage.path(f"{keys.testimonial_prefix(testimonial_id)}/{LOCAL_PARTS_FOLDER}")
-        )
+        root = Path(storage.path(f"{keys.testimonial_prefix(testimonial_id)}/{LOCAL_PARTS_FOLDER}"))
         if not root.is_dir():
             continue
         for folder in root.iterdir():

@@ -22,9 +22,8 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -382,8 +381,10 @@ def upload_start(request: HttpRequest) -> JsonResponse:
         return _no_journey()
     if not ratelimit_request(request, scope="upload-start", rate=conf.upload_start_rate()):
         return JsonResponse(
-            {"error": _("Trop d'essais depuis votre connexion. Réessayez dans une heure."),
-             "code": "rate_limited"},
+            {
+                "error": _("Trop d'essais depuis votre connexion. Réessayez dans une heure."),
+                "code": "rate_limited",
+            },
             status=429,
         )
     data = _json_body(request)

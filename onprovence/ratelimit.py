@@ -40,7 +40,7 @@ def ratelimit_hit(*, scope: str, key: str, limit: int, period: int) -> bool:
     digest = hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()[:32]
     cache_key = f"ratelimit:{scope}:{window}:{digest}"
     if cache.add(cache_key, 1, period + 5):
-        return 1 <= limit
+        return limit >= 1
     try:
         count = cache.incr(cache_key)
     except ValueError:  # expired between add and incr

@@ -116,7 +116,9 @@ def testimonial_upload_start(
     testimonial = Testimonial.objects.get(pk=testimonial_id)
     if testimonial.status != Status.CREATED:
         raise JourneyError(_("Votre vidéo a déjà été envoyée."))
-    session = uploads.upload_start(testimonial_id=testimonial.pk, size=size, content_type=content_type)
+    session = uploads.upload_start(
+        testimonial_id=testimonial.pk, size=size, content_type=content_type
+    )
     # Count a journey once even when the browser restarts its upload.
     if cache.add(f"ambassadors:funnel-started:{testimonial.pk}", 1, 30 * 24 * 3600):
         funnel_record(placement_id=testimonial.placement_id, step="recording_started")
