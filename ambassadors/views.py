@@ -228,6 +228,7 @@ def _journey_page(request: HttpRequest, template: str, step: int) -> HttpRespons
             "prompts": _prompts(),
             "step": step,
             "limits": _limits(),
+            "max_megabytes": conf.MAX_UPLOAD_BYTES // (1024 * 1024),
         },
     )
 

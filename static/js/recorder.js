@@ -55,6 +55,7 @@ async function startCamera() {
     return false;
   }
   $("preview").srcObject = stream;
+  $("camera-section").scrollIntoView({ block: "start" });
   $("camera-on").hidden = true;
   $("record-start").hidden = false;
   const devices = await navigator.mediaDevices.enumerateDevices();
@@ -90,6 +91,7 @@ function countdown() {
 async function startRecording() {
   $("record-start").hidden = true;
   $("camera-switch").disabled = true;
+  $("file-section").hidden = true;
   await countdown();
   const mimeType = RECORDING_TYPES.find((type) => MediaRecorder.isTypeSupported(type)) || "";
   const chunks = [];
@@ -230,7 +232,9 @@ const cameraSupported = Boolean(
 if (cameraSupported) {
   $("camera-section").hidden = false;
 } else {
+  // No camera in the page: the questions go with the file picker.
   $("file-title").textContent = $("file-title").dataset.alt;
+  $("file-section").prepend($("prompts"));
 }
 $("camera-on").addEventListener("click", startCamera);
 $("record-start").addEventListener("click", startRecording);

@@ -42,9 +42,9 @@ def resident_client(client, testimonial):
 def broker():
     """The Redis broker the journey queues tasks on; emptied before the test."""
     connection = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    for queue in ("default", "media"):
-        connection.delete(queue)
-    return connection
+    connection.delete("default", "media")
+    yield connection
+    connection.delete("default", "media")
 
 
 def queued_tasks(broker, queue: str) -> list[tuple[str, list]]:
