@@ -32,6 +32,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from botocore.exceptions import ClientError
 from django.core import signing
 from django.core.cache import cache
 from django.urls import reverse
@@ -475,34 +476,38 @@ def uploads_configure_bucket(*, force: bool = False) -> bool:
     if not force and not cache.add(BUCKET_CONFIGURED_CACHE_KEY, 1, 3600):
         return False
     client, bucket = storage.connection.meta.client, storage.bucket_name
-    client.put_bucket_cors(
-        Bucket=bucket,
-        CORSConfiguration={
-            "CORSRules": [
-                {
-                    "AllowedOrigins": conf.upload_cors_origins(),
-                    "AllowedMethods": ["PUT"],
-                    "AllowedHeaders": ["Content-Type", "Content-Length"],
-                    "ExposeHeaders": ["ETag"],
-                    "MaxAgeSeconds": 3600,
-                }
-            ]
-        },
-    )
+    cors = {
+        "CORSRules": [
+            {
+                "AllowedOrigins": conf.upload_cors_origins(),
+                "AllowedMethods": ["PUT"],
+                "AllowedHeaders": ["Content-Type", "Content-Length"],
+                "ExposeHeaders": ["ETag"],
+                "MaxAgeSeconds": 3600,
+            }
+        ]
+    }
     days = max(1, math.ceil(conf.upload_abandon_after_hours() / 24))
-    client.put_bucket_lifecycle_configuration(
-        Bucket=bucket,
-        LifecycleConfiguration={
-            "Rules": [
-                {
-                    "ID": "abort-abandoned-testimonial-uploads",
-                    "Filter": {"Prefix": "testimonials/"},
-                    "Status": "Enabled",
-                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": days},
-                }
-            ]
-        },
-    )
+    lifecycle = {
+        "Rules": [
+            {
+                "ID": "abort-abandoned-testimonial-uploads",
+                "Filter": {"Prefix": "testimonials/"},
+                "Status": "Enabled",
+                "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": days},
+            }
+        ]
+    }
+    for action, arguments in (
+        (client.put_bucket_cors, {"CORSConfiguration": cors}),
+        (client.put_bucket_lifecycle_configuration, {"LifecycleConfiguration": lifecycle}),
+    ):
+        try:
+            action(Bucket=bucket, **arguments)
+        except ClientError as error:
+            # Some S3-compatible stores (MinIO) set CORS server-wide and refuse the bucket
+            # call; uploads still work there, so say it and go on.
+            logger.warning("bucket %s: %s refused (%s)", bucket, action.__name__, error)
     return True
 
 

@@ -356,12 +356,7 @@ def _refused(error: uploads.UploadRefused, status: int = 400) -> JsonResponse:
     )
 
 
-def _api_testimonial(request: HttpRequest) -> Testimonial | None:
-    testimonial = _journey_testimonial(request)
-    return testimonial
-
-
-def _session_from(request: HttpRequest, testimonial: Testimonial, data: dict) -> Any:
+def _session_from(testimonial: Testimonial, data: dict) -> uploads.UploadSession:
     return uploads.session_from_token(str(data.get("upload", "")), testimonial_id=testimonial.pk)
 
 
@@ -377,7 +372,7 @@ def _no_journey() -> JsonResponse:
 
 @require_POST
 def upload_start(request: HttpRequest) -> JsonResponse:
-    testimonial = _api_testimonial(request)
+    testimonial = _journey_testimonial(request)
     if testimonial is None:
         return _no_journey()
     if not ratelimit_request(request, scope="upload-start", rate=conf.upload_start_rate()):
@@ -425,12 +420,16 @@ def upload_start(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 def upload_sign(request: HttpRequest) -> JsonResponse:
-    testimonial = _api_testimonial(request)
+    testimonial = _journey_testimonial(request)
     if testimonial is None:
         return _no_journey()
+    if testimonial.status != Status.CREATED:
+        return JsonResponse(
+            {"error": "", "code": "done", "redirect": _status_url(testimonial)}, status=409
+        )
     data = _json_body(request)
     try:
-        session = _session_from(request, testimonial, data)
+        session = _session_from(testimonial, data)
         numbers = [int(number) for number in data.get("parts", [])][:SIGN_BATCH_MAX]
         urls = uploads.upload_sign_parts(session=session, numbers=numbers)
     except uploads.UploadRefused as error:
@@ -442,13 +441,13 @@ def upload_sign(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 def upload_state(request: HttpRequest) -> JsonResponse:
-    testimonial = _api_testimonial(request)
+    testimonial = _journey_testimonial(request)
     if testimonial is None:
         return _no_journey()
     if testimonial.status != Status.CREATED:
         return JsonResponse({"done": True, "redirect": _status_url(testimonial, envoye="1")})
     try:
-        session = _session_from(request, testimonial, _json_body(request))
+        session = _session_from(testimonial, _json_body(request))
         parts = uploads.upload_parts(session=session)
     except uploads.UploadRefused as error:
         return _refused(error)
@@ -464,11 +463,11 @@ def upload_state(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 def upload_complete(request: HttpRequest) -> JsonResponse:
-    testimonial = _api_testimonial(request)
+    testimonial = _journey_testimonial(request)
     if testimonial is None:
         return _no_journey()
     try:
-        session = _session_from(request, testimonial, _json_body(request))
+        session = _session_from(testimonial, _json_body(request))
         # Over the email limit the video is still accepted; only the email is skipped.
         send_email = ratelimit_request(request, scope="email", rate=conf.email_rate())
         testimonial = journey.testimonial_upload_complete(
@@ -492,7 +491,7 @@ def upload_part(request: HttpRequest, token: str) -> HttpResponse:
     if length < 0:
         return JsonResponse({"error": _("Requête invalide."), "code": "invalid"}, status=411)
     try:
-        etag = uploads.local_part_write(token=token, stream=request, length=length)
+        etag = journey.testimonial_upload_part(token=token, stream=request, length=length)
     except uploads.UploadRefused as error:
         return _refused(error, status=403 if error.code == "expired" else 400)
     response = HttpResponse(status=200)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, BinaryIO
 from uuid import UUID
 
 from celery import current_app
@@ -123,6 +123,17 @@ def testimonial_upload_start(
     if cache.add(f"ambassadors:funnel-started:{testimonial.pk}", 1, 30 * 24 * 3600):
         funnel_record(placement_id=testimonial.placement_id, step="recording_started")
     return session
+
+
+def testimonial_upload_part(*, token: str, stream: BinaryIO, length: int) -> str:
+    """Store one part sent to the local endpoint, unless the testimonial no longer waits for it.
+
+    (A withdrawn testimonial's files are being erased: a late part must not bring one back.)
+    """
+    session, _number = uploads.local_part_read_token(token)
+    if not Testimonial.objects.filter(pk=session.testimonial_id, status=Status.CREATED).exists():
+        raise uploads.UploadRefused(_("Votre vidéo a déjà été envoyée."), code="done")
+    return uploads.local_part_write(token=token, stream=stream, length=length)
 
 
 def testimonial_upload_complete(

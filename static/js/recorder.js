@@ -24,6 +24,7 @@ let recorder = null;
 let chosen = null; // {blob, name, type, duration}
 let timerHandle = null;
 let stopHandle = null;
+let stoppedByLimit = false;
 
 function showError(text) {
   const box = $("record-message");
@@ -119,8 +120,9 @@ async function startRecording() {
     $("timer-text").textContent = clock((performance.now() - started) / 1000);
   }, 250);
   // Hard stop at the limit, whatever the resident does.
+  stoppedByLimit = false;
   stopHandle = setTimeout(() => {
-    announce(msg.limitReached);
+    stoppedByLimit = true;
     stopRecording();
   }, limits.recordSeconds * 1000);
 }
@@ -157,7 +159,7 @@ function review(video) {
   $("review").hidden = false;
   $("file-section").hidden = true;
   showError(problem);
-  if (!problem) announce(msg.stopped);
+  if (!problem) announce(stoppedByLimit ? `${msg.limitReached} ${msg.stopped}` : msg.stopped);
   $("review-title").focus();
 }
 

@@ -86,7 +86,7 @@ def make_video(path: Path, *, seconds: float, size: str = "320x240", noise: bool
             "ultrafast",
             "-pix_fmt",
             "yuv420p",
-            *(["-b:v", "3M"] if noise else []),
+            *(["-b:v", "2M"] if noise else []),
             "-c:a",
             "aac",
             "-shortest",

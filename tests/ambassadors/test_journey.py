@@ -364,3 +364,21 @@ def test_a_session_token_for_another_testimonial_is_refused_by_the_api(
     response = api(resident_client, "upload-complete", {"upload": uploads.session_token(session)})
 
     assert (response.status_code, response.json()["code"]) == (409, "foreign")
+
+
+def test_a_part_arriving_after_withdrawal_is_refused_and_not_stored(
+    resident_client, testimonial, local_storage
+):
+    from ambassadors.services.journey import testimonial_withdraw
+
+    started = api(resident_client, "upload-start", {"size": 10, "type": "video/mp4"}).json()
+    url = api(resident_client, "upload-sign", {"upload": started["upload"], "parts": [1]})
+    testimonial_withdraw(testimonial_id=testimonial.pk)
+
+    late = resident_client.generic("PUT", url.json()["urls"]["1"], data=b"0123456789")
+    sign_again = api(resident_client, "upload-sign", {"upload": started["upload"], "parts": [1]})
+
+    assert (late.status_code, late.json()["code"]) == (400, "done")
+    assert sign_again.status_code == 409
+    session = uploads.session_from_token(started["upload"], testimonial_id=testimonial.pk)
+    assert uploads.upload_parts(session=session) == {}

@@ -103,7 +103,7 @@ def stored_original(testimonial: Testimonial) -> bytes:
 
 
 def test_a_resident_records_5_seconds_on_a_phone_and_sends_it(
-    camera_browser, live_server, journey_settings, placement, screenshot
+    camera_browser, live_server, journey_settings, placement, screenshot, monkeypatch
 ):
     context, page = phone(camera_browser)
     context.grant_permissions(["camera", "microphone"])
@@ -147,6 +147,19 @@ def test_a_resident_records_5_seconds_on_a_phone_and_sends_it(
     assert "Durée : 5 s" in page.locator("#review-info").inner_text()
     assert_accessible(page)
     screenshot(page, "journey-3-review")
+
+    # Retake: the camera comes back. Then, with a 6 s limit, the recording stops by itself.
+    page.get_by_role("button", name="Recommencer").click()
+    page.wait_for_selector("#record-start:not([hidden])")
+    monkeypatch.setattr("ambassadors.conf.RECORDING_LIMIT_SECONDS", 6)
+    page.reload()
+    page.get_by_role("button", name="Activer la caméra").click()
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_selector("#review:not([hidden])", timeout=20000)
+    assert page.locator("#recorder-live").inner_text().startswith(
+        "Durée maximale atteinte : l'enregistrement s'est arrêté."
+    )
+    assert "Durée : 6 s" in page.locator("#review-info").inner_text()
     page.get_by_role("button", name="Envoyer cette vidéo").click()
 
     # 4-5. Send, then the thank-you page that follows the status.
@@ -188,10 +201,18 @@ def test_a_resident_picks_a_video_file_instead_of_recording(
     not_a_video.write_text("bonjour")
     context, page = phone(browser)
     start_journey(page, live_server)
-
-    page.set_input_files("#file-pick", str(not_a_video))
+    # This browser has no camera: the page says so and points to the file picker.
+    page.get_by_role("button", name="Activer la caméra").click()
     message = page.locator("#record-message")
     message.wait_for(state="visible")
+    assert message.inner_text() == (
+        "Impossible d'utiliser la caméra. Vous pouvez choisir une vidéo ci-dessous."
+    )
+
+    page.set_input_files("#file-pick", str(not_a_video))
+    page.wait_for_function(
+        "() => document.getElementById('record-message').textContent.startsWith('Ce fichier')"
+    )
     assert message.inner_text() == (
         "Ce fichier n'est pas une vidéo. Choisissez une vidéo MP4, MOV ou WebM."
     )
@@ -247,5 +268,51 @@ def test_the_upload_pauses_when_the_network_drops_and_finishes_when_it_is_back(
 
     testimonial = Testimonial.objects.get()
     assert testimonial.status in AFTER_UPLOAD
+    assert stored_original(testimonial) == video.read_bytes()
+    context.close()
+
+
+def test_a_reloaded_page_resumes_the_upload_without_sending_it_again(
+    browser, live_server, journey_settings, local_storage, tmp_path
+):
+    journey_settings.AMBASSADORS_UPLOAD_PART_SIZE = 64 * 1024
+    video = make_video(tmp_path / "longue.mp4", seconds=4, size="480x360", noise=True)
+    part_count = -(-video.stat().st_size // (64 * 1024))
+    context, page = phone(browser)
+    start_journey(page, live_server)
+    page.set_input_files("#file-pick", str(video))
+    page.wait_for_selector("#review:not([hidden])")
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 40, "downloadThroughput": -1, "uploadThroughput": 300_000},
+    )
+    calls = {"start": 0, "state": 0, "parts": 0}
+
+    def count(response):
+        if response.url.endswith("/envoi/debut/"):
+            calls["start"] += 1
+        elif response.url.endswith("/envoi/etat/"):
+            calls["state"] += 1
+        elif response.request.method == "PUT" and response.status == 200:
+            calls["parts"] += 1
+
+    page.on("response", count)
+    page.get_by_role("button", name="Envoyer cette vidéo").click()
+    page.wait_for_url("**/ambassadeurs/envoi/")
+    page.wait_for_function("() => document.getElementById('upload-progress').value >= 30")
+
+    page.reload()
+    # Straight back to where it was: the parts the server holds count at once.
+    page.wait_for_function("() => document.getElementById('upload-progress').value >= 25")
+    page.wait_for_url("**/ambassadeurs/suivi/*/?envoye=1", timeout=90000)
+
+    assert calls["start"] == 1
+    assert calls["state"] == 1
+    # Only parts cut off by the reload travel twice (a part whose answer the reload swallowed
+    # is not counted here, though the server has it).
+    assert part_count - 3 <= calls["parts"] <= part_count + 3
+    testimonial = Testimonial.objects.get()
     assert stored_original(testimonial) == video.read_bytes()
     context.close()
