@@ -156,8 +156,10 @@ def test_a_resident_records_5_seconds_on_a_phone_and_sends_it(
     page.get_by_role("button", name="Activer la caméra").click()
     page.get_by_role("button", name="Enregistrer").click()
     page.wait_for_selector("#review:not([hidden])", timeout=20000)
-    assert page.locator("#recorder-live").inner_text().startswith(
-        "Durée maximale atteinte : l'enregistrement s'est arrêté."
+    assert (
+        page.locator("#recorder-live")
+        .inner_text()
+        .startswith("Durée maximale atteinte : l'enregistrement s'est arrêté.")
     )
     assert "Durée : 6 s" in page.locator("#review-info").inner_text()
     page.get_by_role("button", name="Envoyer cette vidéo").click()
