@@ -382,3 +382,30 @@ def test_a_part_arriving_after_withdrawal_is_refused_and_not_stored(
     assert sign_again.status_code == 409
     session = uploads.session_from_token(started["upload"], testimonial_id=testimonial.pk)
     assert uploads.upload_parts(session=session) == {}
+
+
+def test_the_parent_of_a_15_to_17_year_old_is_told_with_the_withdrawal_link(testimonial):
+    from django.utils import timezone
+
+    from ambassadors.emails import testimonial_send_confirmation
+
+    ConsentRecord.objects.create(
+        testimonial=testimonial,
+        testimonial_ref=testimonial.pk,
+        consent_text=ConsentText.objects.get(is_current=True),
+        text_version="2026.1",
+        accepted_at=timezone.now(),
+        is_minor=True,
+        parent_email="mere@example.org",
+    )
+
+    testimonial_send_confirmation(testimonial_id=testimonial.pk)
+
+    assert [message.to for message in mail.outbox] == [
+        ["nadia@example.org"],
+        ["mere@example.org"],
+    ]
+    notice = mail.outbox[1]
+    assert notice.subject == "Votre enfant a envoyé un témoignage · One Provence"
+    assert "Nadia vient d'envoyer une vidéo" in notice.body
+    assert "/ambassadeurs/retrait/" in notice.body

@@ -14,7 +14,7 @@ from tests.browser import assert_accessible, launch_chromium
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 PHONE = {"width": 360, "height": 740}
@@ -22,7 +22,7 @@ AFTER_UPLOAD = {Status.UPLOADED, Status.PROCESSING, Status.IN_REVIEW}
 
 
 @pytest.fixture
-def journey_settings(settings, live_server):
+def journey_settings(settings, live_server, seeded):
     """The site's address (CORS rule of the bucket, links in emails) is the live server's."""
     settings.SITE_URL = live_server.url
     return settings

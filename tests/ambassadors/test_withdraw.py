@@ -54,7 +54,7 @@ def assert_erased(testimonial: Testimonial) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_withdrawal_asks_once_then_a_worker_erases_every_file_and_the_personal_data(
     client, testimonial, s3_client, tmp_path
 ):
