@@ -56,6 +56,8 @@ async function startCamera() {
     return false;
   }
   $("preview").srcObject = stream;
+  // A selfie preview reads like a mirror; the recording itself is not flipped.
+  $("preview").classList.toggle("is-mirrored", facing === "user");
   $("camera-section").scrollIntoView({ block: "start" });
   $("camera-on").hidden = true;
   $("record-start").hidden = false;

@@ -212,7 +212,19 @@ async function finish(result) {
   window.location.assign(result.redirect);
 }
 
+let wakeLock = null;
+
+async function keepScreenOn() {
+  // A phone that dims and sleeps mid-upload pauses it; ask to stay awake where supported.
+  try {
+    if ("wakeLock" in navigator && !wakeLock) wakeLock = await navigator.wakeLock.request("screen");
+  } catch (error) {
+    wakeLock = null;
+  }
+}
+
 async function run() {
+  keepScreenOn();
   showError("");
   $("upload-retry").hidden = true;
   $("upload-back").hidden = true;

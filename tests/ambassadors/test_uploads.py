@@ -376,3 +376,21 @@ def test_cleanup_uses_the_abandon_delay_setting(local_storage, settings, testimo
     )
 
     assert removed == 1
+
+
+def test_celery_beat_runs_the_local_cleanup_every_hour():
+    import subprocess
+    import sys
+
+    script = (
+        "import django; django.setup()\n"
+        "from onprovence.celery import app\n"
+        "app.loader.import_default_modules(); app.finalize()\n"
+        "entry = app.conf.beat_schedule['cleanup local uploads']\n"
+        "print(entry['task'], entry['schedule'])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+
+    assert result.stdout.strip() == "ambassadors.cleanup_local_uploads 3600.0"
