@@ -394,3 +394,34 @@ def test_celery_beat_runs_the_local_cleanup_every_hour():
     )
 
     assert result.stdout.strip() == "ambassadors.cleanup_local_uploads 3600.0"
+
+
+def test_the_local_backend_streams_parts_and_assembles_without_holding_the_video_in_memory(
+    local_storage, settings, testimonial, tmp_path
+):
+    import tracemalloc
+
+    part_size = 16 * 1024 * 1024
+    settings.AMBASSADORS_UPLOAD_PART_SIZE = part_size
+    source = tmp_path / "video.bin"
+    with open(source, "wb") as out:
+        for _ in range(33):
+            out.write(os.urandom(1024 * 1024))
+    size = source.stat().st_size
+    session = uploads.upload_start(
+        testimonial_id=testimonial.pk, size=size, content_type="video/mp4"
+    )
+    backend = uploads.upload_backend()
+
+    tracemalloc.start()
+    with open(source, "rb") as stream:
+        for number in range(1, session.part_count + 1):
+            backend.write_part(session, number, stream, session.expected_part_size(number))
+    uploads.upload_complete(session=session)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    assert session.part_count == 3
+    assert private_storage().size(session.key) == size
+    # A 33 MiB video went through with about one 1 MiB buffer at a time.
+    assert peak < 4 * 1024 * 1024, f"peak {peak} bytes"
