@@ -30,7 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ambassadors import conf, uploads
 from ambassadors.forms import AgeGroup, ConsentForm, journey_token
-from ambassadors.links import read_resident_token
+from ambassadors.links import read_resident_token, resident_token
 from ambassadors.models import Status, Testimonial
 from ambassadors.services import journey
 from campaigns.selectors import placement_by_code
@@ -70,8 +70,6 @@ def _same_origin(request: HttpRequest) -> bool:
 
 
 def _status_url(testimonial: Testimonial, **query: str) -> str:
-    from ambassadors.links import resident_token
-
     url = reverse("ambassadors:status", args=[resident_token(testimonial.pk)])
     return f"{url}?{urlencode(query)}" if query else url
 

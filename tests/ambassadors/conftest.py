@@ -14,6 +14,16 @@ from ambassadors.views import SESSION_KEY
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def _french_by_default():
+    """Start in French: a request to an /en/ page elsewhere leaves English active in the
+    thread, and `reverse()` would then build /en/ URLs."""
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
 @pytest.fixture
 def seeded(db) -> None:
     """The data the migrations seed (sectors, the consent text in force).
