@@ -25,6 +25,7 @@ let chosen = null; // {blob, name, type, duration}
 let timerHandle = null;
 let stopHandle = null;
 let stoppedByLimit = false;
+let lastSource = "file"; // what the last reviewed video came from: "camera" or "file"
 
 function showError(text) {
   const box = $("record-message");
@@ -111,6 +112,7 @@ async function startRecording() {
     $("timer").hidden = true;
     $("record-stop").hidden = true;
     $("camera-section").hidden = true;
+    lastSource = "camera";
     review({ blob: new Blob(chunks, { type }), name: `video.${extension}`, type, duration });
   };
   recorder.start(1000);
@@ -196,6 +198,12 @@ async function pickFile(input) {
     return;
   }
   const duration = await fileDuration(file);
+  // A file replaces the camera: free it, and offer to turn it on again later.
+  stopCamera();
+  $("camera-on").hidden = false;
+  $("record-start").hidden = true;
+  $("camera-switch").hidden = true;
+  lastSource = "file";
   review({ blob: file, name: file.name, type, duration });
 }
 
@@ -224,6 +232,8 @@ function retake() {
   if (cameraSupported) {
     $("camera-section").hidden = false;
     $("camera-switch").disabled = false;
+  }
+  if (cameraSupported && lastSource === "camera") {
     startCamera().then((ok) => ok && $("record-start").focus());
   } else {
     $("file-pick").focus();

@@ -199,6 +199,7 @@ def test_a_resident_picks_a_video_file_instead_of_recording(
     browser, live_server, journey_settings, tmp_path, screenshot
 ):
     video = make_video(tmp_path / "ma-video.mp4", seconds=4)
+    too_short = make_video(tmp_path / "courte.mp4", seconds=1)
     not_a_video = tmp_path / "notes.txt"
     not_a_video.write_text("bonjour")
     context, page = phone(browser)
@@ -218,6 +219,11 @@ def test_a_resident_picks_a_video_file_instead_of_recording(
     assert message.inner_text() == (
         "Ce fichier n'est pas une vidéo. Choisissez une vidéo MP4, MOV ou WebM."
     )
+    page.set_input_files("#file-pick", str(too_short))
+    page.wait_for_selector("#review:not([hidden])")
+    assert message.inner_text() == "Cette vidéo est trop courte : 3 secondes au minimum."
+    assert page.locator("#use-video").is_hidden()  # nothing to send
+    page.get_by_role("button", name="Recommencer").click()
     page.set_input_files("#file-pick", str(video))
     page.wait_for_selector("#review:not([hidden])")
     assert "Durée : 4 s" in page.locator("#review-info").inner_text()
