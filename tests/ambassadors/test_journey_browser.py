@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from ambassadors.models import ConsentRecord, Status, Testimonial
+from ambassadors.services.status import testimonial_transition
 from campaigns.models import Campaign, FunnelCount, Placement
 from onprovence.storage import private_storage
 from tests.ambassadors.conftest import make_video
@@ -236,6 +237,12 @@ def test_a_resident_picks_a_video_file_instead_of_recording(
     assert stored_original(testimonial) == video.read_bytes()
     # The file's name never becomes the key.
     assert testimonial.original_key == f"testimonials/{testimonial.pk}/original"
+
+    # The thank-you page follows the status by itself as the worker and moderators move it.
+    for status in (Status.PROCESSING, Status.IN_REVIEW):
+        testimonial_transition(testimonial_id=testimonial.pk, to=status, actor_label="worker")
+    page.wait_for_selector("text=En cours de relecture par notre équipe", timeout=15000)
+    assert page.locator("[aria-current=step]").inner_text() == "Relecture par notre équipe"
     context.close()
 
 
