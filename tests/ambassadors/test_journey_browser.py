@@ -73,6 +73,13 @@ def camera_browser(playwright_instance, tmp_path_factory):
     browser.close()
 
 
+@pytest.fixture(scope="module")
+def noisy_video(tmp_path_factory):
+    """About 1 MB of video that compresses badly: many small parts."""
+    folder = tmp_path_factory.mktemp("noisy")
+    return make_video(folder / "longue.mp4", seconds=4, size="480x360", noise=True)
+
+
 def phone(browser):
     context = browser.new_context(
         viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True, locale="fr-FR"
@@ -149,10 +156,10 @@ def test_a_resident_records_5_seconds_on_a_phone_and_sends_it(
     assert_accessible(page)
     screenshot(page, "journey-3-review")
 
-    # Retake: the camera comes back. Then, with a 6 s limit, the recording stops by itself.
+    # Retake: the camera comes back. Then, with a 4 s limit, the recording stops by itself.
     page.get_by_role("button", name="Recommencer").click()
     page.wait_for_selector("#record-start:not([hidden])")
-    monkeypatch.setattr("ambassadors.conf.RECORDING_LIMIT_SECONDS", 6)
+    monkeypatch.setattr("ambassadors.conf.RECORDING_LIMIT_SECONDS", 4)
     page.reload()
     page.get_by_role("button", name="Activer la caméra").click()
     page.get_by_role("button", name="Enregistrer").click()
@@ -162,7 +169,7 @@ def test_a_resident_records_5_seconds_on_a_phone_and_sends_it(
         .inner_text()
         .startswith("Durée maximale atteinte : l'enregistrement s'est arrêté.")
     )
-    assert "Durée : 6 s" in page.locator("#review-info").inner_text()
+    assert "Durée : 4 s" in page.locator("#review-info").inner_text()
     page.get_by_role("button", name="Envoyer cette vidéo").click()
 
     # 4-5. Send, then the thank-you page that follows the status.
@@ -247,10 +254,10 @@ def test_a_resident_picks_a_video_file_instead_of_recording(
 
 
 def test_the_upload_pauses_when_the_network_drops_and_finishes_when_it_is_back(
-    browser, live_server, journey_settings, local_storage, tmp_path, screenshot
+    browser, live_server, journey_settings, local_storage, noisy_video, screenshot
 ):
     journey_settings.AMBASSADORS_UPLOAD_PART_SIZE = 64 * 1024
-    video = make_video(tmp_path / "longue.mp4", seconds=4, size="480x360", noise=True)
+    video = noisy_video
     assert video.stat().st_size > 8 * 64 * 1024  # several parts
     context, page = phone(browser)
     start_journey(page, live_server)
@@ -288,10 +295,10 @@ def test_the_upload_pauses_when_the_network_drops_and_finishes_when_it_is_back(
 
 
 def test_a_reloaded_page_resumes_the_upload_without_sending_it_again(
-    browser, live_server, journey_settings, local_storage, tmp_path
+    browser, live_server, journey_settings, local_storage, noisy_video
 ):
     journey_settings.AMBASSADORS_UPLOAD_PART_SIZE = 64 * 1024
-    video = make_video(tmp_path / "longue.mp4", seconds=4, size="480x360", noise=True)
+    video = noisy_video
     part_count = -(-video.stat().st_size // (64 * 1024))
     context, page = phone(browser)
     start_journey(page, live_server)
