@@ -34,7 +34,6 @@ from ambassadors.links import read_resident_token, resident_token
 from ambassadors.models import Status, Testimonial
 from ambassadors.services import journey
 from campaigns.selectors import placement_by_code
-from campaigns.services import funnel_record
 from onprovence.ratelimit import ratelimit_request
 
 SESSION_KEY = "ambassadors_testimonial"
@@ -123,7 +122,7 @@ def landing(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("p", "")[:16]
     placement = placement_by_code(code) if code else None
     if request.method == "GET":
-        funnel_record(placement_id=placement.pk if placement else None, step="landing")
+        journey.journey_count(placement_id=placement.pk if placement else None, step="landing")
     start_url = reverse("ambassadors:consent")
     if placement:
         start_url += "?" + urlencode({"p": placement.code})

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from celery import current_app
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +60,18 @@ def testimonial_for_resident(testimonial_id: UUID | str) -> Testimonial | None:
 
 
 # --- Writes -----------------------------------------------------------------------------------
+
+
+def journey_count(*, placement_id: int | None, step: str) -> None:
+    """Count a funnel step; a failing counter never stops a resident's journey.
+
+    The savepoint keeps a surrounding transaction (an upload completing) usable if it fails.
+    """
+    try:
+        with transaction.atomic():
+            funnel_record(placement_id=placement_id, step=step)
+    except DatabaseError:
+        logger.exception("funnel count %s failed", step)
 
 
 def testimonial_start(
@@ -121,7 +133,7 @@ def testimonial_upload_start(
     )
     # Count a journey once even when the browser restarts its upload.
     if cache.add(f"ambassadors:funnel-started:{testimonial.pk}", 1, 30 * 24 * 3600):
-        funnel_record(placement_id=testimonial.placement_id, step="recording_started")
+        journey_count(placement_id=testimonial.placement_id, step="recording_started")
     return session
 
 
@@ -158,7 +170,7 @@ def testimonial_upload_complete(
                 actor_label="resident",
                 changes={"original_key": session.key, "original_size": size},
             )
-            funnel_record(placement_id=testimonial.placement_id, step="upload_completed")
+            journey_count(placement_id=testimonial.placement_id, step="upload_completed")
             pk = str(testimonial.pk)
             transaction.on_commit(lambda: current_app.send_task(PROCESS_TASK, args=[pk]))
             if send_email:
