@@ -25,26 +25,7 @@ def _french_by_default():
 
 
 @pytest.fixture
-def seeded(db) -> None:
-    """The data the migrations seed (sectors, the consent text in force).
-
-    A transactional test's flush removes it for the tests after it, and `serialized_rollback`
-    cannot bring it back once Playwright's event loop runs in the thread (Django's
-    connection is then another object, without the serialized copy). Idempotent.
-    """
-    import importlib
-
-    from django.apps import apps
-
-    for module in (
-        "campaigns.migrations.0002_seed_sectors_and_key_figures",
-        "ambassadors.migrations.0002_seed_consent_text",
-    ):
-        importlib.import_module(module).seed(apps, None)
-
-
-@pytest.fixture
-def testimonial(seeded) -> Testimonial:
+def testimonial(db) -> Testimonial:
     from campaigns.models import Sector
 
     return Testimonial.objects.create(

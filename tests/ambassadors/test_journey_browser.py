@@ -23,7 +23,7 @@ AFTER_UPLOAD = {Status.UPLOADED, Status.PROCESSING, Status.IN_REVIEW}
 
 
 @pytest.fixture
-def journey_settings(settings, live_server, seeded):
+def journey_settings(settings, live_server):
     """The site's address (CORS rule of the bucket, links in emails) is the live server's."""
     settings.SITE_URL = live_server.url
     return settings
