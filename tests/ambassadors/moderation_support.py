@@ -7,13 +7,12 @@ and posters made by ffmpeg) written to the S3 endpoint under `ambassadors.keys` 
 import datetime
 import json
 import subprocess
-from importlib import import_module
 from pathlib import Path
 
 import pytest
 import redis
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 
@@ -104,8 +103,8 @@ def make_testimonial(db, tiny_media, public_bucket_readable):
     seeded rows) happens first, even when a live server leaves database access open.
     """
     created: list[Testimonial] = []
-    sector = seeded_sector()
-    consent_text = seeded_consent_text()
+    sector = Sector.objects.get(slug="aeronautique")
+    consent_text = ConsentText.objects.get(is_current=True)
     campaign = Campaign.objects.create(
         name="Campagne test", slug=f"test-{timezone.now():%H%M%S%f}", starts_on=timezone.localdate()
     )
@@ -160,53 +159,11 @@ def make_testimonial(db, tiny_media, public_bucket_readable):
             delete_prefix(storage, keys.testimonial_prefix(testimonial.pk))
 
 
-# Rows the migrations seed. A transactional test runs on a flushed database (Django's serialized
-# rollback does not survive the browser harness's event loop), so the fixtures bring back
-# what they use, from the migrations' own definitions.
-_MODERATION_MIGRATION = import_module("ambassadors.migrations.0003_moderation_publication")
-
-
-def seeded_sector() -> Sector:
-    sector, _ = Sector.objects.get_or_create(
-        slug="aeronautique", defaults={"name": "Aéronautique", "name_en": "Aeronautics"}
-    )
-    return sector
-
-
-def seeded_consent_text() -> ConsentText:
-    text = ConsentText.objects.filter(is_current=True).first()
-    if text is None:
-        text = ConsentText.objects.create(
-            version="2026.1",
-            title="Autorisation de diffusion (droit à l'image)",
-            body="J'autorise One Provence à diffuser la vidéo que j'envoie.",
-            is_current=True,
-        )
-    return text
-
-
-def seeded_group(name: str) -> Group:
-    """The staff group as the migration defines it."""
-    group, created = Group.objects.get_or_create(name=name)
-    if created and name in _MODERATION_MIGRATION.GROUPS:
-        for target, actions in _MODERATION_MIGRATION.GROUPS[name].items():
-            if actions == "all":
-                permissions = Permission.objects.filter(content_type__app_label=target)
-            else:
-                app_label, model = target.split(".")
-                permissions = Permission.objects.filter(
-                    content_type__app_label=app_label,
-                    codename__in=[f"{action}_{model}" for action in actions],
-                )
-            group.permissions.add(*permissions)
-    return group
-
-
 def _staff(django_user_model, username: str, group: str):
     user = django_user_model.objects.create_user(
         username, email=f"{username}@onprovence.fr", password="x", is_staff=True
     )
-    user.groups.add(seeded_group(group))
+    user.groups.add(Group.objects.get(name=group))
     return user
 
 
