@@ -16,6 +16,7 @@ from ambassadors.models import RejectionReason, Status, Testimonial
 from onprovence.storage import private_storage
 
 from .moderation_support import *  # noqa: F403
+from .moderation_support import stored_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -328,6 +329,40 @@ def test_erase_from_the_admin_needs_confirmation_then_queues_the_purge(
     testimonial.refresh_from_db()
     assert testimonial.status == Status.WITHDRAWN
     assert broker.tasks() == [("ambassadors.purge_testimonial", [str(testimonial.pk)])]
+
+
+def test_erase_leaves_nothing_in_storage_once_the_purge_has_run(
+    moderator_client, make_testimonial, moderator, django_capture_on_commit_callbacks
+):
+    """Published, captioned, with social formats: after the admin's erase and the journey's
+    purge task (run here by its name), neither store holds a single file of it."""
+    from ambassadors.services.moderation import testimonial_captions_set, testimonial_publish
+    from ambassadors.tasks.journey import purge_testimonial
+
+    testimonial = make_testimonial(Status.APPROVED, social=True, publish_at=timezone.now())
+    testimonial_captions_set(
+        testimonial_id=testimonial.pk,
+        actor=moderator,
+        text="WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nSalut\n",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        testimonial_publish(testimonial_id=testimonial.pk)
+    # Private: web, two posters, three social formats, captions; public: their four copies.
+    assert len(stored_keys(testimonial.pk)) == 11
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moderator_client.post(
+            f"/admin/ambassadors/testimonial/moderate/erase/?ids={testimonial.pk}",
+            {"ids": str(testimonial.pk), "confirm": "on"},
+        )
+    assert purge_testimonial.name == "ambassadors.purge_testimonial"
+    purge_testimonial.apply(args=[str(testimonial.pk)]).get()
+
+    assert stored_keys(testimonial.pk) == []
+    testimonial.refresh_from_db()
+    assert testimonial.status == Status.ERASED
+    assert (testimonial.first_name, testimonial.email) == ("", "")
+    assert moderator_client.get(f"/temoignages/{testimonial.pk}/").status_code == 404
 
 
 def test_social_pack_zip_has_three_formats_poster_captions_and_a_post(
