@@ -746,7 +746,7 @@ class TestimonialAdmin(admin.ModelAdmin):
                 count=len(testimonials), exclude=[t.pk for t in testimonials]
             )
         for index, testimonial in enumerate(testimonials):
-            publish_at = data.get("publish_at") or (slots[index] if slots else None)
+            publish_at = data.get("publish_at") or (slots[index] if index < len(slots) else None)
             try:
                 self._apply_one(request, action, testimonial, data, publish_at)
             except (InvalidTransition, moderation.ModerationError) as error:
@@ -766,6 +766,10 @@ class TestimonialAdmin(admin.ModelAdmin):
                 testimonial_id=pk, actor=user, reason=data.get("reason"), details=data["details"]
             )
         elif action == "schedule":
+            if publish_at is None:
+                raise moderation.ModerationError(
+                    gettext("Le rythme de publication n'offre aucun créneau : choisissez une date.")
+                )
             moderation.testimonial_schedule(testimonial_id=pk, actor=user, publish_at=publish_at)
         elif action in ("feature", "unfeature"):
             moderation.testimonial_feature(

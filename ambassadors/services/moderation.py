@@ -115,7 +115,7 @@ def testimonial_approve(
     Without `publish_at` it takes the next free slot of the publishing rhythm. The resident is
     emailed the date, and the social renditions are queued.
     """
-    publish_at = publish_at or publication_free_slots(count=1)[0]
+    publish_at = publish_at or _next_free_slot()
     testimonial = testimonial_transition(
         testimonial_id=testimonial_id,
         to=Status.APPROVED,
@@ -127,6 +127,15 @@ def testimonial_approve(
     _on_commit_send_task(RENDER_SOCIAL_TASK, testimonial.pk)
     _on_commit_email(testimonial.pk, "approved")
     return testimonial
+
+
+def _next_free_slot() -> datetime.datetime:
+    slots = publication_free_slots(count=1)
+    if not slots:
+        raise ModerationError(
+            _("Le rythme de publication n'offre aucun créneau : choisissez une date.")
+        )
+    return slots[0]
 
 
 def rejection_message(*, reason: RejectionReason | None, details: str, language: str) -> str:

@@ -408,3 +408,22 @@ def test_social_pack_before_the_renditions_exist_explains_and_redirects(
     )
 
     assert "Les formats réseaux sociaux ne sont pas encore prêts" in response.content.decode()
+
+
+def test_approving_without_a_date_when_the_rhythm_has_no_slot_asks_for_a_date(
+    moderator_client, make_testimonial
+):
+    from ambassadors.models import PublicationRhythm
+
+    PublicationRhythm.objects.update(per_day=0)
+    testimonial = make_testimonial()
+    url = f"/admin/ambassadors/testimonial/moderate/approve/?ids={testimonial.pk}"
+
+    response = moderator_client.post(url, {"ids": str(testimonial.pk)}, follow=True)
+
+    assert (
+        "Le rythme de publication n&#x27;offre aucun créneau : choisissez une date."
+        in response.content.decode()
+    )
+    testimonial.refresh_from_db()
+    assert testimonial.status == Status.IN_REVIEW

@@ -35,9 +35,11 @@ def test_a_moderator_reviews_plays_and_approves_in_the_admin(
     # fails the test.
     page.on(
         "console",
-        lambda message: message.type == "error"
-        and not message.location["url"].endswith("/favicon.ico")
-        and errors.append(f"{message.text} {message.location['url']}"),
+        lambda message: (
+            message.type == "error"
+            and not message.location["url"].endswith("/favicon.ico")
+            and errors.append(f"{message.text} {message.location['url']}")
+        ),
     )
     page.on("response", lambda r: r.status >= 400 and errors.append(f"{r.status} {r.url}"))
 
