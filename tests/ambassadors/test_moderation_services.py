@@ -322,3 +322,25 @@ def test_the_calendar_shows_the_rhythms_days_and_no_free_slot_in_the_past(make_t
     assert soon_day.testimonials == [scheduled]
     assert soon_day.day == timezone.localdate(scheduled.publish_at)
     assert [t.display_name for t in unscheduled] == ["Undated"]
+
+
+def test_an_unreachable_mail_server_makes_the_email_task_retry_with_back_off(
+    make_testimonial, moderator, settings, caplog
+):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]  # nothing listens there once closed
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", closed_port, 2
+    testimonial = make_testimonial()
+    moderation.testimonial_reject(testimonial_id=testimonial.pk, actor=moderator, details="Flou.")
+
+    # Run in this process, each retry follows at once instead of after its delay.
+    result = email_moderation_decision.apply(args=[str(testimonial.pk), "rejected"])
+
+    retries = [r.getMessage() for r in caplog.records if "retry: Retry in" in r.getMessage()]
+    assert len(retries) == email_moderation_decision.max_retries == 10
+    assert all("ConnectionRefusedError" in message for message in retries)
+    assert result.state == "FAILURE"
