@@ -473,7 +473,13 @@ def processing_lock_held(testimonial_id: Any) -> bool:
 
 # --- The moderation rendition -----------------------------------------------------------------
 
-MODERATION_FILES = [keys.WEB, keys.POSTER_JPEG, keys.POSTER_WEBP, keys.PREVIEW]
+# Output of the moderation pass -> its object name under the testimonial's prefix.
+MODERATION_FILES = {
+    "web": keys.WEB,
+    "poster_jpeg": keys.POSTER_JPEG,
+    "poster_webp": keys.POSTER_WEBP,
+    "preview": keys.PREVIEW,
+}
 
 
 def _claim(testimonial_id: Any) -> Testimonial | None:
@@ -545,8 +551,8 @@ def _process(testimonial: Testimonial) -> str:
         if not result.accepted:
             return _finish_rejected(testimonial, result, content_hash=content_hash)
         started = time.monotonic()
-        for name in MODERATION_FILES:
-            upload_file(result.outputs[name], keys.testimonial_key(testimonial.pk, name))
+        for output, name in MODERATION_FILES.items():
+            upload_file(result.outputs[output], keys.testimonial_key(testimonial.pk, name))
         result.timings["upload"] = round(time.monotonic() - started, 3)
     flags = [flag.as_dict() for flag in result.flags]
     duplicates = _earlier_uploads_with_hash(testimonial.pk, content_hash)
@@ -575,7 +581,7 @@ def _process(testimonial: Testimonial) -> str:
         )
     except InvalidTransition:
         # Withdrawn while we worked: the purge may already have run, so take our files back.
-        delete_keys(MODERATION_FILES, testimonial.pk)
+        delete_keys(list(MODERATION_FILES.values()), testimonial.pk)
         return "skipped"
     logger.info("testimonial %s in review (%s)", testimonial.pk, result.timings)
     return "in_review"

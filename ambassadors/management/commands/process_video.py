@@ -1,4 +1,4 @@
-"""`manage.py process_video PATH [--json]`: the pipeline's media work on a local file, no database."""
+"""`manage.py process_video PATH [--json]`: the media work on a local file, no database."""
 
 import json
 import tempfile

@@ -22,13 +22,13 @@ class Canary:
         canary = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 canary.requests.append(self.path)
                 self.send_response(200)
                 self.end_headers()
                 self.wfile.write(b"canary")
 
-            do_HEAD = do_GET  # noqa: N815
+            do_HEAD = do_GET
 
             def log_message(self, *args):
                 pass
