@@ -61,6 +61,17 @@ def fit_size(width: int, height: int, long_side: int) -> tuple[int, int]:
     return even(width * scale), even(height * scale)
 
 
+def rotation_filters(rotation: int) -> list[str]:
+    """Filters that turn stored frames upright, for a display-matrix rotation in degrees.
+
+    The passes run with `-noautorotate` and rotate after scaling down: transposing a
+    720p frame costs a fraction of transposing the 1080p/4K frame a phone stores.
+    """
+    return {90: ["transpose=cclock"], 180: ["hflip", "vflip"], 270: ["transpose=clock"]}.get(
+        rotation % 360, []
+    )
+
+
 def output_frame_rate(facts: ProbeFacts, maximum: float) -> float:
     rate = facts.video.frame_rate if facts.video else 0
     if not rate or rate > maximum:
@@ -81,15 +92,17 @@ def moderation_filtergraph(
 ) -> str:
     """The -filter_complex of the moderation pass (labels [web] [pj] [pw] [pv] [aout])."""
     width, height = fit_size(*facts.video.display_size, spec.long_side)
+    stored = (height, width) if facts.video.rotation % 180 else (width, height)
+    upright = "".join(f",{f}" for f in rotation_filters(facts.video.rotation))
     rate = output_frame_rate(facts, spec.max_frame_rate)
     poster_start = max(0.0, min(duration * spec.poster_at, duration - spec.poster_window))
     thumbnail_frames = max(1, min(60, int(rate * spec.poster_window)))
     preview_rate = spec.preview_frames / max(duration, 0.1)
     pw, ph = fit_size(width, height, spec.preview_long_side)
-    # Rotation is applied by ffmpeg's autorotate before [0:v]; fps makes the rate constant.
+    # fps makes a variable frame rate constant; rotation is applied after scaling down.
     graph = [
-        f"[0:v:0]fps={rate},scale={width}:{height}:flags=bicubic,setsar=1,format=yuv420p,"
-        "split=4[web][poster][preview][check]",
+        f"[0:v:0]fps={rate},scale={stored[0]}:{stored[1]}:flags=bicubic{upright},setsar=1,"
+        "format=yuv420p,split=4[web][poster][preview][check]",
         f"[poster]trim=start={poster_start:.3f}:duration={spec.poster_window:.3f},"
         f"thumbnail={thumbnail_frames},split=2[pj][pw]",
         f"[preview]fps={preview_rate:.5f},scale={pw}:{ph},"
@@ -135,6 +148,7 @@ def moderation_command(
         "-threads",
         str(threads),
         *input_options(demuxer),
+        "-noautorotate",
         # A container that lies about its duration still never makes a longer rendition.
         "-t",
         f"{max_duration + 1:g}",

@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -60,7 +61,7 @@ logger = logging.getLogger(__name__)
 PROCESS_TASK = "ambassadors.process_testimonial"
 SOCIAL_TASK = "ambassadors.render_social_renditions"
 WORKER = "worker"
-_CHUNK = 1024 * 1024
+_CHUNK = 4 * 1024 * 1024
 
 
 # --- Settings as values -----------------------------------------------------------------------
@@ -400,6 +401,29 @@ def upload_file(path: Path, key: str) -> None:
         )
 
 
+def upload_files(files: dict[str, Path]) -> None:
+    """Store several local files (key -> path) at once: in parallel on S3."""
+    storage = private_storage()
+    if is_local(storage) or len(files) < 2:
+        for key, path in files.items():
+            upload_file(path, key)
+        return
+    client = storage.connection.meta.client  # boto3 clients are thread-safe
+
+    def put(item: tuple[str, Path]) -> None:
+        key, path = item
+        with _storage_errors():
+            client.upload_file(
+                str(path),
+                storage.bucket_name,
+                key,
+                ExtraArgs={"ContentType": _content_type(key)},
+            )
+
+    with ThreadPoolExecutor(max_workers=len(files)) as pool:
+        list(pool.map(put, files.items()))
+
+
 def _content_type(key: str) -> str:
     return {
         ".mp4": "video/mp4",
@@ -551,8 +575,12 @@ def _process(testimonial: Testimonial) -> str:
         if not result.accepted:
             return _finish_rejected(testimonial, result, content_hash=content_hash)
         started = time.monotonic()
-        for output, name in MODERATION_FILES.items():
-            upload_file(result.outputs[output], keys.testimonial_key(testimonial.pk, name))
+        upload_files(
+            {
+                keys.testimonial_key(testimonial.pk, name): result.outputs[output]
+                for output, name in MODERATION_FILES.items()
+            }
+        )
         result.timings["upload"] = round(time.monotonic() - started, 3)
     flags = [flag.as_dict() for flag in result.flags]
     duplicates = _earlier_uploads_with_hash(testimonial.pk, content_hash)
@@ -760,8 +788,12 @@ def testimonial_render_social(*, testimonial_id: Any) -> str:
             )
             if run.returncode != 0:
                 raise RuntimeError(f"social renditions failed: {_last_line(run.stderr)}")
-            for filename in outputs.values():
-                upload_file(workdir / filename, keys.testimonial_key(testimonial.pk, filename))
+            upload_files(
+                {
+                    keys.testimonial_key(testimonial.pk, filename): workdir / filename
+                    for filename in outputs.values()
+                }
+            )
         probe = dict(testimonial.probe or {})
         probe["social"] = {
             "formats": sorted(outputs),
