@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -131,6 +132,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "ambassadors.process_testimonial": {"queue": "media"},
     "ambassadors.render_social_renditions": {"queue": "media"},
+    "employer_kit.analyse_kit_asset": {"queue": "media"},
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
@@ -272,7 +274,7 @@ _media_origins = [o for o in [env("CSP_MEDIA_ORIGIN", default="")] if o]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:", *_media_origins],
         "media-src": ["'self'", "blob:", *_media_origins],

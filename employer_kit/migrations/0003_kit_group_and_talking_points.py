@@ -12,7 +12,6 @@ PERMISSIONS = [
     ("employer_kit", "kitdownload", ("view",)),
     ("employer_kit", "takedownnotice", ("view",)),
     ("employer_kit", "onepager", ("view",)),
-    ("ambassadors", "testimonial", ("view",)),
     ("campaigns", "keyfigure", ("view",)),
     ("campaigns", "sector", ("view",)),
 ]
