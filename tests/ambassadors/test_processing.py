@@ -236,3 +236,18 @@ def test_the_poster_is_a_frame_of_the_video(corpus):
     assert poster.size == (180, 320)
     red = poster.convert("RGB").getpixel((90, 20))
     assert red[0] > 200 and red[1] < 60
+
+
+def test_the_embedded_local_store_works_the_same(corpus, local_storage):
+    testimonial = Testimonial.objects.create(status=Status.UPLOADED)
+    key = keys.testimonial_key(testimonial.pk, keys.ORIGINAL)
+    original = local_storage / "private" / key
+    original.parent.mkdir(parents=True)
+    original.write_bytes(corpus["landscape"].read_bytes())
+
+    assert testimonial_process(testimonial_id=testimonial.pk) == "in_review"
+    assert testimonial_process(testimonial_id=testimonial.pk) == "skipped"
+
+    assert sorted(p.name for p in original.parent.iterdir()) == sorted(
+        [keys.ORIGINAL, keys.WEB, keys.POSTER_JPEG, keys.POSTER_WEBP, keys.PREVIEW]
+    )
