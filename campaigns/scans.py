@@ -10,6 +10,7 @@ Nothing about the person is read or kept: no IP, no user agent, no cookie.
 """
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -92,6 +93,16 @@ def _placement_is_open(placement: Placement, today: date) -> bool:
 
 
 _clients: dict[str, redis.Redis] = {}
+_last_warning = 0.0
+
+
+def _warn_redis_down(error: Exception) -> None:
+    """Log the outage once a minute per process, not once per scan."""
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning > 60:
+        _last_warning = now
+        logger.warning("Redis unavailable for QR scans, counting in PostgreSQL: %s", error)
 
 
 def scan_redis() -> redis.Redis | None:
@@ -141,7 +152,7 @@ def scan_record(*, code: str, count: bool = True) -> ScanOutcome | None:
         try:
             return _scan_record_redis(client, code=code, today=today, count=count)
         except redis.RedisError as error:
-            logger.warning("Redis unavailable for QR scans, counting in PostgreSQL: %s", error)
+            _warn_redis_down(error)
     placement = _placement_load(code)
     if placement is None:
         return None
@@ -192,6 +203,12 @@ def scan_counts_flush() -> int:
     """
     client = scan_redis()
     if client is None:
+        return 0
+    try:
+        client.ping()
+    except redis.ConnectionError as error:
+        # Scans are being counted in PostgreSQL meanwhile; what Redis holds waits for it.
+        logger.warning("Redis unavailable, scan counts not flushed: %s", error)
         return 0
     moved = 0
     with client.lock(_FLUSH_LOCK, timeout=120, blocking_timeout=30):

@@ -1,6 +1,7 @@
 """Template helpers of the campaign pages and the shared testimonial card."""
 
 from django import template
+from django.utils.translation import gettext_noop
 
 from ambassadors.keys import POSTER_JPEG, POSTER_WEBP, testimonial_key
 from onprovence.storage import public_storage
@@ -8,6 +9,10 @@ from onprovence.storage import public_storage
 from ..images import rendition_urls
 
 register = template.Library()
+
+# Strings of templates/components/testimonial_card.html, which sits outside this app's folder
+# (so `makemessages` run here would miss them): their translations live in campaigns/locale.
+CARD_STRINGS = (gettext_noop("Un habitant"),)
 
 
 @register.simple_tag
