@@ -12,7 +12,7 @@ from django.utils import timezone
 from PIL import Image
 
 from ambassadors.models import Status
-from campaigns.models import Campaign, FunnelCount, Placement
+from campaigns.models import Campaign, FunnelCount
 from campaigns.services import funnel_record
 
 PLACES = [

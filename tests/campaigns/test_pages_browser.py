@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PEOPLE = [
-    ("Camille", "Marignane", "aeronautique", "Je conçois des pales d'hélicoptère et je vois la mer."),
+    ("Camille", "Marignane", "aeronautique", "Je conçois des pales d'hélicoptère face à la mer."),
     ("Yanis", "Marseille", "maritime", "Le premier port de France, c'est mon bureau."),
     ("Inès", "Saint-Paul-lez-Durance", "energie", "Construire ITER, à vingt minutes d'Aix."),
 ]
@@ -102,9 +102,11 @@ def _requests_stay_on_site(page, base_url: str, s3_endpoint: str) -> list[str]:
     outside: list[str] = []
     page.on(
         "request",
-        lambda request: outside.append(request.url)
-        if not request.url.startswith((base_url, s3_endpoint, "data:"))
-        else None,
+        lambda request: (
+            outside.append(request.url)
+            if not request.url.startswith((base_url, s3_endpoint, "data:"))
+            else None
+        ),
     )
     return outside
 

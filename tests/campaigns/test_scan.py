@@ -15,9 +15,7 @@ from campaigns.scans import scan_counts_flush
 
 def scans_in_database(placement) -> int:
     return sum(
-        FunnelCount.objects.filter(placement=placement, step="scan").values_list(
-            "count", flat=True
-        )
+        FunnelCount.objects.filter(placement=placement, step="scan").values_list("count", flat=True)
     )
 
 
@@ -152,7 +150,7 @@ def test_when_redis_is_down_the_scan_still_redirects_and_is_counted_in_postgresq
 ):
     from django.core.cache import cache
 
-    with pytest.raises(Exception, match="Connection refused|Error"):
+    with pytest.raises(Exception, match=r"Connection refused"):
         cache.get("anything")  # the cache really is unreachable
 
     response = client.get(f"/q/{placement.code}")
