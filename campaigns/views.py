@@ -117,12 +117,12 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
     Reads nothing about the person (no IP, no user agent) and sets no cookie. HEAD requests
     (link previews) are answered without being counted.
     """
-    outcome = None
+    outcome, is_open = None, False
     if len(code) <= MAX_CODE_LENGTH:
-        outcome = scan_record(code=code, count=request.method == "GET")
+        outcome, is_open = scan_record(code=code, count=request.method == "GET")
     # /q/ sits outside the language prefix: the phone's language chooses the page's.
     language = translation.get_language_from_request(request)
-    if outcome is None or not outcome.is_open:
+    if outcome is None or not is_open:
         with translation.override(language):
             response = render(
                 request,

@@ -78,3 +78,18 @@ def redis_down(settings, closed_port):
 @pytest.fixture
 def yesterday() -> date:
     return timezone.localdate() - timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_scan_state():
+    """Each test resolves codes afresh, and pushes buffered scans itself (through
+    scan_counts_flush): the background pusher of this process is put to sleep, so it cannot
+    race a test (tests of the pusher use their own buffer)."""
+    from campaigns import scans
+
+    scans.PUSH_EVERY_SECONDS = 3600.0
+    scans._resolved.clear()
+    scans._buffer.take()  # leftovers belong to rows a previous test rolled back
+    yield
+    scans._resolved.clear()
+    scans._buffer.take()

@@ -2,6 +2,7 @@
 
 import http.client
 import threading
+import time
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -157,7 +158,8 @@ def test_when_redis_is_down_the_scan_still_redirects_and_is_counted_in_postgresq
 
     assert response.status_code == 302
     assert response["Location"] == f"/ambassadeurs/?p={placement.code}"
-    assert scans_in_database(placement) == 1
+    assert scan_counts_flush() == 0  # nothing moved through Redis...
+    assert scans_in_database(placement) == 1  # ...the push went straight to PostgreSQL
     assert client.get("/q/unknown").status_code == 404
     assert client.get("/").status_code == 200  # pages too, uncached
 
@@ -212,3 +214,27 @@ def test_a_flush_skips_counts_of_a_deleted_placement(client, placement, live_cam
 
     assert scan_counts_flush() == 1
     assert scans_in_database(placement) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_pushes_its_scans_to_redis_on_its_own_within_a_second(monkeypatch):
+    from campaigns import scans
+
+    campaign = Campaign.objects.create(
+        name="C", slug="c", starts_on="2026-09-30", hero_title="C", status="live"
+    )
+    placement = Placement.objects.create(campaign=campaign, channel="station", place_name="Gare")
+    monkeypatch.setattr(scans, "PUSH_EVERY_SECONDS", 0.05)
+    buffer = scans._ScanBuffer()
+    today = timezone.localdate()
+    for _ in range(7):
+        buffer.add(today, placement.pk)
+
+    key = f"campaigns:scans:{today.isoformat()}"
+    deadline = time.monotonic() + 5
+    while scans.scan_redis().hget(key, str(placement.pk)) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    assert scans.scan_redis().hget(key, str(placement.pk)) == b"7"
+    assert scans.scan_redis().ttl(key) > 29 * 24 * 3600  # unflushed counts cannot pile up
+    assert scan_counts_flush() == 7
