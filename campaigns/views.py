@@ -135,6 +135,7 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
         if language == "en" and url.startswith("/") and not url.startswith("/en/"):
             url = "/en" + url
         response = HttpResponseRedirect(url)
+    response["Content-Language"] = language
     # A cached redirect would skip the count on the next scan.
     response["Cache-Control"] = "no-store"
     return response
