@@ -11,14 +11,14 @@ LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 28
 
 
 def _nice_max(value: int) -> int:
-    if value <= 5:
-        return 5
-    magnitude = 10 ** (len(str(value)) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        top = int(step * magnitude)
-        if top >= value:
-            return top
-    return value
+    """The smallest 4 × (1, 2 or 5 × 10ⁿ) at or above `value`: four round gridline steps."""
+    step = 1
+    while step * 4 < value:
+        for factor in (2, 2.5, 2):  # 1 → 2 → 5 → 10 → 20 ...
+            step = int(step * factor)
+            if step * 4 >= value:
+                break
+    return step * 4
 
 
 def bars_svg(series: list[tuple[date, int]], *, title: str, description: str) -> SafeString:

@@ -121,7 +121,7 @@ def test_an_editor_sets_up_prints_and_follows_ten_placements_from_the_admin(
     assert funnel.top_placements(1)[0][0] == gare
     assert funnel.declared_audience == 2_200_000
     assert '<p class="funnel-card__value" id="total-scan">9</p>' in html
-    assert "2200000 personnes déclarées sur un objectif de 2200000 (100 %)" in html
+    assert "2\xa0200\xa0000 personnes déclarées sur un objectif de 2\xa0200\xa0000 (100 %)" in html
     assert '<svg class="funnel-chart"' in html and "<title>" in html
 
     export = editor.get(

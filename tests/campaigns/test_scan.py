@@ -238,3 +238,41 @@ def test_a_process_pushes_its_scans_to_redis_on_its_own_within_a_second(monkeypa
     assert scans.scan_redis().hget(key, str(placement.pk)) == b"7"
     assert scans.scan_redis().ttl(key) > 29 * 24 * 3600  # unflushed counts cannot pile up
     assert scan_counts_flush() == 7
+
+
+def test_the_flush_runs_every_minute_on_celery_beat():
+    from onprovence.celery import app
+
+    app.loader.import_default_modules()
+    app.finalize()
+
+    entry = app.conf.beat_schedule["campaigns: flush QR scan counts"]
+    assert (entry["task"], entry["schedule"]) == ("campaigns.flush_scan_counts", 60.0)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_moves_the_counts_from_redis_to_postgresql(client, tmp_path):
+    from celery import current_app
+
+    from campaigns import scans
+    from tests.processes import start_worker, stop, worker_env
+
+    campaign = Campaign.objects.create(
+        name="C", slug="c", starts_on="2026-09-30", hero_title="C", status="live"
+    )
+    placement = Placement.objects.create(campaign=campaign, channel="station", place_name="Gare")
+    for _ in range(4):
+        client.get(f"/q/{placement.code}")
+    assert scans._buffer.push() == 4  # now in Redis, as the pusher thread would leave them
+
+    worker = start_worker(env=worker_env(), queues="default", log_path=tmp_path / "worker.log")
+    try:
+        current_app.send_task("campaigns.flush_scan_counts")
+        deadline = time.monotonic() + 60
+        while scans_in_database(placement) == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        stop(worker)
+
+    assert scans_in_database(placement) == 4, (tmp_path / "worker.log").read_text()[-2000:]
