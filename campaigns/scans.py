@@ -218,6 +218,8 @@ def _today() -> date:
     midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     _today_until = (midnight.timestamp(), now.date())
     return now.date()
+
+
 atexit.register(_buffer.push)
 
 

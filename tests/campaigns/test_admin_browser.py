@@ -53,9 +53,10 @@ def test_the_dashboard_shows_the_chart_the_totals_and_the_table(
         assert page.locator("#total-landing").inner_text() == "18"
         assert page.locator(".funnel-table tbody tr").count() == 2
         # The stylesheet is served and applied (CSP allows no inline style in the admin either).
-        assert page.evaluate(
-            "getComputedStyle(document.querySelector('.funnel-cards')).display"
-        ) == "grid"
+        assert (
+            page.evaluate("getComputedStyle(document.querySelector('.funnel-cards')).display")
+            == "grid"
+        )
         screenshot(page, "campaign-funnel-dashboard")
     finally:
         context.close()
