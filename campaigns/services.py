@@ -3,7 +3,8 @@
 from datetime import date
 
 from django.core import signing
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .models import FunnelCount
@@ -23,6 +24,15 @@ def funnel_record(
     """
     FunnelCount.Step(step)  # refuse an unknown step
     day = day or timezone.localdate()
+    if connection.vendor != "postgresql":
+        # SQLite (the embedded default) has no unique constraint with NULLs not distinct, so
+        # no ON CONFLICT target: update, else create. Its write lock, taken by the UPDATE,
+        # serialises concurrent callers until the commit.
+        with transaction.atomic():
+            rows = FunnelCount.objects.filter(placement_id=placement_id, day=day, step=step)
+            if not rows.update(count=F("count") + n):
+                FunnelCount.objects.create(placement_id=placement_id, day=day, step=step, count=n)
+        return
     table = connection.ops.quote_name(FunnelCount._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(_INCREMENT_SQL.format(table=table), [placement_id, day, step, n])
