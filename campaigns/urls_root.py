@@ -6,4 +6,6 @@ from . import views
 
 urlpatterns = [
     path("q/<str:code>", views.scan, name="qr-scan"),
+    # A code typed by hand sometimes gains a slash: same scan, same page.
+    path("q/<str:code>/", views.scan),
 ]

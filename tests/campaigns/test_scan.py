@@ -28,6 +28,11 @@ def test_a_scan_redirects_to_the_ambassadors_landing_with_the_placement(client, 
     assert response["Cache-Control"] == "no-store"
 
 
+def test_a_code_typed_with_a_trailing_slash_still_works(client, placement):
+    assert client.get(f"/q/{placement.code}/")["Location"] == f"/ambassadeurs/?p={placement.code}"
+    assert "Ce QR code ne nous dit rien" in client.get("/q/nope/").content.decode()
+
+
 def test_a_scan_is_counted_in_redis_then_flushed_to_the_day_count(client, placement):
     for _ in range(3):
         client.get(f"/q/{placement.code}")
