@@ -1,3 +1,20 @@
+from django.urls import path
+
+from . import views
+
 app_name = "ambassadors"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("vous/", views.consent, name="consent"),
+    path("video/", views.record, name="record"),
+    path("envoi/", views.send, name="send"),
+    path("envoi/debut/", views.upload_start, name="upload-start"),
+    path("envoi/parties/", views.upload_sign, name="upload-sign"),
+    path("envoi/etat/", views.upload_state, name="upload-state"),
+    path("envoi/fin/", views.upload_complete, name="upload-complete"),
+    path("envoi/partie/<str:token>/", views.upload_part, name="upload-part"),
+    # Paths fixed by ambassadors.links (sent by email).
+    path("suivi/<str:token>/", views.status, name="status"),
+    path("retrait/<str:token>/", views.withdraw, name="withdraw"),
+]

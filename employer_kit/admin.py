@@ -1,10 +1,257 @@
-from django.contrib import admin
+"""Admin of the employer kit, for the "Kit employeur" group."""
 
-from .models import KitAsset
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from ambassadors.selectors import testimonials_published
+from onprovence.storage import private_url
+
+from . import services
+from .models import (
+    KitAsset,
+    KitAssetVersion,
+    KitDownload,
+    OnePager,
+    Recruiter,
+    TakedownNotice,
+    TalkingPoint,
+)
+
+
+class TestimonialChoiceForm(forms.Form):
+    testimonial = forms.ModelChoiceField(
+        label=_("Témoignage publié"),
+        queryset=testimonials_published().filter(kit_asset__isnull=True),
+    )
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class KitAssetVersionInline(ReadOnlyInline):
+    model = KitAssetVersion
+    fields = ["version", "file_format", "size_bytes", "width", "height", "replaced_at", "download"]
+    readonly_fields = fields
+
+    @admin.display(description=_("fichier"))
+    def download(self, version: KitAssetVersion) -> str:
+        # Signed for five minutes each time the page is shown: staff only, never public.
+        url = private_url(
+            version.file_key, expires=300, download_name=version.file_key.rsplit("/", 1)[-1]
+        )
+        return format_html('<a href="{}">{}</a>', url, _("télécharger"))
 
 
 @admin.register(KitAsset)
 class KitAssetAdmin(admin.ModelAdmin):
-    list_display = ["title", "kind", "sector", "language", "available_until"]
-    list_filter = ["kind", "sector", "language"]
+    list_display = [
+        "title", "kind", "sector", "language", "version", "available_until", "withdrawn_at",
+        "download_count",
+    ]  # fmt: skip
+    list_filter = ["kind", "sector", "language", "audience", "withdrawn_at"]
     search_fields = ["title", "credits"]
+    readonly_fields = [
+        "version", "file_format", "size_bytes", "width", "height", "duration", "page_count",
+        "preview_key", "analysed_at", "testimonial", "withdrawn_at", "withdrawn_reason",
+    ]  # fmt: skip
+    fieldsets = [
+        (None, {"fields": ["title", "kind", "sector", "audience", "language", "file"]}),
+        (
+            _("Crédits et droits"),
+            {"fields": ["credits", "usage_rights", "available_from", "available_until"]},
+        ),
+        (
+            _("Lu dans le fichier"),
+            {
+                "fields": [
+                    "version", "file_format", "size_bytes", "width", "height", "duration",
+                    "page_count", "preview_key", "analysed_at",
+                ]
+            },
+        ),
+        (
+            _("Témoignage et retrait"),
+            {"fields": ["testimonial", "withdrawn_at", "withdrawn_reason"]},
+        ),
+    ]  # fmt: skip
+    inlines = [KitAssetVersionInline]
+    actions = ["analyse_again"]
+    change_list_template = "admin/employer_kit/kitasset/change_list.html"
+
+    def get_urls(self):
+        urls = [
+            path(
+                "depuis-un-temoignage/",
+                self.admin_site.admin_view(self.add_from_testimonial),
+                name="employer_kit_kitasset_from_testimonial",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def add_from_testimonial(self, request):
+        """Pick a published testimonial; it becomes a video asset within its consent."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = TestimonialChoiceForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                asset = services.kit_asset_from_testimonial(
+                    testimonial_id=form.cleaned_data["testimonial"].pk
+                )
+            except services.TestimonialNotUsable as exc:
+                form.add_error("testimonial", str(exc))
+            else:
+                self.message_user(
+                    request, _("« %(title)s » ajouté au kit.") % {"title": asset.title}
+                )
+                return redirect("admin:employer_kit_kitasset_change", asset.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": _("Ajouter un témoignage publié au kit"),
+        }
+        return TemplateResponse(
+            request, "admin/employer_kit/kitasset/from_testimonial.html", context
+        )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("sector")
+            .annotate(_downloads=Count("downloads"))
+        )
+
+    @admin.display(description=_("téléchargements"), ordering="_downloads")
+    def download_count(self, asset: KitAsset) -> int:
+        return asset._downloads
+
+    def save_model(self, request, obj, form, change) -> None:
+        services.kit_asset_save(asset=obj, file_changed="file" in form.changed_data)
+
+    @admin.action(description=_("Relire format et dimensions, refaire l'aperçu"))
+    def analyse_again(self, request, queryset) -> None:
+        from .tasks import analyse_kit_asset
+
+        ids = list(queryset.filter(testimonial__isnull=True).values_list("pk", flat=True))
+        for asset_id in ids:
+            analyse_kit_asset.apply_async(args=[asset_id], queue="media")
+        self.message_user(
+            request, _("%(n)s ressource(s) en cours d'analyse.") % {"n": len(ids)}, messages.SUCCESS
+        )
+
+
+@admin.register(TalkingPoint)
+class TalkingPointAdmin(admin.ModelAdmin):
+    list_display = [
+        "headline",
+        "audience",
+        "sector",
+        "language",
+        "version",
+        "reviewed_on",
+        "is_active",
+    ]
+    list_filter = ["audience", "sector", "language", "is_active"]
+    search_fields = ["headline", "body"]
+    filter_horizontal = ["key_figures"]
+    list_editable = ["is_active"]
+
+
+class KitDownloadInline(ReadOnlyInline):
+    model = KitDownload
+    fields = ["created_at", "asset_title", "asset_version", "channel"]
+    readonly_fields = fields
+
+
+@admin.register(Recruiter)
+class RecruiterAdmin(admin.ModelAdmin):
+    list_display = ["company", "email", "siret", "confirmed_at", "last_login_at", "download_count"]
+    list_filter = ["confirmed_at"]
+    search_fields = ["company", "email", "siret"]
+    readonly_fields = [
+        "company",
+        "email",
+        "siret",
+        "language",
+        "confirmed_at",
+        "last_login_at",
+        "created_at",
+    ]
+    inlines = [KitDownloadInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_downloads=Count("downloads"))
+
+    @admin.display(description=_("téléchargements"), ordering="_downloads")
+    def download_count(self, recruiter: Recruiter) -> int:
+        return recruiter._downloads
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def delete_model(self, request, obj) -> None:
+        services.recruiter_delete(recruiter_id=obj.pk)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for recruiter_id in queryset.values_list("pk", flat=True):
+            services.recruiter_delete(recruiter_id=recruiter_id)
+
+
+@admin.register(KitDownload)
+class KitDownloadAdmin(admin.ModelAdmin):
+    """Who downloaded what: reporting and takedown notices."""
+
+    list_display = ["created_at", "asset_title", "asset_version", "channel", "recruiter"]
+    list_filter = ["channel", "asset__kind", "asset__sector"]
+    search_fields = ["asset_title", "recruiter__company", "recruiter__email"]
+    date_hierarchy = "created_at"
+    list_select_related = ["recruiter"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(TakedownNotice)
+class TakedownNoticeAdmin(admin.ModelAdmin):
+    list_display = ["asset", "recruiter", "created_at", "sent_at"]
+    list_filter = ["sent_at"]
+    list_select_related = ["asset", "recruiter"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(OnePager)
+class OnePagerAdmin(admin.ModelAdmin):
+    list_display = ["recruiter", "sector", "language", "created_at"]
+    list_filter = ["sector", "language"]
+    list_select_related = ["recruiter", "sector"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

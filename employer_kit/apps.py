@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class EmployerKitConfig(AppConfig):
     name = "employer_kit"
     verbose_name = _("Kit employeur")
+
+    def ready(self) -> None:
+        from ambassadors.signals import testimonial_status_changed
+
+        from .receivers import take_down_unpublished_testimonial
+
+        testimonial_status_changed.connect(
+            take_down_unpublished_testimonial, dispatch_uid="employer_kit.takedown"
+        )

@@ -1,7 +1,74 @@
-"""Ready-made recruiter material: files (KitAsset) by sector and language."""
+"""The employer kit: talking points, files (KitAsset) and the recruiters who download them."""
+
+import secrets
+import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class Audience(models.TextChoices):
+    ALL = "all", _("tous publics")
+    ENGINEERS = "engineers", _("ingénieurs")
+    GRADUATES = "graduates", _("jeunes diplômés")
+    EXECUTIVES = "executives", _("cadres")
+    FAMILIES = "families", _("familles")
+
+
+class Language(models.TextChoices):
+    FR = "fr", _("français")
+    EN = "en", _("anglais")
+    ANY = "any", _("toutes langues")
+
+
+def kit_file_key(instance: "KitAsset", filename: str) -> str:
+    """A fresh folder per upload: a new version never overwrites the previous file."""
+    return f"kit/assets/{secrets.token_hex(8)}/{filename}"
+
+
+def new_login_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+class TalkingPoint(models.Model):
+    """An "élément de langage": structured text a recruiter copies in one click."""
+
+    headline = models.CharField(_("accroche"), max_length=160)
+    body = models.TextField(_("texte"))
+    audience = models.CharField(
+        _("public"), max_length=12, choices=Audience.choices, default=Audience.ALL
+    )
+    sector = models.ForeignKey(
+        "campaigns.Sector",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="talking_points",
+        verbose_name=_("secteur"),
+        help_text=_("Vide : tous secteurs."),
+    )
+    language = models.CharField(
+        _("langue"), max_length=3, choices=Language.choices, default=Language.FR
+    )
+    key_figures = models.ManyToManyField(
+        "campaigns.KeyFigure",
+        blank=True,
+        related_name="talking_points",
+        verbose_name=_("chiffres clés cités"),
+    )
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    reviewed_on = models.DateField(_("dernière relecture"), null=True, blank=True)
+    is_active = models.BooleanField(_("publié dans le kit"), default=True)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("élément de langage")
+        verbose_name_plural = _("éléments de langage")
+
+    def __str__(self) -> str:
+        return self.headline
 
 
 class KitAsset(models.Model):
@@ -13,10 +80,8 @@ class KitAsset(models.Model):
         TEMPLATE = "template", _("modèle de présentation")
         SOCIAL = "social", _("visuel réseaux sociaux")
 
-    class Language(models.TextChoices):
-        FR = "fr", _("français")
-        EN = "en", _("anglais")
-        ANY = "any", _("toutes langues")
+    # Kept for callers that name it through the model.
+    Language = Language
 
     title = models.CharField(_("titre"), max_length=160)
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
@@ -29,16 +94,43 @@ class KitAsset(models.Model):
         verbose_name=_("secteur"),
         help_text=_("Vide : tous secteurs."),
     )
+    audience = models.CharField(
+        _("public"), max_length=12, choices=Audience.choices, default=Audience.ALL
+    )
     language = models.CharField(
         _("langue"), max_length=3, choices=Language.choices, default=Language.FR
     )
-    file = models.FileField(_("fichier"), upload_to="kit/", max_length=300)
+    file = models.FileField(_("fichier"), upload_to=kit_file_key, max_length=300)
     credits = models.CharField(_("crédits"), max_length=200, blank=True)
     usage_rights = models.CharField(
         _("droits d'usage"), max_length=300, default="Libre pour le recrutement"
     )
     available_from = models.DateField(_("disponible du"), null=True, blank=True)
     available_until = models.DateField(_("disponible jusqu'au"), null=True, blank=True)
+    # A published testimonial added to the kit: its consent limits apply, and the asset goes
+    # the moment the testimonial leaves `published`.
+    testimonial = models.OneToOneField(
+        "ambassadors.Testimonial",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="kit_asset",
+        verbose_name=_("témoignage"),
+    )
+    withdrawn_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
+    withdrawn_reason = models.CharField(_("motif du retrait"), max_length=200, blank=True)
+
+    # Read from the file by `kit_asset_analyse`, never typed in.
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    file_format = models.CharField(_("format"), max_length=20, blank=True)
+    size_bytes = models.BigIntegerField(_("taille (octets)"), null=True, blank=True)
+    width = models.PositiveIntegerField(_("largeur (px)"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("hauteur (px)"), null=True, blank=True)
+    duration = models.FloatField(_("durée (s)"), null=True, blank=True)
+    page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    preview_key = models.CharField(_("aperçu"), max_length=300, blank=True)
+    analysed_at = models.DateTimeField(_("analysé le"), null=True, blank=True)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -49,3 +141,140 @@ class KitAsset(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def download_name(self) -> str:
+        """The file name a recruiter gets: the uploaded name, without our folder."""
+        return self.file.name.rsplit("/", 1)[-1]
+
+
+class KitAssetVersion(models.Model):
+    """A previous file of an asset, kept when a new one replaces it (staff download only)."""
+
+    asset = models.ForeignKey(
+        KitAsset, on_delete=models.CASCADE, related_name="versions", verbose_name=_("ressource")
+    )
+    version = models.PositiveSmallIntegerField(_("version"))
+    file_key = models.CharField(_("fichier"), max_length=300)
+    file_format = models.CharField(_("format"), max_length=20, blank=True)
+    size_bytes = models.BigIntegerField(_("taille (octets)"), null=True, blank=True)
+    width = models.PositiveIntegerField(_("largeur (px)"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("hauteur (px)"), null=True, blank=True)
+    replaced_at = models.DateTimeField(_("remplacé le"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("version précédente")
+        verbose_name_plural = _("versions précédentes")
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "version"], name="kit_asset_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset} v{self.version}"
+
+
+class Recruiter(models.Model):
+    """A company recruiter with access to downloads: identified once, confirmed by email."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    company = models.CharField(_("entreprise"), max_length=160)
+    email = models.EmailField(_("e-mail professionnel"), unique=True)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    language = models.CharField(_("langue"), max_length=5, default="fr")
+    confirmed_at = models.DateTimeField(_("adresse confirmée le"), null=True, blank=True)
+    # Rotated each time a magic link is used, so a link works once.
+    login_nonce = models.CharField(max_length=32, default=new_login_nonce, editable=False)
+    last_login_at = models.DateTimeField(_("dernière connexion"), null=True, blank=True)
+    created_at = models.DateTimeField(_("inscrit le"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("recruteur")
+        verbose_name_plural = _("recruteurs")
+
+    def __str__(self) -> str:
+        return f"{self.company} <{self.email}>"
+
+    @property
+    def storage_prefix(self) -> str:
+        return f"kit/recruiters/{self.id}"
+
+
+class KitDownload(models.Model):
+    """Who downloaded what: for takedown notices and reporting. Goes with the account."""
+
+    class Channel(models.TextChoices):
+        SINGLE = "single", _("fichier seul")
+        ARCHIVE = "archive", _("archive ZIP")
+
+    recruiter = models.ForeignKey(
+        Recruiter, on_delete=models.CASCADE, related_name="downloads", verbose_name=_("recruteur")
+    )
+    asset = models.ForeignKey(
+        KitAsset,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="downloads",
+        verbose_name=_("ressource"),
+    )
+    asset_title = models.CharField(_("titre"), max_length=160)
+    asset_version = models.PositiveSmallIntegerField(_("version"), default=1)
+    channel = models.CharField(_("mode"), max_length=8, choices=Channel.choices)
+    created_at = models.DateTimeField(_("le"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("téléchargement")
+        verbose_name_plural = _("téléchargements")
+
+    def __str__(self) -> str:
+        return f"{self.asset_title} ({self.created_at:%Y-%m-%d})"
+
+
+class TakedownNotice(models.Model):
+    """One email telling a recruiter to stop using a withdrawn asset (sent once)."""
+
+    asset = models.ForeignKey(
+        KitAsset, on_delete=models.CASCADE, related_name="takedowns", verbose_name=_("ressource")
+    )
+    recruiter = models.ForeignKey(
+        Recruiter, on_delete=models.CASCADE, related_name="takedowns", verbose_name=_("recruteur")
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("avis de retrait")
+        verbose_name_plural = _("avis de retrait")
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "recruiter"], name="takedown_once_per_asset")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset} → {self.recruiter}"
+
+
+class OnePager(models.Model):
+    """A co-branded sheet a recruiter rendered: its logo, sector, and the PDF/PNG keys."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    recruiter = models.ForeignKey(
+        Recruiter, on_delete=models.CASCADE, related_name="one_pagers", verbose_name=_("recruteur")
+    )
+    sector = models.ForeignKey(
+        "campaigns.Sector", on_delete=models.SET_NULL, null=True, verbose_name=_("secteur")
+    )
+    language = models.CharField(_("langue"), max_length=5, default="fr")
+    pdf_key = models.CharField(max_length=300)
+    png_key = models.CharField(max_length=300)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("fiche co-brandée")
+        verbose_name_plural = _("fiches co-brandées")
+
+    def __str__(self) -> str:
+        return f"{self.recruiter.company} — {self.sector}"

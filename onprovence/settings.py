@@ -131,6 +131,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "ambassadors.process_testimonial": {"queue": "media"},
     "ambassadors.render_social_renditions": {"queue": "media"},
+    "employer_kit.analyse_kit_asset": {"queue": "media"},
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"

@@ -32,7 +32,7 @@ def fill(po_text: str, translations: dict[str, str]) -> tuple[str, list[str]]:
             translated = quote(translations[msgid]) + end
             block = block[: match.start(2)] + translated + block[match.end(2) :]
             block = block.replace("#, fuzzy\n", "")
-        elif msgid:
+        elif msgid and not unquote(match.group(2)):
             missing.append(msgid)
         blocks.append(block)
     return "\n\n".join(blocks), missing

@@ -1,6 +1,7 @@
 """Fixtures shared by every test: the S3 endpoint, Redis isolation, the browser harness."""
 
 import contextlib
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,6 +43,47 @@ def s3_endpoint() -> Iterator[str]:
     yield endpoint
     if server is not None:
         processes.stop(server)
+
+
+OUR_APPS = ("campaigns", "ambassadors", "employer_kit", "onprovence")
+
+
+@functools.cache
+def _seed_steps() -> list:
+    """The RunPython steps of our apps' migrations, in migration order."""
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations.special import RunPython
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    plan: list = []
+    for node in loader.graph.leaf_nodes():
+        if node[0] in OUR_APPS:
+            plan += [key for key in loader.graph.forwards_plan(node) if key not in plan]
+    return [
+        operation.code
+        for key in plan
+        if key[0] in OUR_APPS
+        for operation in loader.graph.nodes[key].operations
+        if isinstance(operation, RunPython)
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _seeded_rows(request, django_db_blocker):
+    """Bring back the rows our migrations seed (sectors, key figures, consent text, groups...).
+
+    A transactional test ends with a flush of every table, so the next one would otherwise run
+    without them; the seed steps are idempotent.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        from django.apps import apps
+
+        request.getfixturevalue("transactional_db")
+        with django_db_blocker.unblock():
+            for step in _seed_steps():
+                step(apps, None)
+    yield
 
 
 @pytest.fixture(autouse=True)

@@ -1,1 +1,55 @@
-"""Tasks: journey."""
+"""Tasks of the resident journey: confirmation email, purge after withdrawal, upload cleanup."""
+
+import logging
+import smtplib
+
+from botocore.exceptions import BotoCoreError, ClientError
+from celery import current_app, shared_task
+
+from ambassadors import uploads
+from ambassadors.emails import testimonial_send_confirmation
+from ambassadors.models import Status, Testimonial
+from ambassadors.services.journey import testimonial_erase
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="ambassadors.send_confirmation_email",
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def send_confirmation_email(testimonial_id: str) -> bool:
+    """Send the resident the "we received your video" email (retried if the server is down)."""
+    return testimonial_send_confirmation(testimonial_id=testimonial_id)
+
+
+@shared_task(
+    name="ambassadors.purge_testimonial",
+    acks_late=True,
+    autoretry_for=(BotoCoreError, ClientError, OSError),
+    retry_backoff=10,
+    retry_backoff_max=600,
+    max_retries=20,
+)
+def purge_testimonial(testimonial_id: str) -> str:
+    """Delete a withdrawn testimonial's files and personal data (idempotent, so acks late)."""
+    return testimonial_erase(testimonial_id=testimonial_id).status
+
+
+@shared_task(name="ambassadors.cleanup_local_uploads")
+def cleanup_local_uploads() -> int:
+    """Delete the parts of local uploads abandoned for longer than the configured delay."""
+    waiting = Testimonial.objects.filter(status=Status.CREATED).values_list("pk", flat=True)
+    removed = uploads.local_uploads_cleanup(testimonial_ids=waiting.iterator())
+    if removed:
+        logger.info("removed %s abandoned local uploads", removed)
+    return removed
+
+
+@current_app.on_after_finalize.connect
+def _schedule(sender, **kwargs) -> None:
+    sender.add_periodic_task(3600.0, cleanup_local_uploads.s(), name="cleanup local uploads")

@@ -1,0 +1,71 @@
+"""Emails sent to residents, in their language (French or English)."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from ambassadors.links import resident_status_url, resident_withdraw_url
+from ambassadors.models import ConsentRecord, Testimonial
+
+
+def _email(
+    testimonial: Testimonial, *, template: str, subject: str, to: str
+) -> EmailMultiAlternatives:
+    language = "en" if testimonial.language.startswith("en") else "fr"
+    with translation.override(language):
+        context = {
+            "first_name": testimonial.first_name,
+            "status_url": resident_status_url(testimonial.pk, language),
+            "withdraw_url": resident_withdraw_url(testimonial.pk, language),
+            "site_url": settings.SITE_URL,
+            "language": language,
+        }
+        subject = _(subject)
+        text = render_to_string(f"ambassadors/email/{template}.txt", context)
+        html = render_to_string(f"ambassadors/email/{template}.html", context)
+    message = EmailMultiAlternatives(
+        subject=f"{subject} · One Provence",
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def confirmation_email(testimonial: Testimonial) -> EmailMultiAlternatives:
+    """The "we received your video" email with the status and withdrawal links."""
+    return _email(
+        testimonial,
+        template="confirmation",
+        subject=gettext_noop("Nous avons bien reçu votre témoignage"),
+        to=testimonial.email,
+    )
+
+
+def parent_notice_email(testimonial: Testimonial, parent_email: str) -> EmailMultiAlternatives:
+    """Tell the parent of a 15-17 year old about the video, with the withdrawal link."""
+    return _email(
+        testimonial,
+        template="parent_notice",
+        subject=gettext_noop("Votre enfant a envoyé un témoignage"),
+        to=parent_email,
+    )
+
+
+def testimonial_send_confirmation(*, testimonial_id) -> bool:
+    """Send the confirmation (and the parent's notice for a minor); False if no one to tell."""
+    testimonial = Testimonial.objects.filter(pk=testimonial_id).first()
+    if testimonial is None or not testimonial.email:
+        return False
+    messages = [confirmation_email(testimonial)]
+    consent = ConsentRecord.objects.filter(testimonial=testimonial).first()
+    if consent is not None and consent.is_minor and consent.parent_email:
+        messages.append(parent_notice_email(testimonial, consent.parent_email))
+    for message in messages:
+        message.send(fail_silently=False)
+    return True

@@ -1,0 +1,228 @@
+"""The resident's journey: start with consent, upload the video, withdraw, erase (DESIGN §2–4)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, BinaryIO
+from uuid import UUID
+
+from celery import current_app
+from django.core.cache import cache
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ambassadors import keys, uploads
+from ambassadors.models import ConsentRecord, ConsentText, Status, Testimonial
+from ambassadors.services.status import InvalidTransition, testimonial_transition
+from campaigns.models import Placement, Sector
+from campaigns.services import funnel_record
+from onprovence.storage import delete_prefix, private_storage, public_storage
+
+logger = logging.getLogger(__name__)
+
+PROCESS_TASK = "ambassadors.process_testimonial"
+PURGE_TASK = "ambassadors.purge_testimonial"
+CONFIRMATION_TASK = "ambassadors.send_confirmation_email"
+# Emptied on erasure: everything that says who the resident is or what they said.
+PERSONAL_FIELDS: dict[str, Any] = {
+    "first_name": "",
+    "last_name": "",
+    "email": "",
+    "commune": "",
+    "job_title": "",
+    "display_name": "",
+    "quote": "",
+    "original_key": "",
+    "content_hash": "",
+    "rejection_reason": "",
+    "probe": {},
+}
+
+
+class JourneyError(Exception):
+    """The asked step does not fit where the testimonial is; `message` is for the resident."""
+
+    def __init__(self, message) -> None:
+        self.message = message
+        super().__init__(str(message))
+
+
+# --- Reads the journey needs ------------------------------------------------------------------
+
+
+def consent_text_current() -> ConsentText | None:
+    return ConsentText.objects.filter(is_current=True).order_by("-created_at").first()
+
+
+def testimonial_for_resident(testimonial_id: UUID | str) -> Testimonial | None:
+    return Testimonial.objects.filter(pk=testimonial_id).first()
+
+
+# --- Writes -----------------------------------------------------------------------------------
+
+
+def journey_count(*, placement_id: int | None, step: str) -> None:
+    """Count a funnel step; a failing counter never stops a resident's journey.
+
+    The savepoint keeps a surrounding transaction (an upload completing) usable if it fails.
+    """
+    try:
+        with transaction.atomic():
+            funnel_record(placement_id=placement_id, step=step)
+    except DatabaseError:
+        logger.exception("funnel count %s failed", step)
+
+
+def testimonial_start(
+    *,
+    first_name: str,
+    email: str,
+    commune: str,
+    sector: Sector | None,
+    consent_text: ConsentText,
+    choices: dict[str, Any],
+    language: str,
+    last_name: str = "",
+    job_title: str = "",
+    placement: Placement | None = None,
+    is_minor: bool = False,
+    parent_email: str = "",
+) -> Testimonial:
+    """Create a testimonial (status `created`) and the proof of the consent just given."""
+    with transaction.atomic():
+        testimonial = Testimonial.objects.create(
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            commune=commune,
+            sector=sector,
+            job_title=job_title,
+            language=language,
+            placement=placement,
+            display_name=first_name,
+        )
+        ConsentRecord.objects.create(
+            testimonial=testimonial,
+            testimonial_ref=testimonial.pk,
+            consent_text=consent_text,
+            text_version=consent_text.version,
+            accepted_at=timezone.now(),
+            choices={
+                **choices,
+                "channels": consent_text.channels,
+                "duration_months": consent_text.duration_months,
+                "language": language,
+            },
+            placement=placement,
+            is_minor=is_minor,
+            parent_email=parent_email,
+        )
+    return testimonial
+
+
+def testimonial_upload_start(
+    *, testimonial_id: UUID | str, size: int, content_type: str
+) -> uploads.UploadSession:
+    """Start (or restart) sending a testimonial's video; counts the funnel step once."""
+    testimonial = Testimonial.objects.get(pk=testimonial_id)
+    if testimonial.status != Status.CREATED:
+        raise JourneyError(_("Votre vidéo a déjà été envoyée."))
+    session = uploads.upload_start(
+        testimonial_id=testimonial.pk, size=size, content_type=content_type
+    )
+    # Count a journey once even when the browser restarts its upload.
+    if cache.add(f"ambassadors:funnel-started:{testimonial.pk}", 1, 30 * 24 * 3600):
+        journey_count(placement_id=testimonial.placement_id, step="recording_started")
+    return session
+
+
+def testimonial_upload_part(*, token: str, stream: BinaryIO, length: int) -> str:
+    """Store one part sent to the local endpoint, unless the testimonial no longer waits for it.
+
+    (A withdrawn testimonial's files are being erased: a late part must not bring one back.)
+    """
+    session, _number = uploads.local_part_read_token(token)
+    if not Testimonial.objects.filter(pk=session.testimonial_id, status=Status.CREATED).exists():
+        raise uploads.UploadRefused(_("Votre vidéo a déjà été envoyée."), code="done")
+    return uploads.local_part_write(token=token, stream=stream, length=length)
+
+
+def testimonial_upload_complete(
+    *, testimonial_id: UUID | str, session: uploads.UploadSession, send_email: bool = True
+) -> Testimonial:
+    """Complete the upload, move the testimonial to `uploaded` and queue its processing.
+
+    Idempotent: a browser that retries after losing the answer gets the same result.
+    """
+    testimonial = Testimonial.objects.get(pk=testimonial_id)
+    if testimonial.status != Status.CREATED:
+        if testimonial.original_key == session.key:
+            return testimonial
+        raise JourneyError(_("Votre vidéo a déjà été envoyée."))
+    size = uploads.upload_complete(session=session)
+    try:
+        with transaction.atomic():
+            testimonial = testimonial_transition(
+                testimonial_id=testimonial.pk,
+                to=Status.UPLOADED,
+                expected_from=[Status.CREATED],
+                actor_label="resident",
+                changes={"original_key": session.key, "original_size": size},
+            )
+            journey_count(placement_id=testimonial.placement_id, step="upload_completed")
+            pk = str(testimonial.pk)
+            transaction.on_commit(lambda: current_app.send_task(PROCESS_TASK, args=[pk]))
+            if send_email:
+                transaction.on_commit(lambda: current_app.send_task(CONFIRMATION_TASK, args=[pk]))
+    except InvalidTransition:
+        # A concurrent completion won the race; its result stands.
+        testimonial.refresh_from_db()
+    return testimonial
+
+
+def testimonial_withdraw(
+    *, testimonial_id: UUID | str, actor=None, actor_label: str = "resident"
+) -> Testimonial:
+    """Withdraw a testimonial at the resident's (or staff's) request and queue its purge."""
+    testimonial = Testimonial.objects.get(pk=testimonial_id)
+    if testimonial.status in (Status.WITHDRAWN, Status.ERASED):
+        return testimonial
+    with transaction.atomic():
+        testimonial = testimonial_transition(
+            testimonial_id=testimonial.pk,
+            to=Status.WITHDRAWN,
+            actor=actor,
+            actor_label=actor_label,
+        )
+        pk = str(testimonial.pk)
+        transaction.on_commit(lambda: current_app.send_task(PURGE_TASK, args=[pk]))
+    return testimonial
+
+
+def testimonial_erase(*, testimonial_id: UUID | str) -> Testimonial:
+    """Delete every file of a withdrawn testimonial and its personal data; keep anonymous proof.
+
+    Files go first: if a store fails, the task retries and nothing says "erased" too early.
+    Running it again is harmless.
+    """
+    prefix = keys.testimonial_prefix(testimonial_id)
+    uploads.s3_abort_prefix(prefix=prefix)
+    delete_prefix(private_storage(), prefix)
+    delete_prefix(public_storage(), prefix)
+    with transaction.atomic():
+        testimonial = Testimonial.objects.select_for_update().get(pk=testimonial_id)
+        if testimonial.status == Status.WITHDRAWN:
+            testimonial = testimonial_transition(
+                testimonial_id=testimonial.pk,
+                to=Status.ERASED,
+                actor_label="system",
+                changes=dict(PERSONAL_FIELDS),
+            )
+        elif testimonial.status != Status.ERASED:
+            raise JourneyError("only a withdrawn testimonial is erased")
+        ConsentRecord.objects.filter(testimonial_ref=testimonial.pk, anonymised_at=None).update(
+            parent_email="", anonymised_at=timezone.now()
+        )
+    logger.info("testimonial %s erased", testimonial.pk)
+    return testimonial

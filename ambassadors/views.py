@@ -1,0 +1,496 @@
+"""The resident's journey: landing, about you and consent, record or choose, send, status.
+
+Views only parse input and call services (ambassadors.services.journey, ambassadors.uploads).
+Anonymous visitors get no cookie before they submit the consent form: the landing page has no
+form, and the consent form is protected by an Origin check and a signed, timestamped token
+instead of Django's CSRF cookie. Every later step uses the session and Django's CSRF check.
+"""
+
+import json
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.core import signing
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ambassadors import conf, uploads
+from ambassadors.forms import AgeGroup, ConsentForm, journey_token
+from ambassadors.links import read_resident_token, resident_token
+from ambassadors.models import Status, Testimonial
+from ambassadors.services import journey
+from campaigns.selectors import placement_by_code
+from onprovence.ratelimit import ratelimit_request
+
+SESSION_KEY = "ambassadors_testimonial"
+# Shown on the landing page and kept in view while recording.
+PROMPTS = [
+    gettext_noop("Pourquoi avez-vous choisi de vivre ici ?"),
+    gettext_noop("Qu'est-ce que vous aimez dans votre métier, ici ?"),
+    gettext_noop("Que diriez-vous à quelqu'un qui hésite à venir ?"),
+]
+SIGN_BATCH_MAX = 50
+
+
+def _prompts() -> list[str]:
+    return [_(prompt) for prompt in PROMPTS]
+
+
+def _journey_testimonial(request: HttpRequest) -> Testimonial | None:
+    testimonial_id = request.session.get(SESSION_KEY)
+    return journey.testimonial_for_resident(testimonial_id) if testimonial_id else None
+
+
+def _same_origin(request: HttpRequest) -> bool:
+    """True when the browser says the form was posted from this site (Origin, else Referer)."""
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        referer = urlsplit(request.headers.get("Referer", ""))
+        origin = f"{referer.scheme}://{referer.netloc}" if referer.netloc else ""
+    if not origin:
+        return False
+    return origin == f"{request.scheme}://{request.get_host()}" or origin in getattr(
+        settings, "CSRF_TRUSTED_ORIGINS", []
+    )
+
+
+def _status_url(testimonial: Testimonial, **query: str) -> str:
+    url = reverse("ambassadors:status", args=[resident_token(testimonial.pk)])
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _limits() -> dict[str, Any]:
+    return {
+        "maxBytes": conf.MAX_UPLOAD_BYTES,
+        "maxSeconds": conf.MAX_DURATION_SECONDS,
+        "minSeconds": conf.MIN_DURATION_SECONDS,
+        "recordSeconds": conf.RECORDING_LIMIT_SECONDS,
+        "types": sorted(uploads.ALLOWED_CONTENT_TYPES),
+    }
+
+
+def _js_messages() -> dict[str, str]:
+    """Texts the recorder and the uploader show, in the page's language."""
+    return {
+        "cameraError": _(
+            "Impossible d'utiliser la caméra. Vous pouvez choisir une vidéo ci-dessous."
+        ),
+        "noCamera": _("Filmer ou choisir une vidéo"),
+        "notVideo": _("Ce fichier n'est pas une vidéo. Choisissez une vidéo MP4, MOV ou WebM."),
+        "tooBig": _("Cette vidéo est trop lourde : %(max)s au maximum."),
+        "tooLong": _("Cette vidéo dure %(seconds)s secondes : %(max)s secondes au maximum."),
+        "tooShort": _("Cette vidéo est trop courte : %(min)s secondes au minimum."),
+        "countdown": _("L'enregistrement commence dans %(n)s"),
+        "recording": _("Enregistrement en cours"),
+        "stopped": _("Enregistrement terminé. Regardez votre vidéo avant de l'envoyer."),
+        "limitReached": _("Durée maximale atteinte : l'enregistrement s'est arrêté."),
+        "videoInfo": _("Durée : %(seconds)s s · Taille : %(size)s"),
+        "keepError": _("Impossible de garder la vidéo dans ce navigateur. Réessayez."),
+        "preparing": _("Préparation de l'envoi…"),
+        "sending": _("Envoi en cours…"),
+        "offline": _("Connexion perdue : l'envoi reprendra tout seul dès son retour."),
+        "retrying": _("La connexion est instable : nouvel essai…"),
+        "finishing": _("Vérification de la vidéo reçue…"),
+        "done": _("Vidéo envoyée !"),
+        "noVideo": _("Aucune vidéo à envoyer ici. Revenez à l'étape précédente."),
+        "failed": _("L'envoi n'a pas abouti. Vérifiez votre connexion puis réessayez."),
+        "percentSent": _("%(percent)s envoyés"),
+        "megabytes": _("Mo"),
+    }
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD"])
+def landing(request: HttpRequest) -> HttpResponse:
+    """What we ask, why, how long, what happens to the video; counts the funnel's landing."""
+    code = request.GET.get("p", "")[:16]
+    placement = placement_by_code(code) if code else None
+    if request.method == "GET":
+        journey.journey_count(placement_id=placement.pk if placement else None, step="landing")
+    start_url = reverse("ambassadors:consent")
+    if placement:
+        start_url += "?" + urlencode({"p": placement.code})
+    return render(
+        request,
+        "ambassadors/landing.html",
+        {
+            "start_url": start_url,
+            "prompts": _prompts(),
+            "record_minutes": max(1, round(conf.RECORDING_LIMIT_SECONDS / 60, 1)),
+            "record_seconds": conf.RECORDING_LIMIT_SECONDS,
+            "step": 1,
+        },
+    )
+
+
+@csrf_exempt  # no cookie before consent: Origin check + signed timestamped token instead
+@require_http_methods(["GET", "HEAD", "POST"])
+def consent(request: HttpRequest) -> HttpResponse:
+    """About you and the image-rights release; creates the testimonial and the consent proof."""
+    consent_text = journey.consent_text_current()
+    if consent_text is None:
+        raise Http404("no consent text in force")
+    language = "en" if (get_language() or "fr").startswith("en") else "fr"
+    if request.method == "POST":
+        if not _same_origin(request):
+            return HttpResponseForbidden(_("Ce formulaire doit être envoyé depuis notre site."))
+        form = ConsentForm(request.POST)
+        if not ratelimit_request(request, scope="consent", rate=conf.consent_rate()):
+            return _too_many(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            placement = placement_by_code(data["journey"]) if data["journey"] else None
+            is_minor = data["age_group"] == AgeGroup.MINOR
+            testimonial = journey.testimonial_start(
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                commune=data["commune"],
+                sector=data["sector"],
+                job_title=data["job_title"],
+                language=language,
+                placement=placement,
+                consent_text=consent_text,
+                choices={
+                    "release": True,
+                    "age_group": data["age_group"],
+                    "parental_consent": bool(is_minor and data["parental_consent"]),
+                },
+                is_minor=is_minor,
+                parent_email=data["parent_email"] if is_minor else "",
+            )
+            request.session.cycle_key()
+            request.session[SESSION_KEY] = str(testimonial.pk)
+            return redirect("ambassadors:record")
+    else:
+        form = ConsentForm(initial={"journey": journey_token(request.GET.get("p", "")[:16])})
+    body = consent_text.body_en if language == "en" and consent_text.body_en else consent_text.body
+    return render(
+        request,
+        "ambassadors/consent.html",
+        {
+            "form": form,
+            "consent_text": consent_text,
+            "consent_paragraphs": [line for line in body.splitlines() if line.strip()],
+            "step": 2,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    return render(request, "ambassadors/too_many.html", status=429)
+
+
+def _journey_page(request: HttpRequest, template: str, step: int) -> HttpResponse:
+    testimonial = _journey_testimonial(request)
+    if testimonial is None:
+        return redirect("ambassadors:landing")
+    if testimonial.status != Status.CREATED:
+        return HttpResponseRedirect(_status_url(testimonial))
+    config = {
+        "testimonial": str(testimonial.pk),
+        "limits": _limits(),
+        "urls": {
+            "record": reverse("ambassadors:record"),
+            "send": reverse("ambassadors:send"),
+            "start": reverse("ambassadors:upload-start"),
+            "sign": reverse("ambassadors:upload-sign"),
+            "state": reverse("ambassadors:upload-state"),
+            "complete": reverse("ambassadors:upload-complete"),
+        },
+    }
+    return render(
+        request,
+        template,
+        {
+            "config": config,
+            "js_messages": _js_messages(),
+            "prompts": _prompts(),
+            "step": step,
+            "limits": _limits(),
+            "max_megabytes": conf.MAX_UPLOAD_BYTES // (1024 * 1024),
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def record(request: HttpRequest) -> HttpResponse:
+    """Record with the camera, or choose a video already on the phone."""
+    return _journey_page(request, "ambassadors/record.html", 3)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def send(request: HttpRequest) -> HttpResponse:
+    """Send the chosen video in parts, with progress; resumes after a drop or a reload."""
+    return _journey_page(request, "ambassadors/send.html", 4)
+
+
+STATUS_WORDS = {
+    Status.CREATED: ("waiting", gettext_noop("En attente de votre vidéo")),
+    Status.UPLOADED: ("received", gettext_noop("Vidéo reçue, en préparation")),
+    Status.PROCESSING: ("received", gettext_noop("Vidéo reçue, en préparation")),
+    Status.IN_REVIEW: ("review", gettext_noop("En cours de relecture par notre équipe")),
+    Status.APPROVED: ("approved", gettext_noop("Acceptée, bientôt publiée")),
+    Status.PUBLISHED: ("published", gettext_noop("Publiée")),
+    Status.REJECTED: ("rejected", gettext_noop("Non retenue")),
+    Status.WITHDRAWN: ("withdrawn", gettext_noop("Retirée : effacement en cours")),
+    Status.ERASED: ("withdrawn", gettext_noop("Retirée et effacée")),
+}
+# Statuses that still change without the resident doing anything: the page keeps asking.
+STATUS_MOVING = {Status.UPLOADED, Status.PROCESSING, Status.WITHDRAWN}
+
+
+def _testimonial_from_token(token: str) -> Testimonial:
+    try:
+        testimonial_id = read_resident_token(token)
+    except (signing.BadSignature, ValueError) as exc:
+        raise Http404 from exc
+    testimonial = journey.testimonial_for_resident(testimonial_id)
+    if testimonial is None:
+        raise Http404
+    return testimonial
+
+
+def _status_payload(testimonial: Testimonial) -> dict[str, Any]:
+    stage, label = STATUS_WORDS[Status(testimonial.status)]
+    return {
+        "status": testimonial.status,
+        "stage": stage,
+        "label": _(label),
+        "moving": testimonial.status in STATUS_MOVING,
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def status(request: HttpRequest, token: str) -> HttpResponse:
+    """Where the resident's testimonial is; the page asks again by itself while it moves."""
+    testimonial = _testimonial_from_token(token)
+    payload = _status_payload(testimonial)
+    if request.GET.get("format") == "json":
+        return JsonResponse(payload)
+    stages = [
+        ("received", _("Vidéo reçue")),
+        ("review", _("Relecture par notre équipe")),
+        ("approved", _("Acceptée")),
+        ("published", _("Publiée")),
+    ]
+    order = [stage for stage, _label in stages]
+    current = order.index(payload["stage"]) if payload["stage"] in order else -1
+    return render(
+        request,
+        "ambassadors/status.html",
+        {
+            "testimonial": testimonial,
+            "payload": payload,
+            "stages": [
+                {"label": label, "done": index <= current, "current": index == current}
+                for index, (_stage, label) in enumerate(stages)
+            ],
+            "just_sent": request.GET.get("envoye") == "1",
+            "withdraw_url": reverse("ambassadors:withdraw", args=[token]),
+            "json_url": reverse("ambassadors:status", args=[token]) + "?format=json",
+            "rejected": testimonial.status == Status.REJECTED,
+            "withdrawn": testimonial.status in (Status.WITHDRAWN, Status.ERASED),
+            "step": 5,
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def withdraw(request: HttpRequest, token: str) -> HttpResponse:
+    """Ask once for confirmation, then withdraw; the purge task erases files and data."""
+    testimonial = _testimonial_from_token(token)
+    already = testimonial.status in (Status.WITHDRAWN, Status.ERASED)
+    done = False
+    if request.method == "POST" and not already:
+        journey.testimonial_withdraw(testimonial_id=testimonial.pk)
+        done = True
+    return render(
+        request,
+        "ambassadors/withdraw.html",
+        {
+            "done": done or already,
+            "status_url": reverse("ambassadors:status", args=[token]),
+        },
+    )
+
+
+# --- Upload API (JSON; session + CSRF header) -------------------------------------------------
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        data = None
+    return data if isinstance(data, dict) else {}
+
+
+def _refused(error: uploads.UploadRefused, status: int = 400) -> JsonResponse:
+    return JsonResponse(
+        {"error": str(error.message), "code": error.code, "parts": error.parts}, status=status
+    )
+
+
+def _session_from(testimonial: Testimonial, data: dict) -> uploads.UploadSession:
+    return uploads.session_from_token(str(data.get("upload", "")), testimonial_id=testimonial.pk)
+
+
+def _no_journey() -> JsonResponse:
+    return JsonResponse(
+        {
+            "error": _("Votre session a expiré. Recommencez depuis la page d'accueil."),
+            "code": "no_journey",
+        },
+        status=403,
+    )
+
+
+@require_POST
+def upload_start(request: HttpRequest) -> JsonResponse:
+    testimonial = _journey_testimonial(request)
+    if testimonial is None:
+        return _no_journey()
+    if not ratelimit_request(request, scope="upload-start", rate=conf.upload_start_rate()):
+        return JsonResponse(
+            {
+                "error": _("Trop d'essais depuis votre connexion. Réessayez dans une heure."),
+                "code": "rate_limited",
+            },
+            status=429,
+        )
+    data = _json_body(request)
+    try:
+        size = int(data.get("size", 0))
+        duration = float(data.get("duration") or 0)
+    except (TypeError, ValueError):
+        return JsonResponse({"error": _("Requête invalide."), "code": "invalid"}, status=400)
+    if duration > conf.MAX_DURATION_SECONDS + 1:
+        return JsonResponse(
+            {
+                "error": _("Cette vidéo dure plus de %(max)s secondes.")
+                % {"max": int(conf.MAX_DURATION_SECONDS)},
+                "code": "duration",
+            },
+            status=400,
+        )
+    try:
+        session = journey.testimonial_upload_start(
+            testimonial_id=testimonial.pk, size=size, content_type=str(data.get("type", ""))
+        )
+    except uploads.UploadRefused as error:
+        return _refused(error)
+    except journey.JourneyError as error:
+        return JsonResponse(
+            {"error": str(error.message), "code": "done", "redirect": _status_url(testimonial)},
+            status=409,
+        )
+    return JsonResponse(
+        {
+            "upload": uploads.session_token(session),
+            "partSize": session.part_size,
+            "partCount": session.part_count,
+        }
+    )
+
+
+@require_POST
+def upload_sign(request: HttpRequest) -> JsonResponse:
+    testimonial = _journey_testimonial(request)
+    if testimonial is None:
+        return _no_journey()
+    if testimonial.status != Status.CREATED:
+        return JsonResponse(
+            {"error": "", "code": "done", "redirect": _status_url(testimonial)}, status=409
+        )
+    data = _json_body(request)
+    try:
+        session = _session_from(testimonial, data)
+        numbers = [int(number) for number in data.get("parts", [])][:SIGN_BATCH_MAX]
+        urls = uploads.upload_sign_parts(session=session, numbers=numbers)
+    except uploads.UploadRefused as error:
+        return _refused(error)
+    except (TypeError, ValueError):
+        return JsonResponse({"error": _("Requête invalide."), "code": "invalid"}, status=400)
+    return JsonResponse({"urls": {str(number): url for number, url in urls.items()}})
+
+
+@require_POST
+def upload_state(request: HttpRequest) -> JsonResponse:
+    testimonial = _journey_testimonial(request)
+    if testimonial is None:
+        return _no_journey()
+    if testimonial.status != Status.CREATED:
+        return JsonResponse({"done": True, "redirect": _status_url(testimonial, envoye="1")})
+    try:
+        session = _session_from(testimonial, _json_body(request))
+        parts = uploads.upload_parts(session=session)
+    except uploads.UploadRefused as error:
+        return _refused(error)
+    return JsonResponse(
+        {
+            "parts": {str(number): size for number, size in parts.items()},
+            "partSize": session.part_size,
+            "partCount": session.part_count,
+            "size": session.size,
+        }
+    )
+
+
+@require_POST
+def upload_complete(request: HttpRequest) -> JsonResponse:
+    testimonial = _journey_testimonial(request)
+    if testimonial is None:
+        return _no_journey()
+    try:
+        session = _session_from(testimonial, _json_body(request))
+        # Over the email limit the video is still accepted; only the email is skipped.
+        send_email = ratelimit_request(request, scope="email", rate=conf.email_rate())
+        testimonial = journey.testimonial_upload_complete(
+            testimonial_id=testimonial.pk, session=session, send_email=send_email
+        )
+    except uploads.UploadRefused as error:
+        return _refused(error, status=409)
+    except journey.JourneyError as error:
+        return JsonResponse({"error": str(error.message), "code": "done"}, status=409)
+    return JsonResponse({"done": True, "redirect": _status_url(testimonial, envoye="1")})
+
+
+@csrf_exempt  # the signed URL is the credential, as a presigned S3 URL is
+@require_http_methods(["PUT"])
+def upload_part(request: HttpRequest, token: str) -> HttpResponse:
+    """Local backend: stream one part of a video to disk, never holding it in memory."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or -1)
+    except ValueError:
+        length = -1
+    if length < 0:
+        return JsonResponse({"error": _("Requête invalide."), "code": "invalid"}, status=411)
+    try:
+        etag = journey.testimonial_upload_part(token=token, stream=request, length=length)
+    except uploads.UploadRefused as error:
+        return _refused(error, status=403 if error.code == "expired" else 400)
+    response = HttpResponse(status=200)
+    response["ETag"] = f'"{etag}"'
+    return response

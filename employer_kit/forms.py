@@ -1,0 +1,107 @@
+"""Forms of the recruiters' pages: they parse input and word the errors, nothing more."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import Sector
+
+from . import conf
+from .models import Audience, KitAsset
+from .services import logo_validate, siret_is_valid
+
+
+class KitFilterForm(forms.Form):
+    """Browse the kit (GET): parameters in French, like the paths."""
+
+    secteur = forms.ModelChoiceField(
+        label=_("Secteur"),
+        queryset=Sector.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Tous les secteurs"),
+    )
+    public = forms.ChoiceField(
+        label=_("Public"),
+        choices=[("", _("Tous les publics")), *Audience.choices[1:]],
+        required=False,
+    )
+    type = forms.ChoiceField(
+        label=_("Type de ressource"),
+        choices=[("", _("Tous les types")), *KitAsset.Kind.choices],
+        required=False,
+    )
+    langue = forms.ChoiceField(
+        label=_("Langue"),
+        choices=[("", _("Toutes les langues")), ("fr", _("français")), ("en", _("anglais"))],
+        required=False,
+    )
+
+    def filters(self) -> dict:
+        """Selector arguments from the valid fields (an invalid value is simply ignored)."""
+        data = {}
+        if self.is_bound:
+            self.is_valid()  # fills cleaned_data with the fields that are valid
+            data = self.cleaned_data
+        sector = data.get("secteur")
+        return {
+            "sector_slug": sector.slug if sector else None,
+            "audience": data.get("public") or None,
+            "kind": data.get("type") or None,
+            "language": data.get("langue") or None,
+        }
+
+
+class IdentifyForm(forms.Form):
+    company = forms.CharField(
+        label=_("Entreprise"),
+        max_length=160,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail professionnel"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("Nous y envoyons un lien de connexion : pas de mot de passe."),
+    )
+    siret = forms.CharField(
+        label=_("SIRET (facultatif)"),
+        required=False,
+        max_length=20,
+        help_text=_("14 chiffres."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if email.rsplit("@", 1)[-1] in conf.FREE_EMAIL_DOMAINS:
+            raise forms.ValidationError(
+                _("Indiquez votre adresse professionnelle, pas une messagerie personnelle.")
+            )
+        return email
+
+    def clean_siret(self) -> str:
+        siret = "".join(self.cleaned_data["siret"].split())
+        if siret and not siret_is_valid(siret):
+            raise forms.ValidationError(_("Ce numéro SIRET n'est pas valide (14 chiffres)."))
+        return siret
+
+
+class OnePagerForm(forms.Form):
+    logo = forms.FileField(
+        label=_("Logo de votre entreprise"),
+        help_text=_("PNG, JPEG ou WebP, 2 Mo au plus."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    sector = forms.ModelChoiceField(
+        label=_("Secteur"),
+        queryset=Sector.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Tous secteurs"),
+    )
+    language = forms.ChoiceField(
+        label=_("Langue de la fiche"), choices=[("fr", _("français")), ("en", _("anglais"))]
+    )
+
+    def clean_logo(self) -> bytes:
+        """The logo, checked and re-encoded as PNG (see services.logo_validate)."""
+        return logo_validate(upload=self.cleaned_data["logo"])

@@ -1,0 +1,18 @@
+"""Signal receivers (connected in EmployerKitConfig.ready())."""
+
+from typing import Any
+
+from ambassadors.models import Status
+
+from . import services
+
+
+def take_down_unpublished_testimonial(
+    sender: Any, *, testimonial_id: Any, from_status: str, to_status: str, **kwargs: Any
+) -> None:
+    """A testimonial that leaves `published` (unpublished, withdrawn, erased) leaves the kit."""
+    if to_status == Status.PUBLISHED:
+        return
+    services.kit_asset_takedown(
+        testimonial_id=testimonial_id, reason=f"testimonial {from_status} -> {to_status}"
+    )

@@ -1,0 +1,112 @@
+"""Reads of the employer kit. What a recruiter may see or download is decided here only."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from ambassadors.selectors import testimonials_published
+
+from .models import Audience, KitAsset, KitDownload, Language, OnePager, Recruiter, TalkingPoint
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def kit_assets_available(
+    *,
+    sector_slug: str | None = None,
+    audience: str | None = None,
+    kind: str | None = None,
+    language: str | None = None,
+    today: date | None = None,
+) -> QuerySet[KitAsset]:
+    """Assets in the public kit: inside their window, not withdrawn, testimonials still published.
+
+    Filters keep what applies to everyone: an all-sector asset shows under every sector.
+    """
+    today = today or _today()
+    queryset = (
+        KitAsset.objects.filter(withdrawn_at__isnull=True)
+        .filter(Q(available_from__isnull=True) | Q(available_from__lte=today))
+        .filter(Q(available_until__isnull=True) | Q(available_until__gte=today))
+        .filter(
+            Q(testimonial__isnull=True) | Q(testimonial__in=testimonials_published().values("pk"))
+        )
+        .select_related("sector")
+    )
+    if sector_slug:
+        queryset = queryset.filter(Q(sector__slug=sector_slug) | Q(sector__isnull=True))
+    if audience and audience != Audience.ALL:
+        queryset = queryset.filter(audience__in=[audience, Audience.ALL])
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if language and language != Language.ANY:
+        queryset = queryset.filter(language__in=[language, Language.ANY])
+    return queryset.order_by("kind", "title")
+
+
+def kit_asset_downloadable(*, asset_id: int) -> KitAsset | None:
+    """The asset if a recruiter may download it right now, else None."""
+    return kit_assets_available().filter(pk=asset_id).first()
+
+
+def talking_points_active(
+    *,
+    sector_slug: str | None = None,
+    audience: str | None = None,
+    language: str | None = None,
+) -> QuerySet[TalkingPoint]:
+    queryset = (
+        TalkingPoint.objects.filter(is_active=True)
+        .select_related("sector")
+        .prefetch_related("key_figures")
+    )
+    if sector_slug:
+        queryset = queryset.filter(Q(sector__slug=sector_slug) | Q(sector__isnull=True))
+    if audience and audience != Audience.ALL:
+        queryset = queryset.filter(audience__in=[audience, Audience.ALL])
+    if language and language != Language.ANY:
+        queryset = queryset.filter(language__in=[language, Language.ANY])
+    return queryset
+
+
+def recruiter_confirmed(*, recruiter_id: str | None) -> Recruiter | None:
+    """The confirmed recruiter of a session, or None (unknown, unconfirmed or deleted)."""
+    if not recruiter_id:
+        return None
+    try:
+        return Recruiter.objects.filter(pk=recruiter_id, confirmed_at__isnull=False).first()
+    except (ValidationError, ValueError):  # a session value that is not a UUID
+        return None
+
+
+def recruiter_downloads(*, recruiter: Recruiter) -> QuerySet[KitDownload]:
+    return KitDownload.objects.filter(recruiter=recruiter).order_by("-created_at")
+
+
+def recruiter_one_pagers(*, recruiter: Recruiter) -> QuerySet[OnePager]:
+    return OnePager.objects.filter(recruiter=recruiter).select_related("sector")
+
+
+def one_pager_of(*, recruiter: Recruiter, one_pager_id: str) -> OnePager | None:
+    """A one-pager only its own recruiter can fetch."""
+    return recruiter_one_pagers(recruiter=recruiter).filter(pk=one_pager_id).first()
+
+
+def recruiters_who_downloaded(*, asset_id: int) -> QuerySet[Recruiter]:
+    return Recruiter.objects.filter(downloads__asset_id=asset_id).distinct()
+
+
+def kit_asset_download_counts() -> QuerySet[KitAsset]:
+    return KitAsset.objects.annotate(
+        download_count=Count("downloads"),
+        recruiter_count=Count("downloads__recruiter", distinct=True),
+    )
+
+
+def widget_testimonials(*, sector_slug: str | None, limit: int = 6):
+    """Published testimonials for the embeddable widget (the ambassadors selector only)."""
+    return list(testimonials_published(sector_slug=sector_slug)[:limit])

@@ -1,0 +1,29 @@
+"""Celery tasks of the employer kit. Each takes an id, loads the row, calls a service."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(
+    name="employer_kit.analyse_kit_asset",
+    acks_late=True,
+    autoretry_for=(ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def analyse_kit_asset(asset_id: int) -> None:
+    """Read the file's format and dimensions and render its preview (idempotent)."""
+    services.kit_asset_analyse(asset_id=int(asset_id))
+
+
+@shared_task(
+    name="employer_kit.send_takedown_notice",
+    acks_late=True,
+    autoretry_for=(ConnectionError, TimeoutError, OSError),
+    retry_backoff=True,
+    max_retries=8,
+)
+def send_takedown_notice(notice_id: int) -> None:
+    """Email one takedown notice; marks it sent, so a redelivery sends nothing twice."""
+    services.takedown_notice_send(notice_id=int(notice_id))

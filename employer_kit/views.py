@@ -1,0 +1,419 @@
+"""Recruiters' pages under /kit/: browse, access by magic link, downloads, one-pager, widget."""
+
+from urllib.parse import parse_qs, urlencode, urlparse
+
+from csp.decorators import csp_replace
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ambassadors import keys
+from campaigns.selectors import sectors_all
+from onprovence.storage import private_url, public_storage
+
+from . import conf, selectors, services
+from .forms import IdentifyForm, KitFilterForm, OnePagerForm
+from .models import KitDownload, Recruiter
+
+WIDGET_SIZE = (640, 720)
+
+
+def _client_ip(request: HttpRequest) -> str:
+    if settings.TRUSTED_PROXY_COUNT:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h]
+        if len(hops) >= settings.TRUSTED_PROXY_COUNT:
+            return hops[-settings.TRUSTED_PROXY_COUNT]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _over_limit(bucket: str, limit: int, window: int) -> bool:
+    """Count one hit in a fixed window (Redis cache); True once `limit` is exceeded."""
+    key = f"kit:rate:{bucket}"
+    cache.add(key, 0, window)
+    try:
+        return cache.incr(key) > limit
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window)
+        return False
+
+
+def _recruiter(request: HttpRequest) -> Recruiter | None:
+    # Reading the session does not create one: anonymous visitors get no cookie.
+    return selectors.recruiter_confirmed(recruiter_id=request.session.get(services.SESSION_KEY))
+
+
+def _to_access(request: HttpRequest) -> HttpResponseRedirect:
+    return redirect(
+        f"{reverse('employer_kit:identify')}?{urlencode({'suivant': request.get_full_path()})}"
+    )
+
+
+def _preview_url(preview_key: str) -> str:
+    return public_storage().url(preview_key) if preview_key else ""
+
+
+def _widget_url(sector_slug: str | None, language: str) -> str:
+    path = reverse("employer_kit:widget")
+    if language.startswith("en"):
+        path = "/en" + path if not path.startswith("/en/") else path
+    query = f"?{urlencode({'secteur': sector_slug})}" if sector_slug else ""
+    return f"{settings.SITE_URL}{path}{query}"
+
+
+def _oembed_url(widget_url: str) -> str:
+    return f"{settings.SITE_URL}{reverse('employer_kit:oembed')}?{urlencode({'url': widget_url})}"
+
+
+def _iframe_snippet(
+    url: str, title: str, width: int = WIDGET_SIZE[0], height: int = WIDGET_SIZE[1]
+) -> str:
+    return format_html(
+        '<iframe src="{}" width="{}" height="{}" title="{}" loading="lazy" '
+        'style="border:0;max-width:100%"></iframe>',
+        url,
+        width,
+        height,
+        title,
+    )
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The kit: filters, talking points to copy, assets with previews, credits and rights."""
+    form = KitFilterForm(request.GET or None)
+    filters = form.filters()
+    assets = list(selectors.kit_assets_available(**filters))
+    for asset in assets:
+        asset.preview_url = _preview_url(asset.preview_key)
+    points = list(
+        selectors.talking_points_active(
+            sector_slug=filters["sector_slug"],
+            audience=filters["audience"],
+            language=filters["language"] or get_language()[:2],
+        )
+    )
+    archive_query = urlencode({k: v for k, v in request.GET.items() if k in form.fields and v})
+    widget_url = _widget_url(filters["sector_slug"], get_language())
+    return render(
+        request,
+        "employer_kit/home.html",
+        {
+            "form": form,
+            "assets": assets,
+            "points": points,
+            "recruiter": _recruiter(request),
+            "archive_url": reverse("employer_kit:archive")
+            + (f"?{archive_query}" if archive_query else ""),
+            "widget_snippet": _iframe_snippet(widget_url, _("Témoignages One Provence")),
+            "oembed_url": _oembed_url(widget_url),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def identify(request: HttpRequest) -> HttpResponse:
+    """Identify once (company, work email, optional SIRET); a magic link confirms the address."""
+    next_url = request.POST.get("suivant") or request.GET.get("suivant") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    form = IdentifyForm(request.POST or None)
+    if request.method == "POST":
+        limited = _over_limit(
+            f"identify:ip:{_client_ip(request)}",
+            conf.IDENTIFY_RATE_LIMIT,
+            conf.IDENTIFY_RATE_WINDOW_SECONDS,
+        )
+        if limited:
+            form.add_error(None, _("Trop de demandes. Réessayez dans quelques minutes."))
+        elif form.is_valid():
+            email = form.cleaned_data["email"]
+            if not _over_limit(
+                f"identify:email:{email}",
+                conf.IDENTIFY_RATE_LIMIT,
+                conf.IDENTIFY_RATE_WINDOW_SECONDS,
+            ):
+                services.recruiter_identify(
+                    company=form.cleaned_data["company"],
+                    email=email,
+                    siret=form.cleaned_data["siret"],
+                    language=get_language()[:2],
+                )
+            if next_url:
+                request.session["employer_kit.next"] = next_url
+            # Same answer whether the address is new, known or rate-limited: no account probing.
+            return render(request, "employer_kit/identify_sent.html", {"email": email})
+    return render(request, "employer_kit/identify.html", {"form": form, "next_url": next_url})
+
+
+@never_cache
+@require_GET
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Open a session from a magic link (once, before it expires)."""
+    try:
+        recruiter = services.recruiter_confirm(token=token)
+    except services.MagicLinkInvalid:
+        return render(request, "employer_kit/confirm_invalid.html", status=400)
+    next_url = request.session.get("employer_kit.next", "")
+    request.session.cycle_key()
+    request.session[services.SESSION_KEY] = str(recruiter.pk)
+    request.session.pop("employer_kit.next", None)
+    messages.success(request, _("Adresse confirmée. Vous pouvez télécharger le kit."))
+    return redirect(next_url or reverse("employer_kit:home"))
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    request.session.flush()
+    return redirect("employer_kit:home")
+
+
+@never_cache
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    """The recruiter's own account: their downloads and one-pagers, nobody else's."""
+    recruiter = _recruiter(request)
+    if recruiter is None:
+        return _to_access(request)
+    return render(
+        request,
+        "employer_kit/account.html",
+        {
+            "recruiter": recruiter,
+            "downloads": selectors.recruiter_downloads(recruiter=recruiter)[:200],
+            "one_pagers": selectors.recruiter_one_pagers(recruiter=recruiter),
+        },
+    )
+
+
+@require_POST
+def account_delete(request: HttpRequest) -> HttpResponse:
+    recruiter = _recruiter(request)
+    if recruiter is None:
+        return _to_access(request)
+    services.recruiter_delete(recruiter_id=recruiter.pk)
+    request.session.flush()
+    messages.success(request, _("Votre compte et votre historique ont été supprimés."))
+    return redirect("employer_kit:home")
+
+
+@never_cache
+@require_GET
+def download(request: HttpRequest, asset_id: int) -> HttpResponse:
+    """One asset through a short-lived signed URL, if it is still in the kit."""
+    recruiter = _recruiter(request)
+    if recruiter is None:
+        return _to_access(request)
+    asset = selectors.kit_asset_downloadable(asset_id=asset_id)
+    if asset is None:
+        raise Http404
+    services.kit_download_record(
+        recruiter=recruiter, assets=[asset], channel=KitDownload.Channel.SINGLE
+    )
+    return HttpResponseRedirect(
+        private_url(
+            asset.file.name, expires=conf.DOWNLOAD_URL_SECONDS, download_name=asset.download_name
+        )
+    )
+
+
+@never_cache
+@require_GET
+def archive(request: HttpRequest) -> HttpResponse:
+    """The whole kit (or the filtered part) as one ZIP, streamed as it is read from storage."""
+    recruiter = _recruiter(request)
+    if recruiter is None:
+        return _to_access(request)
+    form = KitFilterForm(request.GET or None)
+    filters = form.filters()
+    language = filters["language"] or get_language()[:2]
+    kit = services.kit_archive_build(
+        assets=selectors.kit_assets_available(**filters),
+        points=selectors.talking_points_active(
+            sector_slug=filters["sector_slug"], audience=filters["audience"], language=language
+        ),
+        language=language,
+    )
+    services.kit_download_record(
+        recruiter=recruiter, assets=kit.assets, channel=KitDownload.Channel.ARCHIVE
+    )
+    response = StreamingHttpResponse(kit.stream, content_type="application/zip")
+    response["Content-Length"] = str(kit.size)
+    name = "kit-one-provence" + (f"-{filters['sector_slug']}" if filters["sector_slug"] else "")
+    response["Content-Disposition"] = f'attachment; filename="{name}.zip"'
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def one_pager(request: HttpRequest) -> HttpResponse:
+    """Upload a logo, pick a sector: get the co-branded sheet as PDF and PNG."""
+    recruiter = _recruiter(request)
+    if recruiter is None:
+        return _to_access(request)
+    form = OnePagerForm(
+        request.POST or None, request.FILES or None, initial={"language": get_language()[:2]}
+    )
+    if request.method == "POST":
+        if _over_limit(
+            f"one-pager:{recruiter.pk}",
+            conf.ONE_PAGER_RATE_LIMIT,
+            conf.ONE_PAGER_RATE_WINDOW_SECONDS,
+        ):
+            form.add_error(None, _("Trop de fiches générées. Réessayez dans une heure."))
+        elif form.is_valid():
+            sheet = services.one_pager_render(
+                recruiter=recruiter,
+                sector=form.cleaned_data["sector"],
+                logo_png=form.cleaned_data["logo"],
+                language=form.cleaned_data["language"],
+            )
+            return redirect("employer_kit:one_pager_done", one_pager_id=sheet.pk)
+    return render(
+        request,
+        "employer_kit/one_pager.html",
+        {
+            "form": form,
+            "recruiter": recruiter,
+            "one_pagers": selectors.recruiter_one_pagers(recruiter=recruiter)[:5],
+        },
+    )
+
+
+@never_cache
+@require_GET
+def one_pager_done(request: HttpRequest, one_pager_id: str) -> HttpResponse:
+    recruiter = _recruiter(request)
+    if recruiter is None:
+        return _to_access(request)
+    sheet = selectors.one_pager_of(recruiter=recruiter, one_pager_id=one_pager_id)
+    if sheet is None:
+        raise Http404
+    return render(
+        request,
+        "employer_kit/one_pager_done.html",
+        {
+            "recruiter": recruiter,
+            "sheet": sheet,
+            "png_url": private_url(sheet.png_key, expires=600),
+        },
+    )
+
+
+@never_cache
+@require_GET
+def one_pager_file(request: HttpRequest, one_pager_id: str, fmt: str) -> HttpResponse:
+    """The recruiter's own sheet, PDF or PNG, through a short-lived signed URL."""
+    recruiter = _recruiter(request)
+    if recruiter is None:
+        return _to_access(request)
+    sheet = selectors.one_pager_of(recruiter=recruiter, one_pager_id=one_pager_id)
+    if sheet is None or fmt not in ("pdf", "png"):
+        raise Http404
+    key = sheet.pdf_key if fmt == "pdf" else sheet.png_key
+    slug = sheet.sector.slug if sheet.sector else "provence"
+    return HttpResponseRedirect(
+        private_url(
+            key,
+            expires=conf.DOWNLOAD_URL_SECONDS,
+            download_name=f"pourquoi-aix-marseille-provence-{slug}.{fmt}",
+        )
+    )
+
+
+def _widget_sector(value: str | None):
+    return next((s for s in sectors_all() if s.slug == value), None) if value else None
+
+
+@xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})
+@require_GET
+def widget(request: HttpRequest) -> HttpResponse:
+    """Published testimonials for a company's careers page: the one page allowed in a frame.
+
+    It reads no session and sets no cookie; public renditions come straight from the store.
+    """
+    sector = _widget_sector(request.GET.get("secteur"))
+    testimonials = selectors.widget_testimonials(sector_slug=sector.slug if sector else None)
+    storage = public_storage()
+    cards = [
+        {
+            "testimonial": testimonial,
+            "video_url": storage.url(keys.testimonial_key(testimonial.pk, keys.WEB)),
+            "poster_url": storage.url(keys.testimonial_key(testimonial.pk, keys.POSTER_JPEG)),
+        }
+        for testimonial in testimonials
+    ]
+    response = render(
+        request,
+        "employer_kit/widget.html",
+        {
+            "cards": cards,
+            "sector": sector,
+            "campaign_url": settings.SITE_URL
+            + ("/en/" if get_language().startswith("en") else "/"),
+            "oembed_url": _oembed_url(request.build_absolute_uri()),
+        },
+    )
+    # Short: an unpublished testimonial leaves embedding pages within a minute.
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@require_GET
+def oembed(request: HttpRequest) -> HttpResponse:
+    """oEmbed (https://oembed.com/) for widget URLs: type "rich", an <iframe> to paste."""
+    if request.GET.get("format", "json") != "json":
+        return HttpResponse(status=501)
+    url = request.GET.get("url", "")
+    parsed = urlparse(url)
+    site = urlparse(settings.SITE_URL)
+    widget_paths = {reverse("employer_kit:widget"), "/en" + reverse("employer_kit:widget")}
+    if parsed.netloc not in {site.netloc, request.get_host()} or parsed.path not in widget_paths:
+        raise Http404
+    language = "en" if parsed.path.startswith("/en/") else "fr"
+    sector = _widget_sector((parse_qs(parsed.query).get("secteur") or [None])[0])
+    width, height = WIDGET_SIZE
+    try:
+        width = min(width, int(request.GET.get("maxwidth", width)))
+        height = min(height, int(request.GET.get("maxheight", height)))
+    except ValueError:
+        pass
+    with translation.override(language):
+        title = "One Provence — Tous Ambassadeurs" + (f" · {sector.display_name}" if sector else "")
+    src = _widget_url(sector.slug if sector else None, language)
+    html = _iframe_snippet(src, title, width, height)
+    response = JsonResponse(
+        {
+            "version": "1.0",
+            "type": "rich",
+            "provider_name": "One Provence",
+            "provider_url": settings.SITE_URL + "/",
+            "title": title,
+            "html": html,
+            "width": width,
+            "height": height,
+            "cache_age": 3600,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -1,0 +1,263 @@
+// Step 3: record in the page (getUserMedia + MediaRecorder) or pick a video file.
+// Preview, 3-2-1 countdown, visible timer, hard stop at the limit, retake, front/back switch.
+// The chosen video is kept in IndexedDB, then the send page uploads it.
+
+import { format, megabytes, readJson, saveVideo, clearUploadState } from "./journey-store.js";
+
+const config = readJson("journey-config");
+const msg = readJson("journey-messages");
+const limits = config.limits;
+const $ = (id) => document.getElementById(id);
+
+const EXTENSIONS = {
+  mp4: "video/mp4", m4v: "video/x-m4v", mov: "video/quicktime", qt: "video/quicktime",
+  webm: "video/webm", mkv: "video/x-matroska", "3gp": "video/3gpp", "3g2": "video/3gpp2",
+};
+const RECORDING_TYPES = [
+  "video/webm;codecs=vp9,opus", "video/webm;codecs=vp8,opus", "video/webm",
+  "video/mp4;codecs=avc1,mp4a", "video/mp4",
+];
+
+let stream = null;
+let facing = "user";
+let recorder = null;
+let chosen = null; // {blob, name, type, duration}
+let timerHandle = null;
+let stopHandle = null;
+let stoppedByLimit = false;
+let lastSource = "file"; // what the last reviewed video came from: "camera" or "file"
+
+function showError(text) {
+  const box = $("record-message");
+  box.textContent = text;
+  box.hidden = !text;
+}
+
+function announce(text) {
+  $("recorder-live").textContent = text;
+}
+
+function stopCamera() {
+  if (stream) stream.getTracks().forEach((track) => track.stop());
+  stream = null;
+  $("preview").srcObject = null;
+}
+
+async function startCamera() {
+  stopCamera();
+  showError("");
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: facing, width: { ideal: 1280 }, height: { ideal: 720 } },
+      audio: true,
+    });
+  } catch (error) {
+    showError(msg.cameraError);
+    $("file-pick").focus();
+    return false;
+  }
+  $("preview").srcObject = stream;
+  // A selfie preview reads like a mirror; the recording itself is not flipped.
+  $("preview").classList.toggle("is-mirrored", facing === "user");
+  $("camera-section").scrollIntoView({ block: "start" });
+  $("camera-on").hidden = true;
+  $("record-start").hidden = false;
+  const devices = await navigator.mediaDevices.enumerateDevices();
+  $("camera-switch").hidden = devices.filter((d) => d.kind === "videoinput").length < 2;
+  return true;
+}
+
+function clock(seconds) {
+  const s = Math.floor(seconds);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+function countdown() {
+  const box = $("countdown");
+  return new Promise((resolve) => {
+    let n = 3;
+    const tick = () => {
+      if (n === 0) {
+        box.hidden = true;
+        resolve();
+        return;
+      }
+      box.hidden = false;
+      box.textContent = String(n);
+      announce(format(msg.countdown, { n }));
+      n -= 1;
+      setTimeout(tick, 1000);
+    };
+    tick();
+  });
+}
+
+async function startRecording() {
+  $("record-start").hidden = true;
+  $("camera-switch").disabled = true;
+  $("file-section").hidden = true;
+  await countdown();
+  const mimeType = RECORDING_TYPES.find((type) => MediaRecorder.isTypeSupported(type)) || "";
+  const chunks = [];
+  recorder = new MediaRecorder(stream, mimeType ? { mimeType } : {});
+  const started = performance.now();
+  recorder.ondataavailable = (event) => event.data.size && chunks.push(event.data);
+  recorder.onstop = () => {
+    clearInterval(timerHandle);
+    clearTimeout(stopHandle);
+    const duration = (performance.now() - started) / 1000;
+    const type = (recorder.mimeType || mimeType || "video/webm").split(";")[0];
+    const extension = type.includes("mp4") ? "mp4" : "webm";
+    stopCamera();
+    $("timer").hidden = true;
+    $("record-stop").hidden = true;
+    $("camera-section").hidden = true;
+    lastSource = "camera";
+    review({ blob: new Blob(chunks, { type }), name: `video.${extension}`, type, duration });
+  };
+  recorder.start(1000);
+  $("record-stop").hidden = false;
+  $("record-stop").focus();
+  $("timer").hidden = false;
+  announce(msg.recording);
+  timerHandle = setInterval(() => {
+    $("timer-text").textContent = clock((performance.now() - started) / 1000);
+  }, 250);
+  // Hard stop at the limit, whatever the resident does.
+  stoppedByLimit = false;
+  stopHandle = setTimeout(() => {
+    stoppedByLimit = true;
+    stopRecording();
+  }, limits.recordSeconds * 1000);
+}
+
+function stopRecording() {
+  if (recorder && recorder.state !== "inactive") recorder.stop();
+}
+
+function problemWith(video) {
+  if (!limits.types.includes(video.type)) return msg.notVideo;
+  if (video.blob.size > limits.maxBytes) {
+    return format(msg.tooBig, { max: megabytes(limits.maxBytes, msg.megabytes) });
+  }
+  if (video.duration && video.duration > limits.maxSeconds + 0.5) {
+    return format(msg.tooLong, { seconds: Math.round(video.duration), max: limits.maxSeconds });
+  }
+  if (video.duration && video.duration < limits.minSeconds) {
+    return format(msg.tooShort, { min: limits.minSeconds });
+  }
+  return "";
+}
+
+function review(video) {
+  const problem = problemWith(video);
+  const playback = $("playback");
+  if (playback.src) URL.revokeObjectURL(playback.src);
+  playback.src = URL.createObjectURL(video.blob);
+  chosen = problem ? null : video;
+  $("use-video").hidden = Boolean(problem);
+  $("review-info").textContent = format(msg.videoInfo, {
+    seconds: video.duration ? Math.round(video.duration) : "?",
+    size: megabytes(video.blob.size, msg.megabytes),
+  });
+  $("review").hidden = false;
+  $("file-section").hidden = true;
+  showError(problem);
+  if (!problem) announce(stoppedByLimit ? `${msg.limitReached} ${msg.stopped}` : msg.stopped);
+  $("review-title").focus();
+}
+
+function fileDuration(file) {
+  // The browser reads the duration from the file's header; unknown if it cannot decode it
+  // (the server checks again).
+  return new Promise((resolve) => {
+    const probe = document.createElement("video");
+    const url = URL.createObjectURL(file);
+    const done = (value) => {
+      URL.revokeObjectURL(url);
+      resolve(value);
+    };
+    probe.preload = "metadata";
+    probe.muted = true;
+    probe.onloadedmetadata = () => done(Number.isFinite(probe.duration) ? probe.duration : 0);
+    probe.onerror = () => done(0);
+    setTimeout(() => done(0), 5000);
+    probe.src = url;
+  });
+}
+
+async function pickFile(input) {
+  const file = input.files && input.files[0];
+  if (!file) return;
+  showError("");
+  const extension = (file.name.split(".").pop() || "").toLowerCase();
+  const type = (file.type || EXTENSIONS[extension] || "").split(";")[0];
+  if (!type.startsWith("video/")) {
+    showError(msg.notVideo);
+    input.value = "";
+    return;
+  }
+  const duration = await fileDuration(file);
+  // A file replaces the camera: free it, and offer to turn it on again later.
+  stopCamera();
+  $("camera-on").hidden = false;
+  $("record-start").hidden = true;
+  $("camera-switch").hidden = true;
+  lastSource = "file";
+  review({ blob: file, name: file.name, type, duration });
+}
+
+async function useVideo() {
+  if (!chosen) return;
+  $("use-video").disabled = true;
+  try {
+    clearUploadState(config.testimonial);
+    await saveVideo(config.testimonial, chosen);
+  } catch (error) {
+    $("use-video").disabled = false;
+    showError(msg.keepError);
+    return;
+  }
+  window.location.assign(config.urls.send);
+}
+
+function retake() {
+  chosen = null;
+  $("review").hidden = true;
+  $("file-section").hidden = false;
+  $("file-pick").value = "";
+  $("file-capture").value = "";
+  $("use-video").hidden = false;
+  showError("");
+  if (cameraSupported) {
+    $("camera-section").hidden = false;
+    $("camera-switch").disabled = false;
+  }
+  if (cameraSupported && lastSource === "camera") {
+    startCamera().then((ok) => ok && $("record-start").focus());
+  } else {
+    $("file-pick").focus();
+  }
+}
+
+const cameraSupported = Boolean(
+  navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.MediaRecorder,
+);
+if (cameraSupported) {
+  $("camera-section").hidden = false;
+} else {
+  // No camera in the page: the questions go with the file picker.
+  $("file-title").textContent = $("file-title").dataset.alt;
+  $("file-section").prepend($("prompts"));
+}
+$("camera-on").addEventListener("click", startCamera);
+$("record-start").addEventListener("click", startRecording);
+$("record-stop").addEventListener("click", stopRecording);
+$("camera-switch").addEventListener("click", () => {
+  facing = facing === "user" ? "environment" : "user";
+  startCamera();
+});
+$("file-pick").addEventListener("change", (event) => pickFile(event.target));
+$("file-capture").addEventListener("change", (event) => pickFile(event.target));
+$("use-video").addEventListener("click", useVideo);
+$("retake").addEventListener("click", retake);

@@ -1,0 +1,109 @@
+"""Fixtures of the resident-journey tests: testimonials, a resident's session, test media."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+
+from ambassadors.models import Testimonial
+from ambassadors.views import SESSION_KEY
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _french_by_default():
+    """Start in French: a request to an /en/ page elsewhere leaves English active in the
+    thread, and `reverse()` would then build /en/ URLs."""
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+@pytest.fixture
+def testimonial(db) -> Testimonial:
+    from campaigns.models import Sector
+
+    return Testimonial.objects.create(
+        first_name="Nadia",
+        last_name="Benali",
+        email="nadia@example.org",
+        commune="Marseille",
+        job_title="Ingénieure",
+        sector=Sector.objects.get(slug="aeronautique"),
+    )
+
+
+@pytest.fixture
+def resident_client(client, testimonial):
+    """A browser session that went through the consent step for `testimonial`."""
+    session = client.session
+    session[SESSION_KEY] = str(testimonial.pk)
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return client
+
+
+@pytest.fixture
+def broker():
+    """The Redis broker the journey queues tasks on; emptied before the test."""
+    connection = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    connection.delete("default", "media")
+    yield connection
+    connection.delete("default", "media")
+
+
+def queued_tasks(broker, queue: str) -> list[tuple[str, list]]:
+    """(task name, args) of every message waiting in a Celery queue on Redis."""
+    found = []
+    for raw in broker.lrange(queue, 0, -1):
+        message = json.loads(raw)
+        args = json.loads(__import__("base64").b64decode(message["body"]))[0]
+        found.append((message["headers"]["task"], args))
+    return found
+
+
+def make_video(path: Path, *, seconds: float, size: str = "320x240", noise: bool = False) -> Path:
+    """Generate a small H.264/AAC MP4 with ffmpeg (noise makes it big on purpose)."""
+    source = (
+        f"nullsrc=s={size}:r=15,geq=random(1)*255:128:128"
+        if noise
+        else f"testsrc=size={size}:rate=15"
+    )
+    subprocess.run(
+        [
+            settings.FFMPEG_BINARY,
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            source,
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=22050",
+            "-t",
+            str(seconds),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            *(["-b:v", "2M"] if noise else []),
+            "-c:a",
+            "aac",
+            "-shortest",
+            "-movflags",
+            "+faststart",
+            str(path),
+        ],
+        check=True,
+    )
+    return path

@@ -1,0 +1,243 @@
+"""Access and privacy: no download without a confirmed session, nothing of other recruiters."""
+
+import html
+import re
+import urllib.request
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from employer_kit import conf
+from employer_kit.models import KitDownload, Recruiter
+from employer_kit.services import SESSION_KEY, magic_link_token, recruiter_confirm
+from tests.employer_kit.conftest import log_in
+
+pytestmark = pytest.mark.django_db
+
+
+def _fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read()
+
+
+def test_anonymous_kit_page_lists_assets_and_sets_no_cookie(client, kit_content, make_asset):
+    make_asset(title="Logo One Provence")
+
+    response = client.get("/kit/")
+
+    assert response.status_code == 200
+    assert "Logo One Provence" in response.content.decode()
+    assert "Concevoir les hélicoptères de demain" in response.content.decode()
+    assert response.cookies == {}
+
+
+def test_kit_page_queries_do_not_grow_with_the_kit(
+    client, kit_content, make_asset, make_recruiter, django_assert_max_num_queries
+):
+    for n in range(12):
+        make_asset(title=f"Visuel {n}", sector=kit_content["aero"] if n % 2 else None)
+    log_in(client, make_recruiter())
+
+    with django_assert_max_num_queries(7):
+        response = client.get("/kit/?secteur=aeronautique&langue=fr")
+
+    assert response.content.decode().count('class="card kit-asset"') == 12
+
+
+def test_a_tampered_session_value_is_no_recruiter(client, make_asset):
+    session = client.session
+    session[SESSION_KEY] = "not-a-uuid"
+    session.save()
+    client.cookies["sessionid"] = session.session_key
+
+    assert client.get(f"/kit/telecharger/{make_asset().pk}/").status_code == 302
+
+
+def test_download_needs_a_session(client, make_asset):
+    asset = make_asset()
+
+    response = client.get(f"/kit/telecharger/{asset.pk}/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/kit/acces/?suivant=")
+    assert KitDownload.objects.count() == 0
+
+
+def test_unconfirmed_recruiter_cannot_download(client, make_asset, make_recruiter):
+    asset = make_asset()
+    log_in(client, make_recruiter(confirmed=False))
+
+    response = client.get(f"/kit/telecharger/{asset.pk}/")
+
+    assert response.status_code == 302
+    assert "/kit/acces/" in response["Location"]
+    assert KitDownload.objects.count() == 0
+
+
+def test_magic_link_opens_a_session_once_and_the_download_is_a_short_signed_url(client, make_asset):
+    asset = make_asset(content=b"\x89PNG-logo-bytes", name="logo-one-provence.png")
+
+    response = client.post(
+        "/kit/acces/",
+        {"company": "Naval Group", "email": "Recrutement@Naval-Group.test", "siret": ""},
+    )
+    assert response.status_code == 200
+    assert "Vérifiez votre messagerie" in response.content.decode()
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://\S+/kit/acces/\S+/", mail.outbox[0].body).group(0)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+
+    response = client.get("/" + path)
+    assert response.status_code == 302
+    recruiter = Recruiter.objects.get(email="recrutement@naval-group.test")
+    assert recruiter.confirmed_at is not None
+    assert client.session[SESSION_KEY] == str(recruiter.pk)
+
+    # The link works once.
+    assert Client().get("/" + path).status_code == 400
+
+    response = client.get(f"/kit/telecharger/{asset.pk}/")
+    assert response.status_code == 302
+    signed = response["Location"]
+    assert "X-Amz-Expires=60" in signed and "X-Amz-Signature=" in signed
+    assert _fetch(signed) == b"\x89PNG-logo-bytes"
+    download = KitDownload.objects.get()
+    assert (download.recruiter, download.asset, download.channel) == (recruiter, asset, "single")
+
+
+def test_expired_magic_link_is_refused(make_recruiter, monkeypatch):
+    recruiter = make_recruiter(confirmed=False)
+    token = magic_link_token(recruiter=recruiter)
+    monkeypatch.setattr(conf, "MAGIC_LINK_MAX_AGE_SECONDS", -1)
+
+    from employer_kit.services import MagicLinkInvalid
+
+    with pytest.raises(MagicLinkInvalid):
+        recruiter_confirm(token=token)
+    recruiter.refresh_from_db()
+    assert recruiter.confirmed_at is None
+
+
+@pytest.mark.parametrize(
+    ("path", "email", "siret", "message"),
+    [
+        ("/kit/acces/", "jean@gmail.com", "", "Indiquez votre adresse professionnelle"),
+        ("/en/kit/acces/", "jean@gmail.com", "", "Enter your work address"),
+        ("/kit/acces/", "rh@cma-test.fr", "12345678901234", "Ce numéro SIRET n'est pas valide"),
+        ("/en/kit/acces/", "rh@cma-test.fr", "1234", "This SIRET number is not valid"),
+    ],
+)
+def test_bad_identification_gets_a_clear_message_and_changes_nothing(
+    client, path, email, siret, message
+):
+    response = client.post(path, {"company": "CMA CGM", "email": email, "siret": siret})
+
+    assert response.status_code == 200
+    assert message in html.unescape(response.content.decode())
+    assert Recruiter.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_valid_siret_is_kept(client):
+    client.post(
+        "/kit/acces/",
+        {"company": "La Poste", "email": "rh@laposte-test.fr", "siret": "732 829 320 00074"},
+    )
+
+    assert Recruiter.objects.get().siret == "73282932000074"
+
+
+def test_identification_is_rate_limited_per_address(client):
+    for _ in range(conf.IDENTIFY_RATE_LIMIT):
+        client.post("/kit/acces/", {"company": "X", "email": f"a{_}@x-test.fr"})
+
+    response = client.post("/kit/acces/", {"company": "X", "email": "late@x-test.fr"})
+
+    assert "Trop de demandes" in response.content.decode()
+    assert not Recruiter.objects.filter(email="late@x-test.fr").exists()
+
+
+def test_expired_and_withdrawn_assets_are_not_downloadable_even_with_an_old_link(
+    client, make_asset, make_recruiter
+):
+    expired = make_asset(title="Ancienne brochure")
+    withdrawn = make_asset(title="Photo retirée")
+    future = make_asset(title="Pas encore")
+    log_in(client, make_recruiter())
+    old_links = [f"/kit/telecharger/{asset.pk}/" for asset in (expired, withdrawn, future)]
+    assert all(client.get(link).status_code == 302 for link in old_links)
+
+    today = timezone.localdate()
+    expired.available_until = today - timedelta(days=1)
+    expired.save(update_fields=["available_until"])
+    withdrawn.withdrawn_at = timezone.now()
+    withdrawn.save(update_fields=["withdrawn_at"])
+    future.available_from = today + timedelta(days=1)
+    future.save(update_fields=["available_from"])
+
+    assert [client.get(link).status_code for link in old_links] == [404, 404, 404]
+    page = client.get("/kit/").content.decode()
+    assert (
+        "Ancienne brochure" not in page and "Photo retirée" not in page and "Pas encore" not in page
+    )
+
+
+def test_recruiters_see_nothing_of_each_other(client, kit_content, make_asset, make_recruiter):
+    from employer_kit.models import OnePager
+
+    asset = make_asset(title="Logo partagé")
+    alice = make_recruiter(email="alice@airbus-test.fr", company="Airbus Helicopters")
+    bob = make_recruiter(email="bob@cma-test.fr", company="CMA CGM")
+    bob_client = Client()
+    log_in(bob_client, bob)
+    bob_client.get(f"/kit/telecharger/{asset.pk}/")
+    bob_sheet = OnePager.objects.create(recruiter=bob, pdf_key="kit/x.pdf", png_key="kit/x.png")
+    log_in(client, alice)
+
+    account = client.get("/kit/compte/").content.decode()
+    assert "alice@airbus-test.fr" in account
+    assert "bob@cma-test.fr" not in account and "CMA CGM" not in account
+    assert "Logo partagé" not in account  # Bob's download, not Alice's
+    assert client.get(f"/kit/fiche/{bob_sheet.pk}/").status_code == 404
+    assert client.get(f"/kit/fiche/{bob_sheet.pk}.pdf").status_code == 404
+    assert bob_client.get(f"/kit/fiche/{bob_sheet.pk}.pdf").status_code == 302
+
+
+def test_a_recruiter_deletes_their_account_and_history(
+    client, make_asset, make_recruiter, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+
+    from onprovence.storage import private_storage
+
+    recruiter = make_recruiter()
+    logo_key = f"{recruiter.storage_prefix}/one-pagers/x/logo.png"
+    private_storage().save(logo_key, ContentFile(b"logo"))
+    log_in(client, recruiter)
+    client.get(f"/kit/telecharger/{make_asset().pk}/")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/kit/compte/supprimer/")
+
+    assert response.status_code == 302
+    assert not Recruiter.objects.filter(pk=recruiter.pk).exists()
+    assert KitDownload.objects.count() == 0
+    assert not private_storage().exists(logo_key)
+    assert client.get("/kit/compte/").status_code == 302
+
+
+def test_identifying_with_a_confirmed_address_changes_nothing_but_sends_a_link(
+    client, make_recruiter
+):
+    owner = make_recruiter(email="rh@airbus-test.fr", company="Airbus Helicopters")
+
+    client.post("/kit/acces/", {"company": "Usurpateur SA", "email": "RH@airbus-test.fr"})
+
+    owner.refresh_from_db()
+    assert owner.company == "Airbus Helicopters"
+    assert [message.to for message in mail.outbox] == [["rh@airbus-test.fr"]]
+    assert "Airbus Helicopters" in mail.outbox[0].body
+    assert SESSION_KEY not in client.session
