@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -47,16 +47,10 @@ def placement_by_code(code: str) -> Placement | None:
 
 
 def kit_assets_of_sector(*, sector: Sector, limit: int = 12) -> list:
-    """Kit assets of one sector available today (read here: employer_kit has no selector yet)."""
-    from employer_kit.models import KitAsset
+    """What the public kit offers for a sector today (the kit's own rules decide)."""
+    from employer_kit.selectors import kit_assets_available
 
-    today = timezone.localdate()
-    return list(
-        KitAsset.objects.filter(sector=sector)
-        .filter(Q(available_from__isnull=True) | Q(available_from__lte=today))
-        .filter(Q(available_until__isnull=True) | Q(available_until__gte=today))
-        .order_by("kind", "title")[:limit]
-    )
+    return list(kit_assets_available(sector_slug=sector.slug)[:limit])
 
 
 # --- The funnel of a campaign (admin dashboard and CSV) -----------------------------------

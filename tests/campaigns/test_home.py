@@ -177,6 +177,7 @@ def test_a_sector_page_shows_its_testimonials_figures_and_kit_assets(client, mak
     assert "Source : Grand Port Maritime de Marseille, 2024" in html
     assert "Source : Bloom Consulting" in html  # the region's figures too
     assert "Fiche filière maritime" in html and "Ancienne fiche" not in html
+    assert 'href="/kit/?secteur=maritime"' in html
     assert client.get("/secteurs/nulle-part/").status_code == 404
 
 
