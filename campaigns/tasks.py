@@ -13,8 +13,9 @@ def flush_scan_counts() -> int:
     return scan_counts_flush()
 
 
-@current_app.on_after_finalize.connect
-def _schedule(sender, **kwargs) -> None:
-    sender.add_periodic_task(
-        FLUSH_EVERY_SECONDS, flush_scan_counts.s(), name="campaigns: flush QR scan counts"
-    )
+# Written into the schedule when this module is imported (beat imports every app's tasks
+# module before it reads the schedule), whether or not the app is already finalized.
+current_app.conf.beat_schedule["campaigns: flush QR scan counts"] = {
+    "task": "campaigns.flush_scan_counts",
+    "schedule": FLUSH_EVERY_SECONDS,
+}
