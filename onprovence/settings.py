@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -273,7 +274,7 @@ _media_origins = [o for o in [env("CSP_MEDIA_ORIGIN", default="")] if o]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:", *_media_origins],
         "media-src": ["'self'", "blob:", *_media_origins],

@@ -227,6 +227,8 @@ def test_public_pages_set_no_cookie_and_a_strict_content_security_policy(client,
         csp = response["Content-Security-Policy"]
         assert "default-src 'self'" in csp
         assert "frame-ancestors 'none'" in csp
+        # A page that uses no nonce gets no nonce placeholder either (browsers reject it).
+        assert "'nonce'" not in csp
         assert "style=" not in response.content.decode()
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["X-Frame-Options"] == "DENY"
