@@ -61,6 +61,41 @@ def email_rate() -> tuple[int, int]:
 
 
 # --- Media pipeline ---------------------------------------------------------------------------
+# What a testimonial video must be (probe verdicts), see ambassadors.media.validation.
+MEDIA_VIDEO_CODECS: tuple[str, ...] = _setting(
+    "AMBASSADORS_MEDIA_VIDEO_CODECS", ("h264", "hevc", "vp8", "vp9", "av1", "mpeg4")
+)
+MEDIA_AUDIO_CODECS: tuple[str, ...] = _setting(
+    "AMBASSADORS_MEDIA_AUDIO_CODECS",
+    ("aac", "opus", "vorbis", "mp3", "amr_nb", "amr_wb", "pcm_s16le", "pcm_s16be", "alac"),
+)
+MEDIA_MIN_SIDE: int = _setting("AMBASSADORS_MEDIA_MIN_SIDE", 96)
+MEDIA_MAX_SIDE: int = _setting("AMBASSADORS_MEDIA_MAX_SIDE", 4096)
+MEDIA_MAX_PIXELS: int = _setting("AMBASSADORS_MEDIA_MAX_PIXELS", 4096 * 2304)
+MEDIA_MAX_FRAME_RATE: float = _setting("AMBASSADORS_MEDIA_MAX_FRAME_RATE", 240.0)
+# The moderation rendition (H.264/AAC MP4) and its x264 speed/quality trade-off.
+MEDIA_WEB_LONG_SIDE: int = _setting("AMBASSADORS_MEDIA_WEB_LONG_SIDE", 1280)
+MEDIA_X264_PRESET: str = _setting("AMBASSADORS_MEDIA_X264_PRESET", "veryfast")
+MEDIA_WEB_CRF: int = _setting("AMBASSADORS_MEDIA_WEB_CRF", 23)
+# Under this length an accepted video gets the "very short" flag.
+MEDIA_SHORT_FLAG_SECONDS: float = _setting("AMBASSADORS_MEDIA_SHORT_FLAG_SECONDS", 10.0)
+# Child-process limits: wall time = base + per-second x video duration; address space; CPU.
+MEDIA_PROBE_TIMEOUT_SECONDS: float = _setting("AMBASSADORS_MEDIA_PROBE_TIMEOUT_SECONDS", 30.0)
+MEDIA_TIMEOUT_BASE_SECONDS: float = _setting("AMBASSADORS_MEDIA_TIMEOUT_BASE_SECONDS", 60.0)
+MEDIA_TIMEOUT_PER_VIDEO_SECOND: float = _setting("AMBASSADORS_MEDIA_TIMEOUT_PER_VIDEO_SECOND", 4.0)
+# Social renditions encode three 1080p outputs: a longer budget per second of video.
+MEDIA_SOCIAL_TIMEOUT_PER_VIDEO_SECOND: float = _setting(
+    "AMBASSADORS_MEDIA_SOCIAL_TIMEOUT_PER_VIDEO_SECOND", 12.0
+)
+MEDIA_PROBE_MEMORY_BYTES: int = _setting("AMBASSADORS_MEDIA_PROBE_MEMORY_BYTES", 1024**3)
+MEDIA_FFMPEG_MEMORY_BYTES: int = _setting("AMBASSADORS_MEDIA_FFMPEG_MEMORY_BYTES", 4 * 1024**3)
+MEDIA_OUTPUT_MAX_BYTES: int = _setting("AMBASSADORS_MEDIA_OUTPUT_MAX_BYTES", 2 * 1024**3)
+# A file that kills or times out the worker this many times is rejected (no poison loop).
+MEDIA_MAX_ATTEMPTS: int = _setting("AMBASSADORS_MEDIA_MAX_ATTEMPTS", 3)
+# The sweeper requeues testimonials left in uploaded/processing longer than this (must exceed
+# the longest task's hard time limit) and runs every MEDIA_SWEEP_INTERVAL_SECONDS.
+MEDIA_STUCK_AFTER_SECONDS: float = _setting("AMBASSADORS_MEDIA_STUCK_AFTER_SECONDS", 15 * 60.0)
+MEDIA_SWEEP_INTERVAL_SECONDS: float = _setting("AMBASSADORS_MEDIA_SWEEP_INTERVAL_SECONDS", 300.0)
 
 
 # --- Moderation and publication ---------------------------------------------------------------

@@ -91,7 +91,8 @@ class Testimonial(models.Model):
     )
     language = models.CharField(_("langue"), max_length=5, default="fr")
 
-    # Personal data: never shown publicly, never logged, never in an object key; emptied on erasure.
+    # Personal data: never logged, never in an object key, emptied on erasure. Last name and email
+    # are never shown; the first name (as display_name), commune and job show once published.
     first_name = models.CharField(_("prénom"), max_length=60, blank=True)
     last_name = models.CharField(_("nom"), max_length=80, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)

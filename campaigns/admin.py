@@ -1,6 +1,58 @@
-from django.contrib import admin
+"""The Campagnes admin: campaign pages, key figures, placements, QR printing and the funnel."""
 
+import csv
+from datetime import date, timedelta
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, Sum
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from . import printing, selectors, services
+from .charts import bars_svg
 from .models import Campaign, KeyFigure, Placement, Sector
+from .scans import scan_counts_flush
+
+MAX_DASHBOARD_DAYS = 366
+
+
+def _qr_links(placement: Placement) -> str:
+    if not placement.pk:
+        return "—"
+    links = [
+        ("svg", {}, "SVG"),
+        ("png", {"size": 512}, "PNG 512"),
+        ("png", {"size": 2048}, "PNG 2048"),
+        ("pdf", {}, _("Affiche PDF")),
+    ]
+    return format_html_join(
+        " · ",
+        '<a href="{}?{}" download>{}</a>',
+        (
+            (
+                reverse("admin:campaigns_placement_qr", args=[placement.pk, fmt]),
+                "&".join(f"{k}={v}" for k, v in params.items()),
+                label,
+            )
+            for fmt, params, label in links
+        ),
+    )
+
+
+def _qr_zip_response(campaign: Campaign) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        printing.campaign_qr_zip(campaign), content_type="application/zip"
+    )
+    name = f"qr-codes-{slugify(campaign.name)}.zip"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @admin.register(Sector)
@@ -8,25 +60,330 @@ class SectorAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "order"]
     list_editable = ["order"]
     prepopulated_fields = {"slug": ["name"]}
+    exclude = ["image_renditions"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if "image" in form.changed_data:
+            services.sector_images_render(sector_id=obj.pk)
+
+
+class PlacementInline(admin.TabularInline):
+    model = Placement
+    extra = 3
+    fields = [
+        "place_name",
+        "channel",
+        "declared_audience",
+        "starts_on",
+        "ends_on",
+        "destination",
+        "code",
+        "qr_downloads",
+    ]
+    readonly_fields = ["code", "qr_downloads"]
+
+    @admin.display(description=_("QR code"))
+    def qr_downloads(self, obj: Placement) -> str:
+        return _qr_links(obj)
 
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["name", "status", "starts_on", "ends_on", "reach_target"]
+    list_display = ["name", "status", "starts_on", "ends_on", "reach_target", "tools"]
     list_filter = ["status"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["tools", "preview_link"]
+    inlines = [PlacementInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "status", "starts_on", "ends_on", "reach_target"]}),
+        (
+            _("Page de campagne"),
+            {
+                "fields": [
+                    "hero_title",
+                    "hero_title_en",
+                    "hero_text",
+                    "hero_text_en",
+                    "hero_image",
+                    "hero_image_alt",
+                    "hero_image_alt_en",
+                    "cta_label",
+                    "cta_label_en",
+                ]
+            },
+        ),
+        (_("Direction artistique"), {"fields": ["primary_color", "accent_color", "logo"]}),
+        (_("Outils"), {"fields": ["preview_link", "tools"]}),
+    ]
+
+    @admin.display(description=_("Suivi et impression"))
+    def tools(self, obj: Campaign) -> str:
+        if not obj.pk:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:campaigns_campaign_funnel", args=[obj.pk]),
+            _("Tableau de bord"),
+            reverse("admin:campaigns_campaign_qr_zip", args=[obj.pk]),
+            _("Tous les QR codes (ZIP)"),
+            reverse("admin:campaigns_campaign_funnel_csv", args=[obj.pk]),
+            _("Export CSV"),
+        )
+
+    @admin.display(description=_("Lien d'aperçu"))
+    def preview_link(self, obj: Campaign) -> str:
+        if not obj.pk:
+            return _("Enregistrez la campagne pour obtenir un lien d'aperçu.")
+        url = reverse(
+            "campaigns:preview", args=[services.campaign_preview_token(campaign_id=obj.pk)]
+        )
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a><br><small>{}</small>',
+            url,
+            _("Voir la page telle qu'elle sera publiée"),
+            _("Valable 14 jours ; à partager avec les personnes qui relisent."),
+        )
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if "hero_image" in form.changed_data:
+            services.campaign_images_render(campaign_id=obj.pk)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/tableau-de-bord/",
+                view(self.funnel_view),
+                name="campaigns_campaign_funnel",
+            ),
+            path(
+                "<int:pk>/tableau-de-bord.csv",
+                view(self.funnel_csv_view),
+                name="campaigns_campaign_funnel_csv",
+            ),
+            path("<int:pk>/qr-codes.zip", view(self.qr_zip_view), name="campaigns_campaign_qr_zip"),
+            *super().get_urls(),
+        ]
+
+    def _period(self, request: HttpRequest, campaign: Campaign) -> tuple[date, date]:
+        today = timezone.localdate()
+        end = min(today, campaign.ends_on) if campaign.ends_on else today
+        start = campaign.starts_on if campaign.starts_on <= end else end - timedelta(days=29)
+        try:
+            start = date.fromisoformat(request.GET.get("du") or start.isoformat())
+            end = date.fromisoformat(request.GET.get("au") or end.isoformat())
+        except ValueError:
+            messages.error(request, _("Dates invalides : utilisez le format AAAA-MM-JJ."))
+        if end < start:
+            start, end = end, start
+        return max(start, end - timedelta(days=MAX_DASHBOARD_DAYS - 1)), end
+
+    def _funnel(self, request: HttpRequest, pk: int) -> selectors.CampaignFunnel:
+        campaign = get_object_or_404(Campaign, pk=pk)
+        try:
+            scan_counts_flush()  # show the scans of the last minute too
+        except Exception as error:
+            messages.warning(request, _("Compteurs en attente indisponibles : %s") % error)
+        start, end = self._period(request, campaign)
+        return selectors.campaign_funnel(campaign=campaign, start=start, end=end)
+
+    def funnel_view(self, request: HttpRequest, pk: int) -> TemplateResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        funnel = self._funnel(request, pk)
+        series = [(day, funnel.by_day[day].counts["scan"]) for day in funnel.days]
+        chart = bars_svg(
+            series,
+            title=str(_("Scans par jour")),
+            description=str(_("%(n)s scans du %(start)s au %(end)s"))
+            % {"n": funnel.total.counts["scan"], "start": funnel.start, "end": funnel.end},
+        )
+        steps = [
+            ("scan", _("Scans")),
+            ("landing", _("Visites")),
+            ("recording_started", _("Enregistrements commencés")),
+            ("upload_completed", _("Envois terminés")),
+            ("published", _("Publiés")),
+        ]
+        rows = [
+            (
+                p,
+                [funnel.by_placement[p.pk].counts[step] for step, _label in steps],
+                funnel.by_placement[p.pk],
+                _qr_links(p),
+            )
+            for p in funnel.placements
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Tableau de bord — %s") % funnel.campaign.name,
+            "opts": self.model._meta,
+            "original": funnel.campaign,
+            "funnel": funnel,
+            "chart": chart,
+            "rows": rows,
+            "cards": [(step, label, funnel.total.counts[step]) for step, label in steps],
+            "reach_percent": round(100 * (funnel.reach_share or 0)),
+            "reach_bar": min(100, round(100 * (funnel.reach_share or 0))),
+        }
+        return TemplateResponse(request, "admin/campaigns/campaign/funnel.html", context)
+
+    def funnel_csv_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        funnel = self._funnel(request, pk)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        name = f"parcours-{slugify(funnel.campaign.name)}-{funnel.start}-{funnel.end}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response.write("\ufeff")  # spreadsheet software reads UTF-8 with a BOM
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow(
+            [
+                "jour",
+                "emplacement",
+                "canal",
+                "code",
+                "scans",
+                "visites",
+                "enregistrements commencés",
+                "envois terminés",
+                "publiés",
+            ]
+        )
+        for day in funnel.days:
+            for placement in funnel.placements:
+                row = funnel.by_placement_day.get((placement.pk, day))
+                if row is None:
+                    continue
+                writer.writerow(
+                    [
+                        day.isoformat(),
+                        placement.place_name,
+                        placement.get_channel_display(),
+                        placement.code,
+                        *(row.counts[step] for step in selectors.FUNNEL_STEPS),
+                    ]
+                )
+        return response
+
+    def qr_zip_view(self, request: HttpRequest, pk: int) -> StreamingHttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return _qr_zip_response(get_object_or_404(Campaign, pk=pk))
 
 
 @admin.register(KeyFigure)
 class KeyFigureAdmin(admin.ModelAdmin):
-    list_display = ["label", "value", "unit", "source_name", "year", "order", "is_active"]
+    list_display = [
+        "label",
+        "value",
+        "unit",
+        "sector",
+        "source_name",
+        "year",
+        "order",
+        "is_active",
+    ]
     list_editable = ["order", "is_active"]
+    list_filter = ["sector", "is_active"]
 
 
 @admin.register(Placement)
 class PlacementAdmin(admin.ModelAdmin):
-    list_display = ["place_name", "channel", "campaign", "code", "declared_audience"]
+    list_display = [
+        "place_name",
+        "channel",
+        "campaign",
+        "code",
+        "declared_audience",
+        "scans",
+        "qr_downloads",
+    ]
     list_filter = ["campaign", "channel"]
     search_fields = ["place_name", "code"]
-    readonly_fields = ["code", "created_at"]
+    readonly_fields = ["code", "scan_url", "qr_preview", "created_at"]
+    fields = [
+        "campaign",
+        "channel",
+        "place_name",
+        "starts_on",
+        "ends_on",
+        "declared_audience",
+        "destination",
+        "code",
+        "scan_url",
+        "qr_preview",
+        "created_at",
+    ]
+    actions = ["download_zip"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("campaign")
+            .annotate(scans_total=Sum("funnel_counts__count", filter=Q(funnel_counts__step="scan")))
+        )
+
+    @admin.display(description=_("scans"), ordering="scans_total")
+    def scans(self, obj: Placement) -> int:
+        return obj.scans_total or 0
+
+    @admin.display(description=_("QR code"))
+    def qr_downloads(self, obj: Placement) -> str:
+        return _qr_links(obj)
+
+    @admin.display(description=_("adresse imprimée"))
+    def scan_url(self, obj: Placement) -> str:
+        return printing.placement_scan_url(obj) if obj.pk else "—"
+
+    @admin.display(description=_("aperçu et téléchargements"))
+    def qr_preview(self, obj: Placement) -> str:
+        if not obj.pk:
+            return _("Enregistrez l'emplacement pour obtenir son QR code.")
+        return format_html(
+            '<img class="qr-preview" src="{}" width="200" height="200" alt="{}"><p>{}</p>',
+            reverse("admin:campaigns_placement_qr", args=[obj.pk, "svg"]),
+            _("QR code de %s") % obj.place_name,
+            _qr_links(obj),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/qr.<str:fmt>",
+                self.admin_site.admin_view(self.qr_view),
+                name="campaigns_placement_qr",
+            ),
+            *super().get_urls(),
+        ]
+
+    def qr_view(self, request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        placement = get_object_or_404(Placement.objects.select_related("campaign"), pk=pk)
+        if fmt not in printing.FORMATS:
+            return HttpResponse(_("Format inconnu."), status=404)
+        try:
+            size = int(request.GET.get("size", printing.DEFAULT_PNG_SIZE))
+            content, content_type, name = printing.placement_qr_file(
+                placement, fmt=fmt, size=size, with_logo=request.GET.get("logo") != "0"
+            )
+        except ValueError as error:
+            return HttpResponse(str(error), status=400, content_type="text/plain")
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'inline; filename="{name}"'
+        return response
+
+    @admin.action(description=_("Télécharger les QR codes de la campagne (ZIP)"))
+    def download_zip(self, request, queryset):
+        campaign_ids = set(queryset.values_list("campaign_id", flat=True))
+        if len(campaign_ids) != 1:
+            self.message_user(
+                request, _("Choisissez des emplacements d'une seule campagne."), messages.ERROR
+            )
+            return None
+        return _qr_zip_response(Campaign.objects.get(pk=campaign_ids.pop()))

@@ -1,7 +1,9 @@
 """The national campaign: its pages, the region's key figures, sectors and QR placements."""
 
 import secrets
+from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +25,12 @@ class Sector(models.Model):
     description = models.TextField(_("texte"), blank=True)
     description_en = models.TextField(_("texte (anglais)"), blank=True)
     image = models.ImageField(_("image"), upload_to="sectors/", blank=True)
+    image_alt = models.CharField(_("description de l'image"), max_length=200, blank=True)
+    image_alt_en = models.CharField(
+        _("description de l'image (anglais)"), max_length=200, blank=True
+    )
+    # Public WebP/JPEG copies of `image` at these widths (written by `image_renditions_write`).
+    image_renditions = models.JSONField(_("déclinaisons de l'image"), default=dict, blank=True)
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
     class Meta:
@@ -33,9 +41,18 @@ class Sector(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("campaigns:sector", args=[self.slug])
+
     @property
     def display_name(self) -> str:
         return localized(self, "name")
+
+    @property
+    def display_description(self) -> str:
+        return localized(self, "description")
 
 
 class Campaign(models.Model):
@@ -56,7 +73,18 @@ class Campaign(models.Model):
     hero_title_en = models.CharField(_("titre (anglais)"), max_length=160, blank=True)
     hero_text = models.TextField(_("texte d'accroche"), blank=True)
     hero_text_en = models.TextField(_("texte d'accroche (anglais)"), blank=True)
-    hero_image = models.ImageField(_("image principale"), upload_to="campaigns/", blank=True)
+    hero_image = models.ImageField(
+        _("image principale"),
+        upload_to="campaigns/",
+        blank=True,
+        help_text=_("Une vraie photo de la région, au moins 1920 px de large."),
+    )
+    hero_image_alt = models.CharField(_("description de l'image"), max_length=200, blank=True)
+    hero_image_alt_en = models.CharField(
+        _("description de l'image (anglais)"), max_length=200, blank=True
+    )
+    # Public WebP/JPEG copies of `hero_image` at these widths (written by `image_renditions_write`).
+    hero_renditions = models.JSONField(_("déclinaisons de l'image"), default=dict, blank=True)
     cta_label = models.CharField(
         _("appel à l'action"), max_length=80, default="Je deviens ambassadeur"
     )
@@ -76,6 +104,23 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("campaigns:campaign", args=[self.slug])
+
+    @property
+    def display_title(self) -> str:
+        return localized(self, "hero_title")
+
+    @property
+    def display_text(self) -> str:
+        return localized(self, "hero_text")
+
+    @property
+    def display_cta(self) -> str:
+        return localized(self, "cta_label")
+
 
 class KeyFigure(models.Model):
     """A figure the campaign quotes, always with its source."""
@@ -94,6 +139,15 @@ class KeyFigure(models.Model):
     source_name = models.CharField(_("source"), max_length=200)
     source_url = models.URLField(_("lien vers la source"), blank=True)
     year = models.PositiveSmallIntegerField(_("année"), null=True, blank=True)
+    sector = models.ForeignKey(
+        Sector,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="key_figures",
+        verbose_name=_("secteur"),
+        help_text=_("Vide : un chiffre de toute la région, montré sur la page d'accueil."),
+    )
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
     is_active = models.BooleanField(_("affiché"), default=True)
 
@@ -105,10 +159,29 @@ class KeyFigure(models.Model):
     def __str__(self) -> str:
         return f"{self.value}{self.unit} — {self.label}"
 
+    @property
+    def display_label(self) -> str:
+        return localized(self, "label")
+
+    @property
+    def display_comparison_label(self) -> str:
+        return localized(self, "comparison_label")
+
 
 def new_placement_code() -> str:
     """Return a short, unguessable, URL-safe code (48 random bits)."""
     return secrets.token_urlsafe(6)
+
+
+def validate_destination(value: str) -> None:
+    """Accept a path on this site ("/ambassadeurs/") or an https:// address."""
+    parts = urlsplit(value)
+    on_site = not parts.scheme and not parts.netloc and value.startswith("/")
+    if not on_site and not (parts.scheme == "https" and parts.netloc):
+        raise ValidationError(
+            _("Indiquez un chemin du site commençant par « / » ou une adresse en https://."),
+            code="destination",
+        )
 
 
 class Placement(models.Model):
@@ -132,7 +205,11 @@ class Placement(models.Model):
         _("destination"),
         max_length=500,
         blank=True,
-        help_text=_("Chemin ou URL. Vide : la page d'accueil des ambassadeurs."),
+        help_text=_(
+            "Chemin du site ou adresse https://. Vide : la page d'accueil des ambassadeurs. "
+            "Modifiable à tout moment : le QR code imprimé ne change pas."
+        ),
+        validators=[validate_destination],
     )
     starts_on = models.DateField(_("début"), null=True, blank=True)
     ends_on = models.DateField(_("fin"), null=True, blank=True)
@@ -149,6 +226,10 @@ class Placement(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"/q/{self.code}"
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("La fin doit suivre le début.")})
 
 
 class FunnelCount(models.Model):

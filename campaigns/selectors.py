@@ -1,8 +1,14 @@
 """Reads of campaign content; other apps use these rather than querying the models."""
 
-from django.db.models import QuerySet
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
-from .models import Campaign, KeyFigure, Placement, Sector
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from .models import Campaign, FunnelCount, KeyFigure, Placement, Sector
 
 
 def campaign_current() -> Campaign | None:
@@ -10,13 +16,140 @@ def campaign_current() -> Campaign | None:
     return Campaign.objects.filter(status=Campaign.Status.LIVE).order_by("-starts_on").first()
 
 
+def campaign_live(*, slug: str) -> Campaign | None:
+    """Return a campaign by slug only while it is live (drafts and ended ones are not public)."""
+    return Campaign.objects.filter(status=Campaign.Status.LIVE, slug=slug).first()
+
+
 def key_figures_active() -> QuerySet[KeyFigure]:
     return KeyFigure.objects.filter(is_active=True)
+
+
+def key_figures_general() -> QuerySet[KeyFigure]:
+    """The region's figures (no sector): the home page's."""
+    return key_figures_active().filter(sector__isnull=True)
+
+
+def key_figures_of_sector(*, sector: Sector) -> QuerySet[KeyFigure]:
+    return key_figures_active().filter(sector=sector)
 
 
 def sectors_all() -> QuerySet[Sector]:
     return Sector.objects.all()
 
 
+def sector_by_slug(*, slug: str) -> Sector | None:
+    return Sector.objects.filter(slug=slug).first()
+
+
 def placement_by_code(code: str) -> Placement | None:
     return Placement.objects.select_related("campaign").filter(code=code).first()
+
+
+def kit_assets_of_sector(*, sector: Sector, limit: int = 12) -> list:
+    """What the public kit offers for a sector today (the kit's own rules decide)."""
+    from employer_kit.selectors import kit_assets_available
+
+    return list(kit_assets_available(sector_slug=sector.slug)[:limit])
+
+
+# --- The funnel of a campaign (admin dashboard and CSV) -----------------------------------
+
+FUNNEL_STEPS = ("scan", "landing", "recording_started", "upload_completed", "published")
+
+
+@dataclass
+class FunnelRow:
+    """Counts of every step for one placement (or one day)."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FUNNEL_STEPS, 0))
+
+    def rate(self, step: str, of: str = "scan") -> float | None:
+        base = self.counts[of]
+        return None if not base else self.counts[step] / base
+
+
+@dataclass
+class CampaignFunnel:
+    campaign: Campaign
+    start: date
+    end: date
+    placements: list[Placement]
+    by_placement: dict[int, FunnelRow]
+    by_day: dict[date, FunnelRow]
+    by_placement_day: dict[tuple[int, date], FunnelRow]
+    total: FunnelRow
+    declared_audience: int
+
+    @property
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+    def top_placements(self, n: int = 5) -> list[tuple[Placement, FunnelRow]]:
+        ranked = sorted(
+            self.placements,
+            key=lambda p: (-self.by_placement[p.pk].counts["scan"], p.place_name),
+        )
+        return [(p, self.by_placement[p.pk]) for p in ranked[:n]]
+
+    @property
+    def reach_share(self) -> float | None:
+        target = self.campaign.reach_target
+        return None if not target else self.declared_audience / target
+
+
+def campaign_funnel(*, campaign: Campaign, start: date, end: date) -> CampaignFunnel:
+    """Scans → landings → recordings started → uploads completed → published, per placement
+    and per day between `start` and `end` (inclusive). Three queries whatever the size."""
+    from ambassadors.selectors import testimonials_published
+
+    placements = list(campaign.placements.order_by("place_name"))
+    by_placement = {p.pk: FunnelRow() for p in placements}
+    by_day = {start + timedelta(days=i): FunnelRow() for i in range((end - start).days + 1)}
+    by_placement_day: dict[tuple[int, date], FunnelRow] = defaultdict(FunnelRow)
+    total = FunnelRow()
+
+    def add(placement_id: int, day: date, step: str, n: int) -> None:
+        by_placement[placement_id].counts[step] += n
+        by_day[day].counts[step] += n
+        by_placement_day[(placement_id, day)].counts[step] += n
+        total.counts[step] += n
+
+    counts = FunnelCount.objects.filter(
+        placement__campaign=campaign, day__gte=start, day__lte=end
+    ).values_list("placement_id", "day", "step", "count")
+    for placement_id, day, step, n in counts:
+        add(placement_id, day, step, n)
+    published = (
+        testimonials_published()
+        .filter(placement__campaign=campaign, published_at__isnull=False)
+        .annotate(day=TruncDate("published_at", tzinfo=timezone.get_current_timezone()))
+        .filter(day__gte=start, day__lte=end)
+        .order_by()
+        .values_list("placement_id", "day")
+        .annotate(n=Count("id"))
+    )
+    for placement_id, day, n in published:
+        add(placement_id, day, "published", n)
+    declared = sum(p.declared_audience for p in placements)
+    return CampaignFunnel(
+        campaign=campaign,
+        start=start,
+        end=end,
+        placements=placements,
+        by_placement=by_placement,
+        by_day=by_day,
+        by_placement_day=dict(by_placement_day),
+        total=total,
+        declared_audience=declared,
+    )
+
+
+def placements_scan_totals(*, placement_ids: list[int]) -> dict[int, int]:
+    """All-time scans counted in PostgreSQL for each placement (admin list)."""
+    rows = (
+        FunnelCount.objects.filter(placement_id__in=placement_ids, step=FunnelCount.Step.SCAN)
+        .values("placement_id")
+        .annotate(n=Sum("count"))
+    )
+    return {row["placement_id"]: row["n"] for row in rows}

@@ -2,7 +2,9 @@
 
 from datetime import date
 
-from django.db import connection
+from django.core import signing
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .models import FunnelCount
@@ -22,6 +24,58 @@ def funnel_record(
     """
     FunnelCount.Step(step)  # refuse an unknown step
     day = day or timezone.localdate()
+    if connection.vendor != "postgresql":
+        # SQLite (the embedded default) has no unique constraint with NULLs not distinct, so
+        # no ON CONFLICT target: update, else create. Its write lock, taken by the UPDATE,
+        # serialises concurrent callers until the commit.
+        with transaction.atomic():
+            rows = FunnelCount.objects.filter(placement_id=placement_id, day=day, step=step)
+            if not rows.update(count=F("count") + n):
+                FunnelCount.objects.create(placement_id=placement_id, day=day, step=step, count=n)
+        return
     table = connection.ops.quote_name(FunnelCount._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(_INCREMENT_SQL.format(table=table), [placement_id, day, step, n])
+
+
+# --- Campaign content ------------------------------------------------------------------------
+
+PREVIEW_SALT = "campaigns.preview"
+PREVIEW_MAX_AGE_SECONDS = 14 * 24 * 3600
+
+
+def campaign_preview_token(*, campaign_id: int) -> str:
+    """Return a token that shows a campaign (even a draft) for PREVIEW_MAX_AGE_SECONDS."""
+    return signing.dumps({"c": campaign_id}, salt=PREVIEW_SALT, compress=True)
+
+
+def campaign_preview_read(*, token: str) -> int | None:
+    """Return the campaign id of a valid, unexpired preview token, else None."""
+    try:
+        return signing.loads(token, salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE_SECONDS)["c"]
+    except (signing.BadSignature, KeyError, TypeError):
+        return None
+
+
+def campaign_images_render(*, campaign_id: int) -> None:
+    """Refresh the public copies of a campaign's hero image."""
+    from .images import image_renditions_write
+    from .models import Campaign
+
+    campaign = Campaign.objects.get(pk=campaign_id)
+    campaign.hero_renditions = image_renditions_write(
+        source=campaign.hero_image, prefix=f"campaigns/{campaign.pk}/hero"
+    )
+    campaign.save(update_fields=["hero_renditions"])
+
+
+def sector_images_render(*, sector_id: int) -> None:
+    """Refresh the public copies of a sector's image."""
+    from .images import image_renditions_write
+    from .models import Sector
+
+    sector = Sector.objects.get(pk=sector_id)
+    sector.image_renditions = image_renditions_write(
+        source=sector.image, prefix=f"sectors/{sector.slug}/image"
+    )
+    sector.save(update_fields=["image_renditions"])

@@ -1,0 +1,7 @@
+"""Pure media functions: ffprobe/ffmpeg argument lists, output parsers, verdicts and flags.
+
+Nothing here touches the database, the network or the file system (except `sniff_container`'s
+caller, which passes the first bytes of a file): every function takes plain values and returns
+plain values, so the rules are unit-tested without ffmpeg. `ambassadors.services.processing`
+runs the commands these functions build.
+"""

@@ -1,0 +1,412 @@
+"""ffmpeg argument lists for the renditions: the moderation pass and the social renditions.
+
+The moderation pass decodes the upload once and, from that one decode, writes the web MP4, the
+poster (JPEG and WebP), the animated preview for the admin list, and runs the automatic checks
+(black, frozen, silence, loudness) on small copies of the frames: one ffmpeg process, no
+second read of the file.
+"""
+
+import re
+from dataclasses import dataclass
+
+from .probe import ProbeFacts, input_options
+
+
+@dataclass(frozen=True)
+class WebSpec:
+    """How the moderation rendition is made."""
+
+    long_side: int = 1280
+    max_frame_rate: float = 30.0
+    preset: str = "veryfast"
+    crf: int = 23
+    maxrate: str = "4M"
+    audio_bitrate: str = "128k"
+    # EBU R128 target (loudnorm): integrated loudness, true peak, loudness range.
+    loudness_i: float = -16.0
+    loudness_tp: float = -1.5
+    loudness_lra: float = 11.0
+    poster_at: float = 0.3  # share of the duration where the poster window starts
+    poster_window: float = 1.5  # seconds among which the most representative frame is chosen
+    preview_frames: int = 8
+    preview_long_side: int = 240
+    preview_frame_seconds: float = 0.5
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """Thresholds of the automatic checks (they raise flags, never reject)."""
+
+    silence_noise_db: float = -50.0
+    silence_min_seconds: float = 1.0
+    black_min_seconds: float = 0.5
+    black_pixel_threshold: float = 0.10
+    freeze_noise: float = 0.003
+    freeze_min_seconds: float = 2.0
+    # A check flags the video when its findings cover at least this share of the duration.
+    flag_share: float = 0.5
+    # Integrated loudness (LUFS) under which the sound counts as near silence.
+    quiet_lufs: float = -45.0
+    short_seconds: float = 10.0
+
+
+def even(value: float) -> int:
+    """The nearest even integer ≥ 2 (H.264 4:2:0 needs even sizes)."""
+    return max(2, round(value / 2) * 2)
+
+
+def fit_size(width: int, height: int, long_side: int) -> tuple[int, int]:
+    """(width, height) scaled so the long side is at most `long_side`, even, aspect kept."""
+    scale = min(1.0, long_side / max(width, height))
+    return even(width * scale), even(height * scale)
+
+
+def rotation_filters(rotation: int) -> list[str]:
+    """Filters that turn stored frames upright, for a display-matrix rotation in degrees.
+
+    The passes run with `-noautorotate` and rotate after scaling down: transposing a
+    720p frame costs a fraction of transposing the 1080p/4K frame a phone stores.
+    """
+    return {90: ["transpose=cclock"], 180: ["hflip", "vflip"], 270: ["transpose=clock"]}.get(
+        rotation % 360, []
+    )
+
+
+def output_frame_rate(facts: ProbeFacts, maximum: float) -> float:
+    rate = facts.video.frame_rate if facts.video else 0
+    if not rate or rate > maximum:
+        return maximum
+    return round(rate, 3)
+
+
+@dataclass(frozen=True)
+class ModerationOutputs:
+    web: str
+    poster_jpeg: str
+    poster_webp: str
+    preview: str
+
+
+def moderation_filtergraph(
+    facts: ProbeFacts, spec: WebSpec, checks: CheckSpec, *, duration: float
+) -> str:
+    """The -filter_complex of the moderation pass (labels [web] [pj] [pw] [pv] [aout])."""
+    width, height = fit_size(*facts.video.display_size, spec.long_side)
+    stored = (height, width) if facts.video.rotation % 180 else (width, height)
+    upright = "".join(f",{f}" for f in rotation_filters(facts.video.rotation))
+    rate = output_frame_rate(facts, spec.max_frame_rate)
+    poster_start = max(0.0, min(duration * spec.poster_at, duration - spec.poster_window))
+    thumbnail_frames = max(1, min(60, int(rate * spec.poster_window)))
+    preview_rate = spec.preview_frames / max(duration, 0.1)
+    pw, ph = fit_size(width, height, spec.preview_long_side)
+    # fps makes a variable frame rate constant; rotation is applied after scaling down.
+    graph = [
+        f"[0:v:0]fps={rate},scale={stored[0]}:{stored[1]}:flags=bicubic{upright},setsar=1,"
+        "format=yuv420p,split=4[web][poster][preview][check]",
+        f"[poster]trim=start={poster_start:.3f}:duration={spec.poster_window:.3f},"
+        f"thumbnail={thumbnail_frames},split=2[pj][pw]",
+        f"[preview]fps={preview_rate:.5f},scale={pw}:{ph},"
+        f"setpts=N*{spec.preview_frame_seconds}/TB[pv]",
+        "[check]scale=128:128:force_original_aspect_ratio=decrease,"
+        f"blackdetect=d={checks.black_min_seconds}:pix_th={checks.black_pixel_threshold},"
+        f"freezedetect=n={checks.freeze_noise}:d={checks.freeze_min_seconds},nullsink",
+    ]
+    if facts.audio is not None:
+        graph += [
+            "[0:a:0]asplit=2[loud][silence]",
+            f"[loud]loudnorm=I={spec.loudness_i}:TP={spec.loudness_tp}:LRA={spec.loudness_lra}"
+            ":print_format=json,aresample=48000[aout]",
+            f"[silence]silencedetect=n={checks.silence_noise_db}dB:"
+            f"d={checks.silence_min_seconds},anullsink",
+        ]
+    return ";".join(graph)
+
+
+def moderation_command(
+    ffmpeg: str,
+    source: str,
+    demuxer: str,
+    facts: ProbeFacts,
+    outputs: ModerationOutputs,
+    *,
+    spec: WebSpec,
+    checks: CheckSpec,
+    max_duration: float,
+    threads: int = 0,
+) -> list[str]:
+    """One ffmpeg run: web MP4 + posters + preview + checks from a single decode."""
+    duration = min(facts.duration or max_duration, max_duration)
+    rate = output_frame_rate(facts, spec.max_frame_rate)
+    command = [
+        ffmpeg,
+        "-nostdin",
+        "-hide_banner",
+        "-nostats",
+        "-loglevel",
+        "info",
+        "-y",
+        "-threads",
+        str(threads),
+        *input_options(demuxer),
+        "-noautorotate",
+        # A container that lies about its duration still never makes a longer rendition.
+        "-t",
+        f"{max_duration + 1:g}",
+        "-i",
+        source,
+        "-filter_complex",
+        moderation_filtergraph(facts, spec, checks, duration=duration),
+        # The web rendition: H.264 High + AAC, constant rate, no metadata (phones write GPS).
+        "-map",
+        "[web]",
+    ]
+    if facts.audio is not None:
+        command += ["-map", "[aout]", "-c:a", "aac", "-b:a", spec.audio_bitrate, "-ac", "2"]
+    command += [
+        "-c:v",
+        "libx264",
+        "-preset",
+        spec.preset,
+        "-profile:v",
+        "high",
+        "-crf",
+        str(spec.crf),
+        "-maxrate",
+        spec.maxrate,
+        "-bufsize",
+        "8M",
+        "-g",
+        str(round(rate * 2)),
+        "-fps_mode",
+        "cfr",
+        "-map_metadata",
+        "-1",
+        "-map_chapters",
+        "-1",
+        "-movflags",
+        "+faststart",
+        outputs.web,
+        "-map",
+        "[pj]",
+        "-frames:v",
+        "1",
+        "-q:v",
+        "3",
+        "-update",
+        "1",
+        "-map_metadata",
+        "-1",
+        outputs.poster_jpeg,
+        "-map",
+        "[pw]",
+        "-frames:v",
+        "1",
+        "-c:v",
+        "libwebp",
+        "-quality",
+        "80",
+        "-map_metadata",
+        "-1",
+        outputs.poster_webp,
+        "-map",
+        "[pv]",
+        "-c:v",
+        "libwebp_anim",
+        "-quality",
+        "60",
+        "-loop",
+        "0",
+        "-fps_mode",
+        "passthrough",
+        "-map_metadata",
+        "-1",
+        outputs.preview,
+    ]
+    return command
+
+
+# --- Social renditions (after approval) -------------------------------------------------------
+
+SOCIAL_FORMATS: dict[str, tuple[int, int]] = {
+    "9x16": (1080, 1920),
+    "1x1": (1080, 1080),
+    "16x9": (1920, 1080),
+}
+# Above this ratio between source and target aspect, cropping would cut too much of the
+# picture (a portrait selfie into 16:9): the frame is fitted over a blurred copy instead.
+CROP_MAX_ASPECT_RATIO = 1.8
+
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@dataclass(frozen=True)
+class Branding:
+    """The campaign's look on social renditions: colour bars and an optional logo."""
+
+    primary_color: str = "#9c3d1f"
+    accent_color: str = "#f2b13b"
+    logo: str | None = None  # path of a local image file
+
+
+def ffmpeg_colour(value: str, default: str) -> str:
+    """An admin-edited colour as ffmpeg writes it; anything but #rrggbb falls back to default.
+
+    The value goes into a filter graph, so it must never carry filter syntax.
+    """
+    colour = value if _HEX_COLOUR.match(value or "") else default
+    return "0x" + colour[1:].lower()
+
+
+def social_mode(source: tuple[int, int], target: tuple[int, int]) -> str:
+    """'crop' (fill the frame, cut the edges) or 'blur' (fit over a blurred fill)."""
+    source_aspect, target_aspect = source[0] / source[1], target[0] / target[1]
+    ratio = max(source_aspect, target_aspect) / min(source_aspect, target_aspect)
+    return "crop" if ratio <= CROP_MAX_ASPECT_RATIO else "blur"
+
+
+def social_size(source: tuple[int, int], target: tuple[int, int], mode: str) -> tuple[int, int]:
+    """The output size: the target, or smaller in the same aspect when the source is smaller."""
+    (sw, sh), (tw, th) = source, target
+    needed = max(tw / sw, th / sh) if mode == "crop" else min(tw / sw, th / sh)
+    if needed <= 1:
+        return tw, th
+    return even(tw / needed), even(th / needed)
+
+
+def _labels(prefix: str, count: int) -> str:
+    return "".join(f"[{prefix}{i}]" for i in range(count))
+
+
+def social_filtergraph(
+    facts: ProbeFacts,
+    *,
+    formats: dict[str, tuple[int, int]],
+    branding: Branding,
+    captions: str | None,
+    spec: WebSpec,
+) -> tuple[str, list[str]]:
+    """The -filter_complex of the social pass and its video output labels, one per format.
+
+    Input 0 is the original, input 1 the logo (when there is one). `captions` is a file name
+    relative to ffmpeg's working directory (so no path needs escaping in the graph).
+    """
+    source = facts.video.display_size
+    rate = output_frame_rate(facts, spec.max_frame_rate)
+    names = list(formats)
+    primary = ffmpeg_colour(branding.primary_color, Branding.primary_color)
+    accent = ffmpeg_colour(branding.accent_color, Branding.accent_color)
+    graph = [f"[0:v:0]fps={rate},setsar=1,split={len(names)}" + _labels("s", len(names))]
+    if branding.logo:
+        graph.append(f"[1:v]format=rgba,split={len(names)}" + _labels("l", len(names)))
+    labels = []
+    for i, name in enumerate(names):
+        mode = social_mode(source, formats[name])
+        w, h = social_size(source, formats[name], mode)
+        if mode == "crop":
+            chain = [
+                f"[s{i}]scale={w}:{h}:force_original_aspect_ratio=increase:flags=bicubic,"
+                # Faces sit in the upper part of a selfie: keep more of the top when cropping.
+                f"crop={w}:{h}:(iw-ow)/2:(ih-oh)*0.35[f{i}]"
+            ]
+        else:
+            bw, bh = even(w / 8), even(h / 8)
+            chain = [
+                f"[s{i}]split=2[bg{i}][fg{i}]",
+                f"[bg{i}]scale={bw}:{bh}:force_original_aspect_ratio=increase,crop={bw}:{bh},"
+                f"boxblur=4:2,scale={w}:{h},eq=brightness=-0.08[bb{i}]",
+                f"[fg{i}]scale={w}:{h}:force_original_aspect_ratio=decrease:flags=bicubic[ff{i}]",
+                f"[bb{i}][ff{i}]overlay=(W-w)/2:(H-h)/2[f{i}]",
+            ]
+        bar, stripe = max(2, even(h * 0.02)), max(2, even(h * 0.006))
+        branded = (
+            f"[f{i}]drawbox=x=0:y=ih-{bar}:w=iw:h={bar}:color={primary}:t=fill,"
+            f"drawbox=x=0:y=ih-{bar + stripe}:w=iw:h={stripe}:color={accent}:t=fill"
+        )
+        if captions:
+            branded += (
+                f",subtitles=filename={captions}:force_style='FontName=DejaVu Sans,"
+                "Fontsize=15,Outline=1,Shadow=0,MarginV=28'"
+            )
+        if branding.logo:
+            logo_width = even(min(w, h) * 0.18)
+            margin = even(min(w, h) * 0.04)
+            chain.append(branded + f"[p{i}]")
+            chain.append(f"[l{i}]scale={logo_width}:-1,colorchannelmixer=aa=0.9[lg{i}]")
+            chain.append(
+                f"[p{i}][lg{i}]overlay={margin}:{margin}:eof_action=repeat,format=yuv420p[v{i}]"
+            )
+        else:
+            chain.append(branded + f",format=yuv420p[v{i}]")
+        graph += chain
+        labels.append(f"[v{i}]")
+    if facts.audio is not None:
+        graph.append(
+            f"[0:a:0]loudnorm=I={spec.loudness_i}:TP={spec.loudness_tp}:LRA={spec.loudness_lra},"
+            f"aresample=48000,asplit={len(names)}" + _labels("a", len(names))
+        )
+    return ";".join(graph), labels
+
+
+def social_command(
+    ffmpeg: str,
+    source: str,
+    demuxer: str,
+    facts: ProbeFacts,
+    outputs: dict[str, str],
+    *,
+    branding: Branding,
+    captions: str | None,
+    spec: WebSpec,
+    max_duration: float,
+    crf: int = 21,
+) -> list[str]:
+    """One ffmpeg run: every social format from a single decode of the original."""
+    formats = {name: SOCIAL_FORMATS[name] for name in outputs}
+    graph, labels = social_filtergraph(
+        facts, formats=formats, branding=branding, captions=captions, spec=spec
+    )
+    rate = output_frame_rate(facts, spec.max_frame_rate)
+    command = [
+        ffmpeg,
+        "-nostdin",
+        "-hide_banner",
+        "-nostats",
+        "-loglevel",
+        "info",
+        "-y",
+        *input_options(demuxer),
+        "-t",
+        f"{max_duration + 1:g}",
+        "-i",
+        source,
+    ]
+    if branding.logo:
+        command += ["-protocol_whitelist", "file", "-f", "image2", "-pattern_type", "none"]
+        command += ["-i", branding.logo]
+    command += ["-filter_complex", graph]
+    for i, name in enumerate(outputs):
+        command += ["-map", labels[i]]
+        if facts.audio is not None:
+            command += ["-map", f"[a{i}]", "-c:a", "aac", "-b:a", "160k", "-ac", "2"]
+        command += [
+            "-c:v",
+            "libx264",
+            "-preset",
+            spec.preset,
+            "-profile:v",
+            "high",
+            "-crf",
+            str(crf),
+            "-g",
+            str(round(rate * 2)),
+            "-fps_mode",
+            "cfr",
+            "-map_metadata",
+            "-1",
+            "-map_chapters",
+            "-1",
+            "-movflags",
+            "+faststart",
+            outputs[name],
+        ]
+    return command

@@ -1,0 +1,246 @@
+"""Decide from the probe alone, before decoding anything, whether a file is a usable testimonial.
+
+A rejection carries a short reason for the resident in French and English and a technical
+detail for staff; acceptance may still carry flags (no audio) for moderators.
+"""
+
+from dataclasses import dataclass, field
+
+from .probe import ProbeFacts
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    """The bounds a testimonial video must fit (ambassadors.conf builds it from settings)."""
+
+    min_duration: float = 3.0
+    max_duration: float = 120.0
+    video_codecs: frozenset[str] = frozenset({"h264", "hevc", "vp8", "vp9", "av1", "mpeg4"})
+    audio_codecs: frozenset[str] = frozenset(
+        {"aac", "opus", "vorbis", "mp3", "amr_nb", "amr_wb", "pcm_s16le", "pcm_s16be", "alac"}
+    )
+    min_side: int = 96
+    max_side: int = 4096
+    max_pixels: int = 4096 * 2304
+    min_frame_rate: float = 1.0
+    max_frame_rate: float = 240.0
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a file is refused: `fr`/`en` for the resident, `detail` for staff."""
+
+    code: str
+    fr: str
+    en: str
+    detail: str = ""
+
+    def for_language(self, language: str) -> str:
+        return self.en if (language or "fr").startswith("en") else self.fr
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "fr": self.fr, "en": self.en, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Something a moderator should look at; never a rejection by itself."""
+
+    code: str
+    label: str  # French: the admin is French
+    detail: str = ""
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "label": self.label, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    accepted: bool
+    reason: Reason | None = None
+    flags: list[Flag] = field(default_factory=list)
+
+
+_RETRY_FR = " Vous pouvez enregistrer ou choisir une autre vidéo."
+_RETRY_EN = " You can record or choose another video."
+
+
+def reject_empty() -> Verdict:
+    return Verdict(
+        False,
+        Reason(
+            "empty",
+            "Le fichier reçu est vide." + _RETRY_FR,
+            "The file we received is empty." + _RETRY_EN,
+            "zero-byte original",
+        ),
+    )
+
+
+def reject_not_a_video(detail: str, *, image: bool = False) -> Verdict:
+    if image:
+        return Verdict(
+            False,
+            Reason(
+                "image",
+                "Ce fichier est une image, pas une vidéo." + _RETRY_FR,
+                "This file is a picture, not a video." + _RETRY_EN,
+                detail,
+            ),
+        )
+    return Verdict(
+        False,
+        Reason(
+            "not_a_video",
+            "Ce fichier n'est pas une vidéo que nous savons lire (MP4, MOV ou WebM d'un "
+            "téléphone)." + _RETRY_FR,
+            "This file is not a video we can read (MP4, MOV or WebM from a phone)." + _RETRY_EN,
+            detail,
+        ),
+    )
+
+
+def reject_damaged(detail: str) -> Verdict:
+    return Verdict(
+        False,
+        Reason(
+            "damaged",
+            "Cette vidéo est abîmée ou incomplète : nous n'avons pas pu la lire." + _RETRY_FR,
+            "This video is damaged or incomplete: we could not read it." + _RETRY_EN,
+            detail,
+        ),
+    )
+
+
+def reject_unprocessable(detail: str) -> Verdict:
+    return Verdict(
+        False,
+        Reason(
+            "unprocessable",
+            "Nous n'avons pas réussi à préparer cette vidéo." + _RETRY_FR,
+            "We could not prepare this video." + _RETRY_EN,
+            detail,
+        ),
+    )
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def validate_probe(facts: ProbeFacts, limits: MediaLimits) -> Verdict:
+    """The verdict on a probed file: the first rule it breaks, or acceptance with flags."""
+    if facts.refused_sizes:
+        width, height = facts.refused_sizes[0]
+        return _reject_size(width, height, "a decoder refused the declared picture size")
+    video = facts.video
+    if video is None:
+        if facts.audio is not None:
+            return Verdict(
+                False,
+                Reason(
+                    "audio_only",
+                    "Ce fichier ne contient que du son : il nous faut une vidéo." + _RETRY_FR,
+                    "This file only has sound: we need a video." + _RETRY_EN,
+                    f"no video stream; audio {facts.audio.codec}",
+                ),
+            )
+        return reject_not_a_video(f"no video stream in {facts.format_name}")
+    if facts.video_streams > 1:
+        return Verdict(
+            False,
+            Reason(
+                "several_videos",
+                "Ce fichier contient plusieurs pistes vidéo : envoyez une vidéo simple filmée "
+                "avec votre téléphone." + _RETRY_FR,
+                "This file has several video tracks: send a plain video from your phone."
+                + _RETRY_EN,
+                f"{facts.video_streams} video streams",
+            ),
+        )
+    width, height = video.width, video.height
+    if (
+        min(width, height) < limits.min_side
+        or max(width, height) > limits.max_side
+        or width * height > limits.max_pixels
+    ):
+        return _reject_size(width, height, f"outside {limits.min_side}..{limits.max_side} px")
+    if video.codec not in limits.video_codecs:
+        if video.codec in {"mjpeg", "png", "gif", "webp", "bmp", "tiff"}:
+            return reject_not_a_video(f"still-image codec {video.codec}", image=True)
+        return Verdict(
+            False,
+            Reason(
+                "video_codec",
+                "Cette vidéo est dans un format que nous ne savons pas lire." + _RETRY_FR,
+                "This video is in a format we cannot read." + _RETRY_EN,
+                f"video codec {video.codec!r} not in {sorted(limits.video_codecs)}",
+            ),
+        )
+    if facts.audio is not None and facts.audio.codec not in limits.audio_codecs:
+        return Verdict(
+            False,
+            Reason(
+                "audio_codec",
+                "Le son de cette vidéo est dans un format que nous ne savons pas lire." + _RETRY_FR,
+                "The sound of this video is in a format we cannot read." + _RETRY_EN,
+                f"audio codec {facts.audio.codec!r} not in {sorted(limits.audio_codecs)}",
+            ),
+        )
+    if video.frame_rate and not (
+        limits.min_frame_rate <= video.frame_rate <= limits.max_frame_rate
+    ):
+        return Verdict(
+            False,
+            Reason(
+                "frame_rate",
+                "La cadence d'images de cette vidéo est inhabituelle : nous ne pouvons pas la "
+                "traiter." + _RETRY_FR,
+                "This video's frame rate is unusual: we cannot process it." + _RETRY_EN,
+                f"{video.frame_rate} fps outside {limits.min_frame_rate}..{limits.max_frame_rate}",
+            ),
+        )
+    duration = facts.duration
+    if duration is None:
+        return reject_damaged("no duration in the container nor in the packets")
+    if duration < limits.min_duration:
+        return Verdict(
+            False,
+            Reason(
+                "too_short",
+                f"Votre vidéo dure {_seconds(duration)} s : il faut au moins "
+                f"{_seconds(limits.min_duration)} secondes." + _RETRY_FR,
+                f"Your video lasts {_seconds(duration)} s: it must last at least "
+                f"{_seconds(limits.min_duration)} seconds." + _RETRY_EN,
+                f"duration {duration:.3f} s < {limits.min_duration} s",
+            ),
+        )
+    if duration > limits.max_duration:
+        return Verdict(
+            False,
+            Reason(
+                "too_long",
+                f"Votre vidéo dure {_seconds(duration)} s : le maximum est de "
+                f"{_seconds(limits.max_duration)} secondes. Raccourcissez-la ou enregistrez-en "
+                "une plus courte.",
+                f"Your video lasts {_seconds(duration)} s: the maximum is "
+                f"{_seconds(limits.max_duration)} seconds. Trim it or record a shorter one.",
+                f"duration {duration:.3f} s > {limits.max_duration} s",
+            ),
+        )
+    flags = []
+    if facts.audio is None:
+        flags.append(Flag("no_audio", "Pas de son", "no audio stream"))
+    return Verdict(True, flags=flags)
+
+
+def _reject_size(width: int, height: int, detail: str) -> Verdict:
+    return Verdict(
+        False,
+        Reason(
+            "dimensions",
+            "La taille d'image de cette vidéo est hors des limites que nous acceptons." + _RETRY_FR,
+            "This video's picture size is outside the limits we accept." + _RETRY_EN,
+            f"{width}x{height}: {detail}",
+        ),
+    )

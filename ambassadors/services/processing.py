@@ -1,0 +1,805 @@
+"""The media pipeline: probe, validate, transcode and check an upload; render social formats.
+
+`video_process_local` does the media work on a local file and touches no database (the
+`process_video` command and the benchmark call it); `testimonial_process` wraps it for a
+stored testimonial: download, run, upload under deterministic keys, move the status.
+"""
+
+import contextlib
+import ctypes
+import hashlib
+import logging
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from celery import current_app
+from django.conf import settings
+from django.core.files import File
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ambassadors import conf, keys
+from ambassadors.media import probe as media_probe
+from ambassadors.media.checks import Findings, flags_from_findings, parse_check_log
+from ambassadors.media.renditions import (
+    SOCIAL_FORMATS,
+    Branding,
+    CheckSpec,
+    ModerationOutputs,
+    WebSpec,
+    moderation_command,
+    social_command,
+)
+from ambassadors.media.validation import (
+    Flag,
+    MediaLimits,
+    Verdict,
+    reject_damaged,
+    reject_empty,
+    reject_not_a_video,
+    reject_unprocessable,
+    validate_probe,
+)
+from ambassadors.models import Status, Testimonial
+from ambassadors.services.status import InvalidTransition, testimonial_transition
+from onprovence.storage import is_local, private_storage
+
+logger = logging.getLogger(__name__)
+
+PROCESS_TASK = "ambassadors.process_testimonial"
+SOCIAL_TASK = "ambassadors.render_social_renditions"
+WORKER = "worker"
+_CHUNK = 4 * 1024 * 1024
+
+
+# --- Settings as values -----------------------------------------------------------------------
+
+
+def media_limits() -> MediaLimits:
+    return MediaLimits(
+        min_duration=conf.MIN_DURATION_SECONDS,
+        max_duration=conf.MAX_DURATION_SECONDS,
+        video_codecs=frozenset(conf.MEDIA_VIDEO_CODECS),
+        audio_codecs=frozenset(conf.MEDIA_AUDIO_CODECS),
+        min_side=conf.MEDIA_MIN_SIDE,
+        max_side=conf.MEDIA_MAX_SIDE,
+        max_pixels=conf.MEDIA_MAX_PIXELS,
+        max_frame_rate=conf.MEDIA_MAX_FRAME_RATE,
+    )
+
+
+def web_spec() -> WebSpec:
+    return WebSpec(
+        long_side=conf.MEDIA_WEB_LONG_SIDE, preset=conf.MEDIA_X264_PRESET, crf=conf.MEDIA_WEB_CRF
+    )
+
+
+def check_spec() -> CheckSpec:
+    return CheckSpec(short_seconds=conf.MEDIA_SHORT_FLAG_SECONDS)
+
+
+def transcode_timeout(duration: float | None, *, per_second: float | None = None) -> float:
+    """Wall-time budget of one ffmpeg run for a video of `duration` seconds."""
+    per_second = conf.MEDIA_TIMEOUT_PER_VIDEO_SECOND if per_second is None else per_second
+    return conf.MEDIA_TIMEOUT_BASE_SECONDS + per_second * (
+        duration if duration is not None else conf.MAX_DURATION_SECONDS
+    )
+
+
+# --- Running ffmpeg/ffprobe -------------------------------------------------------------------
+
+
+class ToolTimeout(Exception):
+    """A media tool ran past its time budget (killed)."""
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _limit_child(memory_bytes: int, cpu_seconds: int, file_bytes: int):
+    """preexec_fn: resource limits, and die with the worker instead of running orphaned."""
+
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    return apply
+
+
+def run_tool(
+    args: list[str],
+    *,
+    timeout: float,
+    memory_bytes: int,
+    cwd: Path | None = None,
+) -> ToolRun:
+    """Run a media tool (argument list, never a shell) under time, memory and CPU limits."""
+    started = time.monotonic()
+    cores = os.cpu_count() or 1
+    process = subprocess.Popen(
+        args,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"},
+        start_new_session=True,
+        preexec_fn=_limit_child(
+            memory_bytes, int(timeout * cores) + 1, conf.MEDIA_OUTPUT_MAX_BYTES
+        ),
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired as error:
+        _kill_group(process)
+        raise ToolTimeout(f"{Path(args[0]).name} ran past {timeout:.0f} s") from error
+    except BaseException:
+        # A soft time limit or a worker shutdown: never leave ffmpeg running behind.
+        _kill_group(process)
+        raise
+    return ToolRun(
+        process.returncode,
+        stdout.decode("utf-8", "replace"),
+        stderr.decode("utf-8", "replace"),
+        time.monotonic() - started,
+    )
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
+
+
+# --- The media work on a local file (no database) ---------------------------------------------
+
+
+@dataclass
+class LocalResult:
+    """What the pipeline made of one local file."""
+
+    verdict: Verdict
+    demuxer: str | None = None
+    facts: media_probe.ProbeFacts | None = None
+    findings: Findings | None = None
+    flags: list[Flag] = field(default_factory=list)
+    outputs: dict[str, Path] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    commands: list[list[str]] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return self.verdict.accepted
+
+    def probe_record(self) -> dict[str, Any]:
+        """The JSON stored in Testimonial.probe: facts, checks, verdict, timings."""
+        record: dict[str, Any] = {"demuxer": self.demuxer, "timings": self.timings}
+        if self.facts is not None:
+            record.update(self.facts.as_dict())
+        if self.findings is not None:
+            record["checks"] = self.findings.as_dict()
+        if self.verdict.reason is not None:
+            record["verdict"] = self.verdict.reason.as_dict()
+        return record
+
+    def as_dict(self) -> dict[str, Any]:
+        """The `process_video --json` report."""
+        return {
+            "accepted": self.accepted,
+            "reason": self.verdict.reason.as_dict() if self.verdict.reason else None,
+            "probe": self.facts.as_dict() if self.facts else None,
+            "flags": [flag.as_dict() for flag in self.flags],
+            "checks": self.findings.as_dict() if self.findings else None,
+            "outputs": {name: str(path) for name, path in self.outputs.items()},
+            "timings": self.timings,
+        }
+
+
+def probe_local(
+    source: Path, *, limits: MediaLimits
+) -> tuple[str | None, media_probe.ProbeFacts | None, Verdict, dict[str, float]]:
+    """Sniff, ffprobe and validate a local file: (demuxer, facts, verdict, timings)."""
+    timings: dict[str, float] = {}
+    with open(source, "rb") as handle:
+        head = handle.read(64)
+    if not head:
+        return None, None, reject_empty(), timings
+    demuxer = media_probe.sniff_container(head)
+    if demuxer is None:
+        image = media_probe.looks_like_image(head)
+        verdict = reject_not_a_video("unrecognised container signature", image=image)
+        return None, None, verdict, timings
+    run = run_tool(
+        media_probe.probe_command(settings.FFPROBE_BINARY, str(source), demuxer),
+        timeout=conf.MEDIA_PROBE_TIMEOUT_SECONDS,
+        memory_bytes=conf.MEDIA_PROBE_MEMORY_BYTES,
+    )
+    timings["probe"] = round(run.seconds, 3)
+    refused = media_probe.refused_sizes(run.stderr)
+    if run.returncode != 0 and not refused:
+        return demuxer, None, reject_damaged(_last_line(run.stderr) or "ffprobe failed"), timings
+    try:
+        facts = media_probe.parse_probe(run.stdout if run.returncode == 0 else "", run.stderr)
+    except media_probe.ProbeOutputError as error:
+        if refused:
+            facts = media_probe.ProbeFacts("", None, 0, 0, None, None, 0, 0, 0, refused)
+        else:
+            return demuxer, None, reject_damaged(str(error)), timings
+    if facts.duration is None and facts.video is not None and not facts.refused_sizes:
+        packets = run_tool(
+            media_probe.packet_times_command(settings.FFPROBE_BINARY, str(source), demuxer),
+            timeout=conf.MEDIA_PROBE_TIMEOUT_SECONDS,
+            memory_bytes=conf.MEDIA_PROBE_MEMORY_BYTES,
+        )
+        timings["packets"] = round(packets.seconds, 3)
+        facts = media_probe.with_duration(facts, media_probe.duration_from_packets(packets.stdout))
+    return demuxer, facts, validate_probe(facts, limits), timings
+
+
+def video_process_local(
+    source: Path,
+    workdir: Path,
+    *,
+    limits: MediaLimits | None = None,
+    spec: WebSpec | None = None,
+    checks: CheckSpec | None = None,
+) -> LocalResult:
+    """Probe, validate, then make the moderation rendition, posters, preview and checks."""
+    limits = limits or media_limits()
+    spec = spec or web_spec()
+    checks = checks or check_spec()
+    demuxer, facts, verdict, timings = probe_local(source, limits=limits)
+    result = LocalResult(verdict, demuxer=demuxer, facts=facts, timings=timings)
+    if not verdict.accepted:
+        return result
+    outputs = ModerationOutputs(
+        web=str(workdir / keys.WEB),
+        poster_jpeg=str(workdir / keys.POSTER_JPEG),
+        poster_webp=str(workdir / keys.POSTER_WEBP),
+        preview=str(workdir / keys.PREVIEW),
+    )
+    command = moderation_command(
+        settings.FFMPEG_BINARY,
+        str(source),
+        demuxer,
+        facts,
+        outputs,
+        spec=spec,
+        checks=checks,
+        max_duration=limits.max_duration,
+    )
+    result.commands.append(command)
+    run = run_tool(
+        command,
+        timeout=transcode_timeout(facts.duration),
+        memory_bytes=conf.MEDIA_FFMPEG_MEMORY_BYTES,
+    )
+    timings["transcode"] = round(run.seconds, 3)
+    missing = [path for path in vars(outputs).values() if not _non_empty(Path(path))]
+    if run.returncode != 0 or missing:
+        detail = f"ffmpeg exit {run.returncode}: {_last_line(run.stderr)}"
+        result.verdict = reject_damaged(detail if run.returncode else f"no output {missing}")
+        return result
+    result.findings = parse_check_log(run.stderr, facts.duration)
+    result.flags = verdict.flags + flags_from_findings(
+        result.findings, duration=facts.duration, has_audio=facts.audio is not None, spec=checks
+    )
+    result.outputs = {name: Path(path) for name, path in vars(outputs).items()}
+    return result
+
+
+def _non_empty(path: Path) -> bool:
+    return path.exists() and path.stat().st_size > 0
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
+
+
+# --- Storage ----------------------------------------------------------------------------------
+
+
+class TransientStorageError(Exception):
+    """The store did not answer or answered "try again": worth a retry with backoff."""
+
+
+_TRANSIENT_S3_CODES = {
+    "InternalError",
+    "ServiceUnavailable",
+    "SlowDown",
+    "RequestTimeout",
+    "RequestTimeTooSkewed",
+    "503",
+    "500",
+}
+
+
+@contextlib.contextmanager
+def _storage_errors() -> Iterator[None]:
+    """Turn connection failures and 5xx answers into TransientStorageError."""
+    from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
+
+    try:
+        yield
+    except (ConnectionError, HTTPClientError) as error:
+        raise TransientStorageError(str(error)) from error
+    except ClientError as error:
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if code in _TRANSIENT_S3_CODES or status >= 500:
+            raise TransientStorageError(str(error)) from error
+        raise
+    except BotoCoreError as error:
+        raise TransientStorageError(str(error)) from error
+
+
+class OriginalMissing(Exception):
+    """The uploaded original is not in the store."""
+
+
+def download_original(key: str, destination: Path) -> str:
+    """Copy a private object to a local file; return the sha256 of its bytes."""
+    storage = private_storage()
+    digest = hashlib.sha256()
+    with _storage_errors():
+        if not storage.exists(key):
+            raise OriginalMissing(key)
+        if is_local(storage):
+            source = open(storage.path(key), "rb")  # noqa: SIM115
+        else:
+            client = storage.connection.meta.client
+            source = client.get_object(Bucket=storage.bucket_name, Key=key)["Body"]
+        with source, open(destination, "wb") as target:
+            while chunk := source.read(_CHUNK):
+                digest.update(chunk)
+                target.write(chunk)
+    return digest.hexdigest()
+
+
+def upload_file(path: Path, key: str) -> None:
+    """Store a local file under `key` in the private store, replacing what was there."""
+    storage = private_storage()
+    with _storage_errors():
+        if is_local(storage):
+            if storage.exists(key):
+                storage.delete(key)
+            with open(path, "rb") as handle:
+                stored = storage.save(key, File(handle))
+            if stored != key:  # pragma: no cover - a concurrent writer took the name
+                raise RuntimeError(f"stored as {stored}, expected {key}")
+            return
+        storage.connection.meta.client.upload_file(
+            str(path),
+            storage.bucket_name,
+            key,
+            ExtraArgs={"ContentType": _content_type(key)},
+        )
+
+
+def upload_files(files: dict[str, Path]) -> None:
+    """Store several local files (key -> path) at once: in parallel on S3."""
+    storage = private_storage()
+    if is_local(storage) or len(files) < 2:
+        for key, path in files.items():
+            upload_file(path, key)
+        return
+    client = storage.connection.meta.client  # boto3 clients are thread-safe
+
+    def put(item: tuple[str, Path]) -> None:
+        key, path = item
+        with _storage_errors():
+            client.upload_file(
+                str(path),
+                storage.bucket_name,
+                key,
+                ExtraArgs={"ContentType": _content_type(key)},
+            )
+
+    with ThreadPoolExecutor(max_workers=len(files)) as pool:
+        list(pool.map(put, files.items()))
+
+
+def _content_type(key: str) -> str:
+    return {
+        ".mp4": "video/mp4",
+        ".jpg": "image/jpeg",
+        ".webp": "image/webp",
+        ".vtt": "text/vtt",
+    }.get(Path(key).suffix, "application/octet-stream")
+
+
+def delete_keys(names: list[str], testimonial_id: UUID | str) -> None:
+    storage = private_storage()
+    for name in names:
+        with contextlib.suppress(Exception):
+            storage.delete(keys.testimonial_key(testimonial_id, name))
+
+
+@contextlib.contextmanager
+def work_directory(testimonial_id: Any) -> Iterator[Path]:
+    """A private temporary folder under MEDIA_WORK_DIR, removed afterwards."""
+    root = Path(settings.MEDIA_WORK_DIR)
+    root.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix=f"t-{testimonial_id}-", dir=root))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+# --- One worker per testimonial at a time -----------------------------------------------------
+
+
+def _lock_key(testimonial_id: Any) -> int:
+    value = UUID(str(testimonial_id)).int >> 64
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
+@contextlib.contextmanager
+def processing_lock(testimonial_id: Any) -> Iterator[bool]:
+    """Hold PostgreSQL's advisory lock for this testimonial; yield False if another has it.
+
+    The lock belongs to the database session, so a worker that dies (SIGKILL, lost machine)
+    releases it with its connection; a redelivered task can then take over.
+    """
+    if connection.vendor != "postgresql":
+        yield True  # the embedded default runs one worker
+        return
+    key = _lock_key(testimonial_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def processing_lock_held(testimonial_id: Any) -> bool:
+    """True when another database session holds the processing lock of this testimonial."""
+    if connection.vendor != "postgresql":
+        return False
+    key = _lock_key(testimonial_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        if not cursor.fetchone()[0]:
+            return True
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+    return False
+
+
+# --- The moderation rendition -----------------------------------------------------------------
+
+# Output of the moderation pass -> its object name under the testimonial's prefix.
+MODERATION_FILES = {
+    "web": keys.WEB,
+    "poster_jpeg": keys.POSTER_JPEG,
+    "poster_webp": keys.POSTER_WEBP,
+    "preview": keys.PREVIEW,
+}
+
+
+def _claim(testimonial_id: Any) -> Testimonial | None:
+    """Count an attempt and move uploaded -> processing; None if there is nothing to do."""
+    with transaction.atomic():
+        testimonial = Testimonial.objects.select_for_update().get(pk=testimonial_id)
+        if testimonial.status not in (Status.UPLOADED, Status.PROCESSING):
+            return None
+        testimonial.processing_attempts += 1
+        testimonial.save(update_fields=["processing_attempts", "updated_at"])
+        if testimonial.status == Status.UPLOADED:
+            testimonial = testimonial_transition(
+                testimonial_id=testimonial_id,
+                to=Status.PROCESSING,
+                actor_label=WORKER,
+                note=f"tentative {testimonial.processing_attempts}",
+                expected_from=[Status.UPLOADED],
+            )
+    return testimonial
+
+
+def _give_back_attempt(testimonial_id: Any) -> None:
+    """A transient storage failure is not the file's fault: it does not count as an attempt."""
+    from django.db.models import F
+
+    Testimonial.objects.filter(pk=testimonial_id, processing_attempts__gt=0).update(
+        processing_attempts=F("processing_attempts") - 1
+    )
+
+
+def testimonial_process(*, testimonial_id: Any) -> str:
+    """Make an uploaded testimonial ready for moderation (or reject it with a reason).
+
+    Idempotent: a testimonial past `processing` is left alone, keys are deterministic, and the
+    advisory lock keeps a redelivered task from running beside the one still at work.
+    Returns what happened: "in_review", "rejected", "busy" or "skipped".
+    """
+    with processing_lock(testimonial_id) as acquired:
+        if not acquired:
+            return "busy"
+        testimonial = _claim(testimonial_id)
+        if testimonial is None:
+            return "skipped"
+        if testimonial.processing_attempts > conf.MEDIA_MAX_ATTEMPTS:
+            verdict = reject_unprocessable(
+                f"gave up after {testimonial.processing_attempts - 1} attempts"
+            )
+            return _finish_rejected(testimonial, LocalResult(verdict), content_hash="")
+        try:
+            return _process(testimonial)
+        except TransientStorageError:
+            _give_back_attempt(testimonial_id)
+            raise
+
+
+def _process(testimonial: Testimonial) -> str:
+    key = testimonial.original_key or keys.testimonial_key(testimonial.pk, keys.ORIGINAL)
+    with work_directory(testimonial.pk) as workdir:
+        source = workdir / "original"
+        started = time.monotonic()
+        try:
+            content_hash = download_original(key, source)
+        except OriginalMissing:
+            verdict = reject_unprocessable(f"original {key} missing from storage")
+            return _finish_rejected(testimonial, LocalResult(verdict), content_hash="")
+        download_seconds = time.monotonic() - started
+        result = video_process_local(source, workdir)
+        result.timings["download"] = round(download_seconds, 3)
+        if not result.accepted:
+            return _finish_rejected(testimonial, result, content_hash=content_hash)
+        started = time.monotonic()
+        upload_files(
+            {
+                keys.testimonial_key(testimonial.pk, name): result.outputs[output]
+                for output, name in MODERATION_FILES.items()
+            }
+        )
+        result.timings["upload"] = round(time.monotonic() - started, 3)
+    flags = [flag.as_dict() for flag in result.flags]
+    duplicates = _earlier_uploads_with_hash(testimonial.pk, content_hash)
+    if duplicates:
+        flags.append(
+            Flag(
+                "duplicate",
+                "Doublon d'un envoi précédent",
+                "même fichier que " + ", ".join(str(pk) for pk in duplicates),
+            ).as_dict()
+        )
+    try:
+        testimonial_transition(
+            testimonial_id=testimonial.pk,
+            to=Status.IN_REVIEW,
+            actor_label=WORKER,
+            note=", ".join(flag["code"] for flag in flags),
+            expected_from=[Status.PROCESSING],
+            changes={
+                "probe": result.probe_record(),
+                "flags": flags,
+                "duration": result.facts.duration,
+                "content_hash": content_hash,
+                "rejection_reason": "",
+            },
+        )
+    except InvalidTransition:
+        # Withdrawn while we worked: the purge may already have run, so take our files back.
+        delete_keys(list(MODERATION_FILES.values()), testimonial.pk)
+        return "skipped"
+    logger.info("testimonial %s in review (%s)", testimonial.pk, result.timings)
+    return "in_review"
+
+
+def _earlier_uploads_with_hash(testimonial_id: Any, content_hash: str) -> list[Any]:
+    return list(
+        Testimonial.objects.filter(content_hash=content_hash)
+        .exclude(pk=testimonial_id)
+        .exclude(status__in=[Status.WITHDRAWN, Status.ERASED])
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:5]
+    )
+
+
+def _finish_rejected(testimonial: Testimonial, result: LocalResult, *, content_hash: str) -> str:
+    reason = result.verdict.reason
+    try:
+        testimonial_transition(
+            testimonial_id=testimonial.pk,
+            to=Status.REJECTED,
+            actor_label=WORKER,
+            note=f"{reason.code}: {reason.detail}",
+            expected_from=[Status.PROCESSING],
+            changes={
+                "probe": result.probe_record(),
+                "flags": [flag.as_dict() for flag in result.flags],
+                "duration": result.facts.duration if result.facts else None,
+                "content_hash": content_hash,
+                "rejection_reason": reason.for_language(testimonial.language),
+            },
+        )
+    except InvalidTransition:
+        return "skipped"
+    logger.info("testimonial %s rejected: %s", testimonial.pk, reason.code)
+    return "rejected"
+
+
+# --- Stuck testimonials -----------------------------------------------------------------------
+
+
+def testimonials_requeue_stuck(*, older_than: timedelta | None = None) -> list[str]:
+    """Queue again every testimonial left in uploaded/processing for longer than `older_than`.
+
+    A lost broker message (Redis restarted empty) or a dead worker leaves a testimonial there;
+    `processing` ones nobody holds the lock of go back to `uploaded` (audited) first.
+    """
+    if older_than is None:
+        older_than = timedelta(seconds=conf.MEDIA_STUCK_AFTER_SECONDS)
+    cutoff = timezone.now() - older_than
+    requeued = []
+    stuck = Testimonial.objects.filter(
+        status__in=[Status.UPLOADED, Status.PROCESSING],
+        status_changed_at__lte=cutoff,
+        updated_at__lte=cutoff,
+    ).values_list("pk", "status")
+    for testimonial_id, status in stuck:
+        if processing_lock_held(testimonial_id):
+            continue
+        with transaction.atomic():
+            if status == Status.PROCESSING:
+                try:
+                    testimonial_transition(
+                        testimonial_id=testimonial_id,
+                        to=Status.UPLOADED,
+                        actor_label="system",
+                        note="relancé : traitement interrompu",
+                        expected_from=[Status.PROCESSING],
+                    )
+                except InvalidTransition:
+                    continue
+            else:
+                # Touch the row so the next sweep waits a full period before sending it again.
+                Testimonial.objects.filter(pk=testimonial_id).update(updated_at=timezone.now())
+            transaction.on_commit(
+                lambda pk=testimonial_id: current_app.send_task(PROCESS_TASK, args=[str(pk)])
+            )
+        requeued.append(str(testimonial_id))
+    _remove_stale_work_directories(older_than)
+    if requeued:
+        logger.warning("requeued %d stuck testimonials", len(requeued))
+    return requeued
+
+
+def _remove_stale_work_directories(older_than: timedelta) -> None:
+    """Temporary folders of workers that died (SIGKILL leaves them behind)."""
+    root = Path(settings.MEDIA_WORK_DIR)
+    if not root.is_dir():
+        return
+    limit = time.time() - max(older_than.total_seconds(), 3600)
+    for path in root.glob("t-*"):
+        with contextlib.suppress(OSError):
+            if path.is_dir() and path.stat().st_mtime < limit:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+# --- Social renditions (after approval) -------------------------------------------------------
+
+
+def testimonial_branding(testimonial: Testimonial, workdir: Path) -> Branding:
+    """The campaign look for this testimonial (its placement's campaign, else the live one)."""
+    from campaigns.models import Campaign
+
+    campaign = testimonial.placement.campaign if testimonial.placement_id else None
+    if campaign is None:
+        campaign = (
+            Campaign.objects.filter(status=Campaign.Status.LIVE).order_by("-starts_on").first()
+        )
+    if campaign is None:
+        return Branding()
+    logo = None
+    if campaign.logo:
+        suffix = Path(campaign.logo.name).suffix.lower()
+        if suffix in {".png", ".jpg", ".jpeg", ".webp"}:
+            logo_path = workdir / f"logo{suffix}"
+            with _storage_errors(), campaign.logo.open("rb") as source:
+                logo_path.write_bytes(source.read())
+            logo = logo_path.name
+    return Branding(
+        primary_color=campaign.primary_color, accent_color=campaign.accent_color, logo=logo
+    )
+
+
+def testimonial_render_social(*, testimonial_id: Any) -> str:
+    """Render the 9:16, 1:1 and 16:9 renditions of an approved testimonial, branded and captioned.
+
+    Returns "rendered", "busy" or "skipped" (not approved/published, or nothing to render from).
+    """
+    with processing_lock(testimonial_id) as acquired:
+        if not acquired:
+            return "busy"
+        testimonial = Testimonial.objects.select_related("placement__campaign").get(
+            pk=testimonial_id
+        )
+        if testimonial.status not in (Status.APPROVED, Status.PUBLISHED):
+            return "skipped"
+        key = testimonial.original_key or keys.testimonial_key(testimonial.pk, keys.ORIGINAL)
+        storage = private_storage()
+        with work_directory(testimonial.pk) as workdir:
+            source = workdir / "original"
+            try:
+                download_original(key, source)
+            except OriginalMissing:
+                logger.error("testimonial %s: no original to render social formats", testimonial.pk)
+                return "skipped"
+            demuxer, facts, verdict, _ = probe_local(source, limits=media_limits())
+            if not verdict.accepted:
+                return "skipped"
+            captions = None
+            captions_key = keys.testimonial_key(testimonial.pk, keys.CAPTIONS)
+            with _storage_errors():
+                if storage.exists(captions_key):
+                    with storage.open(captions_key, "rb") as handle:
+                        (workdir / keys.CAPTIONS).write_bytes(handle.read())
+                    captions = keys.CAPTIONS
+            branding = testimonial_branding(testimonial, workdir)
+            outputs = {name: keys.SOCIAL[name] for name in SOCIAL_FORMATS}
+            command = social_command(
+                settings.FFMPEG_BINARY,
+                source.name,
+                demuxer,
+                facts,
+                outputs,
+                branding=branding,
+                captions=captions,
+                spec=web_spec(),
+                max_duration=conf.MAX_DURATION_SECONDS,
+            )
+            run = run_tool(
+                command,
+                timeout=transcode_timeout(
+                    facts.duration, per_second=conf.MEDIA_SOCIAL_TIMEOUT_PER_VIDEO_SECOND
+                ),
+                memory_bytes=conf.MEDIA_FFMPEG_MEMORY_BYTES,
+                cwd=workdir,
+            )
+            if run.returncode != 0:
+                raise RuntimeError(f"social renditions failed: {_last_line(run.stderr)}")
+            upload_files(
+                {
+                    keys.testimonial_key(testimonial.pk, filename): workdir / filename
+                    for filename in outputs.values()
+                }
+            )
+        probe = dict(testimonial.probe or {})
+        probe["social"] = {
+            "formats": sorted(outputs),
+            "captions": bool(captions),
+            "logo": bool(branding.logo),
+            "seconds": round(run.seconds, 3),
+        }
+        Testimonial.objects.filter(pk=testimonial.pk).update(probe=probe, updated_at=timezone.now())
+    return "rendered"

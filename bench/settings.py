@@ -1,0 +1,9 @@
+"""Settings of bench/redirect.py: production-like (DEBUG off) plus two comparison views."""
+
+from onprovence.settings import *  # noqa: F403
+
+ROOT_URLCONF = "bench.urls"
+DEBUG = False
+SECURE_SSL_REDIRECT = False  # plain HTTP on loopback
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -1,0 +1,102 @@
+"""Printable QR material of placements: one code in any format, or a campaign's ZIP."""
+
+import csv
+import io
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.utils.text import slugify
+from PIL import Image
+from zipstream import ZipStream
+
+from . import qr
+from .models import Campaign, Placement
+
+FORMATS = ("svg", "png", "pdf")
+DEFAULT_PNG_SIZE = 1024
+POSTER_PITCH = (
+    "Scannez ce code et filmez-vous 90 secondes avec votre téléphone : "
+    "dites pourquoi vous vivez et travaillez ici."
+)
+
+
+def placement_scan_url(placement: Placement) -> str:
+    """The absolute address printed in the code (never changes: see Placement.destination)."""
+    return f"{settings.SITE_URL}{placement.get_absolute_url()}"
+
+
+def campaign_logo(campaign: Campaign) -> Image.Image:
+    """The campaign's logo for the middle of its codes, or the One Provence mark."""
+    if campaign.logo:
+        try:
+            with campaign.logo.open("rb") as handle:
+                image = Image.open(io.BytesIO(handle.read()))
+                image.load()
+                return image
+        except (OSError, ValueError):
+            pass  # an unreadable logo must not stop printing: use the mark
+    return qr.brand_mark()
+
+
+def placement_qr_file(
+    placement: Placement, *, fmt: str, size: int = DEFAULT_PNG_SIZE, with_logo: bool = True
+) -> tuple[bytes, str, str]:
+    """Return (content, content type, file name) of a placement's code in `fmt`."""
+    url = placement_scan_url(placement)
+    logo = campaign_logo(placement.campaign) if with_logo else None
+    name = _file_name(placement, fmt, size)
+    if fmt == "svg":
+        return qr.qr_svg(url, logo=logo), "image/svg+xml", name
+    if fmt == "png":
+        return qr.qr_png(url, size=size, logo=logo), "image/png", name
+    if fmt == "pdf":
+        campaign = placement.campaign
+        text = qr.PosterText(
+            campaign_name=campaign.name,
+            call_to_action=campaign.cta_label,
+            pitch=POSTER_PITCH,
+            place_name=placement.place_name,
+            code=placement.code,
+            short_url=url.split("://", 1)[-1],
+            primary_color=campaign.primary_color,
+        )
+        return qr.qr_poster_pdf(url, text=text, logo=logo), "application/pdf", name
+    raise ValueError(f"unknown QR format: {fmt}")
+
+
+def campaign_qr_zip(campaign: Campaign, *, size: int = DEFAULT_PNG_SIZE) -> ZipStream:
+    """A ZIP of every placement's SVG, PNG and PDF poster, built file by file as it streams."""
+    archive = ZipStream(sized=False)
+    placements = list(campaign.placements.select_related("campaign").order_by("place_name"))
+    folder = slugify(campaign.name)[:60] or "qr-codes"
+
+    def rendered(placement: Placement, fmt: str) -> Iterator[bytes]:
+        yield placement_qr_file(placement, fmt=fmt, size=size)[0]
+
+    for placement in placements:
+        for fmt in FORMATS:
+            archive.add(rendered(placement, fmt), f"{folder}/{_file_name(placement, fmt, size)}")
+    archive.add(_placements_index(placements).encode(), f"{folder}/emplacements.csv")
+    return archive
+
+
+def _placements_index(placements: list[Placement]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["emplacement", "canal", "code", "adresse du QR code", "destination"])
+    for p in placements:
+        writer.writerow(
+            [
+                p.place_name,
+                p.get_channel_display(),
+                p.code,
+                placement_scan_url(p),
+                p.destination or "/ambassadeurs/",
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _file_name(placement: Placement, fmt: str, size: int) -> str:
+    base = f"qr-{slugify(placement.place_name)[:50]}-{placement.code}"
+    return f"{base}-{size}px.png" if fmt == "png" else f"{base}.{fmt}"

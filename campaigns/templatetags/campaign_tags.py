@@ -1,0 +1,51 @@
+"""Template helpers of the campaign pages and the shared testimonial card."""
+
+from django import template
+from django.utils.translation import gettext_noop
+
+from ambassadors.keys import POSTER_JPEG, POSTER_WEBP, testimonial_key
+from onprovence.storage import public_storage
+
+from ..images import rendition_urls
+
+register = template.Library()
+
+# Strings of templates/components/testimonial_card.html, which sits outside this app's folder
+# (so `makemessages` run here would miss them): their translations live in campaigns/locale.
+CARD_STRINGS = (gettext_noop("Un habitant"),)
+
+
+@register.simple_tag
+def testimonial_poster(testimonial) -> dict[str, str]:
+    """Public URLs of a published testimonial's poster: {"jpeg": ..., "webp": ...}."""
+    storage = public_storage()
+    return {
+        "jpeg": storage.url(testimonial_key(testimonial.pk, POSTER_JPEG)),
+        "webp": storage.url(testimonial_key(testimonial.pk, POSTER_WEBP)),
+    }
+
+
+@register.inclusion_tag("campaigns/_picture.html")
+def picture(
+    renditions: dict,
+    *,
+    alt: str = "",
+    sizes: str = "100vw",
+    css_class: str = "",
+    loading: str = "lazy",
+) -> dict:
+    """A <picture> of an admin-uploaded image: WebP with a JPEG fallback, every width."""
+    if not renditions:
+        return {"renditions": None}
+    webp = rendition_urls(renditions, "webp")
+    jpeg = rendition_urls(renditions, "jpg")
+    return {
+        "renditions": renditions,
+        "webp_srcset": ", ".join(f"{url} {w}w" for url, w in webp),
+        "jpeg_srcset": ", ".join(f"{url} {w}w" for url, w in jpeg),
+        "fallback": jpeg[-1][0],
+        "alt": alt,
+        "sizes": sizes,
+        "css_class": css_class,
+        "loading": loading,
+    }

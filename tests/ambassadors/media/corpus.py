@@ -1,0 +1,239 @@
+"""The generated test corpus: tiny videos and hostile files, made by ffmpeg at test time.
+
+Each builder writes one file into a folder and returns its path; `build(name, folder)` builds
+by name and caches. Nothing here is committed as a binary.
+"""
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+FFMPEG = shutil.which("ffmpeg") or "ffmpeg"
+# Upright portrait frames: a red band on top of moving test content (rotation is checked on
+# the red band).
+PORTRAIT_SOURCE = (
+    "color=red:size=180x100:rate=30:duration={d}[top];"
+    "testsrc2=size=180x220:rate=30:duration={d}[bottom];[top][bottom]vstack"
+)
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(
+        [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args],
+        check=True,
+        timeout=120,
+    )
+
+
+def _tone(duration: float, frequency: int = 440) -> list[str]:
+    return ["-f", "lavfi", "-i", f"sine=frequency={frequency}:duration={duration}"]
+
+
+def portrait_rotated(folder: Path) -> Path:
+    """A phone's portrait clip: landscape-stored frames plus a -90° display matrix."""
+    stored = folder / "portrait-stored.mp4"
+    ffmpeg(
+        "-f", "lavfi", "-i", PORTRAIT_SOURCE.format(d=4), *_tone(4),
+        "-vf", "transpose=2", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac",
+        "-shortest", str(stored),
+    )  # fmt: skip
+    path = folder / "portrait-rotated.mp4"
+    ffmpeg("-i", str(stored), "-c", "copy", "-metadata:s:v:0", "rotate=-90", str(path))
+    stored.unlink()
+    return path
+
+
+def landscape(folder: Path, *, duration: float = 4, name: str = "landscape.mp4") -> Path:
+    path = folder / name
+    ffmpeg(
+        "-f", "lavfi", "-i", f"testsrc2=size=320x180:rate=25:duration={duration}",
+        *_tone(duration), "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac",
+        "-shortest", str(path),
+    )  # fmt: skip
+    return path
+
+
+def hevc_mov(folder: Path) -> Path:
+    path = folder / "hevc.mov"
+    ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30:duration=4", *_tone(4),
+        "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
+        "-tag:v", "hvc1", "-c:a", "aac", "-shortest", "-f", "mov", str(path),
+    )  # fmt: skip
+    return path
+
+
+def mediarecorder_webm(folder: Path, *, codec: str = "libvpx", duration: float = 4) -> Path:
+    """WebM as MediaRecorder writes it: VP8/VP9 + Opus, live (no duration in the header)."""
+    name = f"mediarecorder-{'vp9' if 'vp9' in codec else 'vp8'}-{duration:g}s.webm"
+    path = folder / name
+    ffmpeg(
+        "-f", "lavfi", "-i", f"testsrc2=size=320x180:rate=30:duration={duration}",
+        *_tone(duration), "-c:v", codec, "-deadline", "realtime", "-cpu-used", "8",
+        "-b:v", "200k", "-c:a", "libopus", "-shortest", "-f", "webm", "-live", "1", str(path),
+    )  # fmt: skip
+    return path
+
+
+def no_audio(folder: Path) -> Path:
+    path = folder / "no-audio.mp4"
+    ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=4",
+        "-c:v", "libx264", "-preset", "ultrafast", str(path),
+    )  # fmt: skip
+    return path
+
+
+def black_silent(folder: Path) -> Path:
+    path = folder / "black-silent.mp4"
+    ffmpeg(
+        "-f", "lavfi", "-i", "color=black:size=192x108:rate=15:duration=4",
+        "-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-t", "4",
+        "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", str(path),
+    )  # fmt: skip
+    return path
+
+
+def audio_only(folder: Path) -> Path:
+    """An M4A (AAC in an MP4 container) renamed .mp4."""
+    path = folder / "audio-only.mp4"
+    ffmpeg(*_tone(4), "-c:a", "aac", "-f", "mp4", str(path))
+    return path
+
+
+def still_image(folder: Path) -> Path:
+    """A PNG photo renamed .mp4."""
+    path = folder / "photo.mp4"
+    ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=320x180", "-frames:v", "1", "-f", "image2",
+        "-c:v", "png", str(path),
+    )  # fmt: skip
+    return path
+
+
+def still_image_in_mov(folder: Path) -> Path:
+    """One JPEG frame in an MP4 container: a photo dressed as a video."""
+    path = folder / "photo-in-mp4.mp4"
+    ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=1:duration=4",
+        "-c:v", "mjpeg", "-f", "mp4", str(path),
+    )  # fmt: skip
+    return path
+
+
+def text_file(folder: Path) -> Path:
+    path = folder / "notes.mp4"
+    path.write_text("Bonjour, voici mon témoignage en texte.\n" * 20)
+    return path
+
+
+def playlist(folder: Path, canary_url: str) -> Path:
+    """An HLS playlist renamed .mp4 whose segments are /etc/passwd and a canary URL."""
+    path = folder / "playlist.mp4"
+    path.write_text(
+        "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:10\n#EXT-X-MEDIA-SEQUENCE:0\n"
+        "#EXTINF:10.0,\nfile:///etc/passwd\n"
+        f"#EXTINF:10.0,\n{canary_url}/segment.ts\n#EXT-X-ENDLIST\n"
+    )
+    return path
+
+
+def ffconcat(folder: Path, canary_url: str) -> Path:
+    path = folder / "list.mp4"
+    path.write_text(f"ffconcat version 1.0\nfile /etc/passwd\nfile {canary_url}/clip.mp4\n")
+    return path
+
+
+def truncated_mp4(folder: Path) -> Path:
+    """A phone upload cut in the middle: the index (moov) at the end never arrived."""
+    whole = landscape(folder, name="whole.mp4")
+    data = whole.read_bytes()
+    whole.unlink()
+    path = folder / "truncated.mp4"
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def zero_bytes(folder: Path) -> Path:
+    path = folder / "empty.mp4"
+    path.write_bytes(b"")
+    return path
+
+
+def too_long(folder: Path) -> Path:
+    """Over the 120 s maximum (tiny frames, low rate: cheap to make)."""
+    path = folder / "too-long.mp4"
+    ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=128x96:rate=5:duration=125",
+        "-c:v", "libx264", "-preset", "ultrafast", str(path),
+    )  # fmt: skip
+    return path
+
+
+def too_long_webm(folder: Path) -> Path:
+    """Over the maximum with no duration in the header: only the packets tell."""
+    path = folder / "too-long.webm"
+    ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=128x96:rate=5:duration=125",
+        "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "50k",
+        "-f", "webm", "-live", "1", str(path),
+    )  # fmt: skip
+    return path
+
+
+def too_short(folder: Path) -> Path:
+    return landscape(folder, duration=1.5, name="too-short.mp4")
+
+
+def huge_declared(folder: Path) -> Path:
+    """A Matroska file whose header declares a 30000×30000 picture (tiny real frames)."""
+    small = folder / "small.mkv"
+    ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=320x288:rate=10:duration=4",
+        "-c:v", "libx264", "-preset", "ultrafast", str(small),
+    )  # fmt: skip
+    data = bytearray(small.read_bytes())
+    small.unlink()
+    # EBML PixelWidth (0xB0) = 320 and PixelHeight (0xBA) = 288, each stored on two bytes.
+    for element in (b"\xb0\x82\x01\x40", b"\xba\x82\x01\x20"):
+        at = data.find(element)
+        assert at > 0, "Matroska header layout changed"
+        data[at + 2 : at + 4] = (30000).to_bytes(2, "big")
+    path = folder / "huge-declared.mkv"
+    path.write_bytes(bytes(data))
+    return path
+
+
+BUILDERS: dict[str, Callable[[Path], Path]] = {
+    "portrait_rotated": portrait_rotated,
+    "landscape": landscape,
+    "hevc_mov": hevc_mov,
+    "webm_vp8": mediarecorder_webm,
+    "webm_vp9": lambda folder: mediarecorder_webm(folder, codec="libvpx-vp9"),
+    "no_audio": no_audio,
+    "black_silent": black_silent,
+    "audio_only": audio_only,
+    "still_image": still_image,
+    "still_image_in_mov": still_image_in_mov,
+    "text_file": text_file,
+    "truncated_mp4": truncated_mp4,
+    "zero_bytes": zero_bytes,
+    "too_long": too_long,
+    "too_long_webm": too_long_webm,
+    "too_short": too_short,
+    "huge_declared": huge_declared,
+}
+
+
+class Corpus:
+    """Build corpus files on first use, once per test session."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._built: dict[str, Path] = {}
+
+    def __getitem__(self, name: str) -> Path:
+        if name not in self._built:
+            self._built[name] = BUILDERS[name](self.folder)
+        return self._built[name]

@@ -1,0 +1,92 @@
+"""Unit tests of the probe verdicts: each rule, its code and its exact resident message."""
+
+import pytest
+
+from ambassadors.media.probe import AudioFacts, ProbeFacts, VideoFacts
+from ambassadors.media.validation import MediaLimits, validate_probe
+
+LIMITS = MediaLimits()
+
+
+def facts(video=..., audio=..., duration=30.0, video_streams=1, refused=()):
+    if video is ...:
+        video = VideoFacts("h264", 1920, 1080, 270, 30.0, False)
+    if audio is ...:
+        audio = AudioFacts("aac", 2, 48000)
+    return ProbeFacts(
+        "mov,mp4,m4a,3gp,3g2,mj2", duration, 1000, 100, video, audio,
+        video_streams if video else 0, 1 if audio else 0, 0, list(refused),
+    )  # fmt: skip
+
+
+def test_a_phone_video_is_accepted_without_flags():
+    verdict = validate_probe(facts(), LIMITS)
+
+    assert verdict.accepted and verdict.reason is None and verdict.flags == []
+
+
+def test_a_video_without_sound_is_accepted_with_a_flag():
+    verdict = validate_probe(facts(audio=None), LIMITS)
+
+    assert verdict.accepted
+    assert [flag.code for flag in verdict.flags] == ["no_audio"]
+    assert verdict.flags[0].label == "Pas de son"
+
+
+@pytest.mark.parametrize(
+    ("probe", "code"),
+    [
+        (facts(video=None), "audio_only"),
+        (facts(video=None, audio=None), "not_a_video"),
+        (facts(video_streams=2), "several_videos"),
+        (facts(video=VideoFacts("h264", 30000, 30000, 0, 30, False)), "dimensions"),
+        (facts(video=VideoFacts("h264", 64, 64, 0, 30, False)), "dimensions"),
+        (facts(video=VideoFacts("h264", 4096, 4096, 0, 30, False)), "dimensions"),
+        (facts(refused=[(30000, 30000)]), "dimensions"),
+        (facts(video=VideoFacts("prores", 1920, 1080, 0, 30, False)), "video_codec"),
+        (facts(video=VideoFacts("mjpeg", 1920, 1080, 0, 30, False)), "image"),
+        (facts(audio=AudioFacts("dts", 6, 48000)), "audio_codec"),
+        (facts(video=VideoFacts("h264", 1920, 1080, 0, 1000, False)), "frame_rate"),
+        (facts(duration=None), "damaged"),
+        (facts(duration=2.9), "too_short"),
+        (facts(duration=120.5), "too_long"),
+    ],
+)
+def test_each_rule_rejects_with_its_code_and_a_staff_detail(probe, code):
+    verdict = validate_probe(probe, LIMITS)
+
+    assert not verdict.accepted
+    assert verdict.reason.code == code
+    assert verdict.reason.detail
+
+
+def test_the_duration_limits_come_from_the_limits_and_are_inclusive():
+    assert validate_probe(facts(duration=3.0), LIMITS).accepted
+    assert validate_probe(facts(duration=120.0), LIMITS).accepted
+    assert not validate_probe(facts(duration=60), MediaLimits(max_duration=45)).accepted
+
+
+def test_the_resident_reads_why_in_french_or_english():
+    reason = validate_probe(facts(duration=150), LIMITS).reason
+
+    assert reason.for_language("fr") == (
+        "Votre vidéo dure 150 s : le maximum est de 120 secondes. Raccourcissez-la ou "
+        "enregistrez-en une plus courte."
+    )
+    assert reason.for_language("en-gb") == (
+        "Your video lasts 150 s: the maximum is 120 seconds. Trim it or record a shorter one."
+    )
+    assert reason.detail == "duration 150.000 s > 120.0 s"
+
+
+def test_an_audio_file_is_told_it_needs_a_picture():
+    reason = validate_probe(facts(video=None), LIMITS).reason
+
+    assert reason.fr == (
+        "Ce fichier ne contient que du son : il nous faut une vidéo. "
+        "Vous pouvez enregistrer ou choisir une autre vidéo."
+    )
+    assert (
+        reason.en
+        == "This file only has sound: we need a video. You can record or choose another video."
+    )
