@@ -51,10 +51,9 @@ def email_moderation_decision(testimonial_id: str, decision: str) -> bool:
     return moderation.testimonial_email_decision(testimonial_id=testimonial_id, decision=decision)
 
 
-@current_app.on_after_finalize.connect
-def _schedule_publisher(sender, **kwargs) -> None:
-    sender.add_periodic_task(
-        PUBLISH_EVERY_SECONDS,
-        publish_due_testimonials.s(),
-        name="ambassadors.publish_due_testimonials",
-    )
+# Written into the schedule when this module is imported (beat imports every app's tasks module
+# before it reads the schedule), whether or not the app is already finalized.
+current_app.conf.beat_schedule["ambassadors.publish_due_testimonials"] = {
+    "task": "ambassadors.publish_due_testimonials",
+    "schedule": PUBLISH_EVERY_SECONDS,
+}
