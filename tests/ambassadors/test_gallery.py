@@ -70,7 +70,6 @@ def test_featured_testimonials_come_first(client, publish, moderator):
     html = client.get("/temoignages/").content.decode()
 
     assert html.index("Earlier featured") < html.index("Later plain")
-    assert "À la une" in html
 
 
 def test_the_gallery_runs_a_fixed_number_of_queries(client, publish, django_assert_num_queries):
