@@ -37,8 +37,11 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+BENCHES ?= bench/pipeline.py bench/redirect.py bench/upload_local_parts.py
+
 bench: setup services
-	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	scripts/install-system-packages.sh bench
+	@for script in $(BENCHES); do echo "== $$script"; $(PY) $$script || exit 1; done
 
 # Refresh the screenshots kept in docs/ from the last browser-test run.
 screenshots:

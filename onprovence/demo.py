@@ -13,6 +13,7 @@ from reportlab.pdfgen import canvas
 
 from campaigns.models import Campaign, Placement, Sector
 from employer_kit.models import KitAsset
+from employer_kit.services import kit_asset_save
 
 PLACEMENTS = [
     (Placement.Channel.STATION, "Gare Saint-Charles, hall 1", 420_000),
@@ -111,7 +112,8 @@ def seed_demo() -> dict[str, str]:
         if not KitAsset.objects.filter(title=title).exists():
             asset = KitAsset(title=title, kind=kind, sector=sector, credits="One Provence")
             asset.file.save(filename, ContentFile(content), save=False)
-            asset.save()
+            # Through the kit's service, so a worker reads the file and renders its preview.
+            kit_asset_save(asset=asset, file_changed=True)
 
     password = secrets.token_urlsafe(12)
     user, _ = get_user_model().objects.get_or_create(

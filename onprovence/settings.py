@@ -89,6 +89,9 @@ DATABASES = {
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# SQLite (embedded default) cannot make FunnelCount's "NULLs not distinct" unique constraint;
+# campaigns.services.funnel_record serialises its update-else-create there instead.
+SILENCED_SYSTEM_CHECKS = ["models.W047"]
 
 # --- Cache and Celery broker: Redis when REDIS_URL is set, embedded otherwise ----------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -207,6 +210,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FFMPEG_BINARY = env("FFMPEG_BINARY", default=shutil.which("ffmpeg") or "ffmpeg")
 FFPROBE_BINARY = env("FFPROBE_BINARY", default=shutil.which("ffprobe") or "ffprobe")
 MEDIA_WORK_DIR = Path(env("MEDIA_WORK_DIR", default=str(VAR_DIR / "work")))
+
+# The apps' own knobs (defaults in ambassadors/conf.py); those a deployment sets by environment:
+# the S3 address browsers upload to when it differs from the one the web processes use, the
+# origins allowed to PUT upload parts (default: SITE_URL), and the x264 speed/size trade-off.
+if env("AMBASSADORS_UPLOAD_ENDPOINT_URL", default=""):
+    AMBASSADORS_UPLOAD_ENDPOINT_URL = env("AMBASSADORS_UPLOAD_ENDPOINT_URL")
+if env("AMBASSADORS_UPLOAD_CORS_ORIGINS", default=""):
+    AMBASSADORS_UPLOAD_CORS_ORIGINS = env.list("AMBASSADORS_UPLOAD_CORS_ORIGINS")
+AMBASSADORS_MEDIA_X264_PRESET = env("AMBASSADORS_MEDIA_X264_PRESET", default="veryfast")
 
 # --- Email -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -3,6 +3,7 @@
 #   run:  ffmpeg/ffprobe (the media workers), gettext (translations)
 #   test: chromium (browser tests, never a downloaded browser), docker-compose (validates the
 #         compose file), zbar and poppler (decode QR codes and read PDFs in tests)
+#   bench: wrk (HTTP load)
 set -euo pipefail
 need=()
 case "${1:-run}" in
@@ -12,7 +13,8 @@ case "${1:-run}" in
         command -v docker-compose >/dev/null || need+=(docker-compose)
         ldconfig -p | grep -q libzbar.so.0 || need+=(libzbar0)
         command -v pdftotext >/dev/null || need+=(poppler-utils) ;;
-  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+  bench) command -v wrk >/dev/null || need+=(wrk) ;;
+  *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
