@@ -350,6 +350,7 @@ class TestimonialAdmin(admin.ModelAdmin):
         "feature_selected",
         "unpublish_selected",
         "erase_selected",
+        "add_to_kit_selected",
     ]
     fieldsets = [
         (_("Vidéo"), {"fields": ["video_player", "flags_detail", "probe_facts"]}),
@@ -653,6 +654,24 @@ class TestimonialAdmin(admin.ModelAdmin):
     @admin.action(description=_("Effacer (vidéo et données)"), permissions=["erase"])
     def erase_selected(self, request, queryset):
         return self._to_action_page(request, queryset, "erase")
+
+    @admin.action(description=_("Ajouter au kit employeur"), permissions=["add_to_kit"])
+    def add_to_kit_selected(self, request, queryset):
+        # The kit owns what a kit asset is; it refuses what is unpublished or outside consent.
+        from employer_kit.services import TestimonialNotUsable, kit_asset_from_testimonial
+
+        for testimonial_id in queryset.values_list("pk", flat=True):
+            try:
+                asset = kit_asset_from_testimonial(testimonial_id=testimonial_id)
+            except TestimonialNotUsable as exc:
+                self.message_user(request, str(exc), level=messages.WARNING)
+            else:
+                self.message_user(
+                    request, _("« %(title)s » ajouté au kit.") % {"title": asset.title}
+                )
+
+    def has_add_to_kit_permission(self, request) -> bool:
+        return request.user.has_perm("employer_kit.add_kitasset")
 
     # --- Extra admin pages ---
 

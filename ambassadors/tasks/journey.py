@@ -50,6 +50,9 @@ def cleanup_local_uploads() -> int:
     return removed
 
 
-@current_app.on_after_finalize.connect
-def _schedule(sender, **kwargs) -> None:
-    sender.add_periodic_task(3600.0, cleanup_local_uploads.s(), name="cleanup local uploads")
+# Written into the schedule when this module is imported (beat imports every app's tasks module
+# before it reads the schedule), like the other periodic tasks.
+current_app.conf.beat_schedule["ambassadors.cleanup_local_uploads"] = {
+    "task": "ambassadors.cleanup_local_uploads",
+    "schedule": 3600.0,
+}

@@ -385,8 +385,8 @@ def test_celery_beat_runs_the_local_cleanup_every_hour():
     script = (
         "import django; django.setup()\n"
         "from onprovence.celery import app\n"
-        "app.loader.import_default_modules(); app.finalize()\n"
-        "entry = app.conf.beat_schedule['cleanup local uploads']\n"
+        "app.loader.import_default_modules()\n"
+        "entry = app.conf.beat_schedule['ambassadors.cleanup_local_uploads']\n"
         "print(entry['task'], entry['schedule'])\n"
     )
     result = subprocess.run(
