@@ -8,6 +8,7 @@ testimonial is published, unpublished, erased or edited, so a feed never outlive
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import translation
@@ -22,6 +23,15 @@ from .templatetags.gallery import public_file_url
 MAX_ITEMS = 50
 CACHE_SECONDS = 600
 MEDIA_NS = "http://search.yahoo.com/mrss/"
+
+
+class MarkupSafeJSONEncoder(DjangoJSONEncoder):
+    """JSON whose strings carry no raw <, > or & (escaped as \\u003C, \\u003E, \\u0026)."""
+
+    ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+    def encode(self, o) -> str:
+        return super().encode(o).translate(self.ESCAPES)
 
 
 def _absolute(path: str) -> str:
@@ -185,8 +195,13 @@ def _json_feed(request: HttpRequest) -> HttpResponse:
         "language": translation.get_language() or settings.LANGUAGE_CODE,
         "items": items,
     }
+    # <, > and & as \u escapes (as json_script does): the same JSON to a reader, but no markup a
+    # careless page pasting the feed could run.
     return JsonResponse(
-        feed, content_type="application/feed+json", json_dumps_params={"ensure_ascii": False}
+        feed,
+        encoder=MarkupSafeJSONEncoder,
+        content_type="application/feed+json",
+        json_dumps_params={"ensure_ascii": False},
     )
 
 

@@ -35,6 +35,28 @@ def journey_placement_code(token: str) -> str:
 
 OTHER_SECTOR = "autre"
 
+# Bidi controls (LRM/RLM, embeddings, overrides, isolates) and zero-width characters: invisible,
+# they can reverse or disguise a name shown beside a video, and never belong in one.
+INVISIBLE_IN_NAMES = dict.fromkeys(
+    [
+        0x061C,
+        0x200B,
+        0x200C,
+        0x200D,
+        0x200E,
+        0x200F,
+        0x2060,
+        0xFEFF,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+)
+
+
+def name_without_invisible(value: str) -> str:
+    """The name as typed, minus bidi controls and zero-width characters, stripped."""
+    return value.translate(INVISIBLE_IN_NAMES).strip()
+
 
 class ConsentForm(forms.Form):
     first_name = forms.CharField(
@@ -88,6 +110,21 @@ class ConsentForm(forms.Form):
         self.fields["commune"].widget.attrs.update(autocomplete="address-level2")
         self.fields["job_title"].widget.attrs.update(autocomplete="organization-title")
         self.fields["parent_email"].widget.attrs.update(autocomplete="off", inputmode="email")
+
+    def _clean_name(self, field: str) -> str:
+        value = name_without_invisible(self.cleaned_data[field])
+        if self.fields[field].required and not value:
+            raise forms.ValidationError(self.fields[field].error_messages["required"])
+        return value
+
+    def clean_first_name(self) -> str:
+        return self._clean_name("first_name")
+
+    def clean_last_name(self) -> str:
+        return self._clean_name("last_name")
+
+    def clean_commune(self) -> str:
+        return self._clean_name("commune")
 
     def clean_sector(self) -> Sector | None:
         """The chosen sector, or None for "another sector"."""
