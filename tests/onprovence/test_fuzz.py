@@ -154,8 +154,15 @@ sizes = st.one_of(
 )
 content_types = st.one_of(
     st.sampled_from(
-        sorted(uploads.ALLOWED_CONTENT_TYPES)
-        + ["video/webm;codecs=vp8,opus", "VIDEO/MP4", "image/png", "text/html", "", "video/"]
+        [
+            *sorted(uploads.ALLOWED_CONTENT_TYPES),
+            "video/webm;codecs=vp8,opus",
+            "VIDEO/MP4",
+            "image/png",
+            "text/html",
+            "",
+            "video/",
+        ]
     ),
     json_values,
 )
@@ -280,6 +287,26 @@ def test_fuzzed_starts_are_refused_with_a_message_and_change_nothing(upload_worl
     assert_nothing_changed(upload_world)
 
 
+@pytest.mark.parametrize(
+    "url,body",
+    [
+        (START, '{"size": Infinity, "type": "video/mp4"}'),
+        (START, '{"size": 1e999, "type": "video/mp4"}'),
+        (START, '{"size": -Infinity, "type": "video/mp4"}'),
+        (SIGN, '{"upload": "%(valid)s", "parts": [1, Infinity]}'),
+    ],
+)
+def test_an_infinite_number_is_an_invalid_request(upload_world, url, body):
+    """Found by the fuzzing: int(inf) raised OverflowError, uncaught, so the API gave a 500."""
+    body = body.replace("%(valid)s", upload_world["tokens"]["valid"])
+    response = upload_world["client"].post(url, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert response.json()["error"] == "Requête invalide."
+    assert_nothing_changed(upload_world)
+
+
 @fuzzed(max_examples=120)
 @given(data=st.data())
 def test_fuzzed_signs_states_and_completions_are_refused_and_change_nothing(upload_world, data):
@@ -309,7 +336,9 @@ def test_fuzzed_signs_states_and_completions_are_refused_and_change_nothing(uplo
 @given(
     number=st.integers(min_value=1, max_value=3),
     body=st.binary(max_size=40),
-    token_noise=st.one_of(st.none(), st.text(alphabet="abcdefXYZ0123456789:-_", min_size=1, max_size=30)),
+    token_noise=st.one_of(
+        st.none(), st.text(alphabet="abcdefXYZ0123456789:-_", min_size=1, max_size=30)
+    ),
 )
 def test_fuzzed_local_part_puts_only_store_a_part_of_the_expected_size(
     upload_world, number, body, token_noise
