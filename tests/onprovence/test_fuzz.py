@@ -1,8 +1,8 @@
 """Hostile input, fuzzed with hypothesis: the `/q/<code>` redirect and the part-upload API.
 
 Bounded (a fixed number of examples each) and derandomised, so CI replays the same inputs.
-The uploads run on local storage (the embedded default): the protocol code and the JSON views
-are the same for both backends, and local keeps the run fast on two cores.
+The JSON endpoints are fuzzed on both backends (local files and the S3 endpoint on loopback);
+the local part endpoint (PUT) exists on the local backend only.
 """
 
 import dataclasses
@@ -187,11 +187,17 @@ def resident_session(client, testimonial: Testimonial):
     return client
 
 
-@pytest.fixture
-def upload_world(client, settings, local_storage):
-    """A testimonial after consent, its resident's browser session, and another testimonial."""
+@pytest.fixture(params=["local", "s3"])
+def upload_world(request, client, settings):
+    """A testimonial after consent, its resident's browser session, and another testimonial.
+
+    On local storage (tiny parts) and on the S3 endpoint on loopback (moto)."""
+    if request.param == "local":
+        request.getfixturevalue("local_storage")
     settings.AMBASSADORS_UPLOAD_START_RATE = (10_000, 3600)
-    settings.AMBASSADORS_UPLOAD_PART_SIZE = 16
+    settings.AMBASSADORS_UPLOAD_PART_SIZE = (
+        16 if request.param == "local" else uploads.S3_MIN_PART_SIZE
+    )
     mine = Testimonial.objects.create(first_name="Nadia", email="nadia@example.org")
     other = Testimonial.objects.create(first_name="Other", email="other@example.org")
     resident_session(client, mine)
@@ -207,7 +213,14 @@ def upload_world(client, settings, local_storage):
         ),
         "absolute": uploads.session_token(dataclasses.replace(valid, key="/etc/passwd")),
     }
-    return {"client": client, "testimonial": mine, "tokens": tokens, "prefix": prefix}
+    yield {
+        "client": client,
+        "testimonial": mine,
+        "tokens": tokens,
+        "prefix": prefix,
+        "backend": request.param,
+    }
+    uploads.s3_abort_prefix(prefix="testimonials/")
 
 
 def tampered(token: str, position: int, char: str) -> str:
@@ -332,6 +345,8 @@ def test_fuzzed_signs_states_and_completions_are_refused_and_change_nothing(uplo
     assert_nothing_changed(upload_world)
 
 
+# Parts go straight to S3 on the S3 backend (presigned URLs): only the local endpoint is ours.
+@pytest.mark.parametrize("upload_world", ["local"], indirect=True)
 @fuzzed(max_examples=60)
 @given(
     number=st.integers(min_value=1, max_value=3),
