@@ -384,7 +384,7 @@ def upload_start(request: HttpRequest) -> JsonResponse:
     try:
         size = int(data.get("size", 0))
         duration = float(data.get("duration") or 0)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # JSON allows Infinity
         return JsonResponse({"error": _("Requête invalide."), "code": "invalid"}, status=400)
     if duration > conf.MAX_DURATION_SECONDS + 1:
         return JsonResponse(
@@ -431,7 +431,7 @@ def upload_sign(request: HttpRequest) -> JsonResponse:
         urls = uploads.upload_sign_parts(session=session, numbers=numbers)
     except uploads.UploadRefused as error:
         return _refused(error)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return JsonResponse({"error": _("Requête invalide."), "code": "invalid"}, status=400)
     return JsonResponse({"urls": {str(number): url for number, url in urls.items()}})
 

@@ -86,6 +86,9 @@ def placement_redirect_url(placement: Placement) -> str:
 
 
 def _placement_load(code: str) -> Placement | None:
+    if "\x00" in code:
+        # No code holds a NUL, and PostgreSQL refuses one in a query (a 500 otherwise).
+        return None
     return Placement.objects.select_related("campaign").filter(code=code).first()
 
 
