@@ -8,9 +8,8 @@ instead of Django's CSRF cookie. Every later step uses the session and Django's 
 
 import json
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core import signing
 from django.http import (
     Http404,
@@ -35,6 +34,7 @@ from ambassadors.models import Status, Testimonial
 from ambassadors.services import journey
 from campaigns.selectors import placement_by_code
 from onprovence.ratelimit import ratelimit_request
+from onprovence.security import same_origin
 
 SESSION_KEY = "ambassadors_testimonial"
 # Shown on the landing page and kept in view while recording.
@@ -53,19 +53,6 @@ def _prompts() -> list[str]:
 def _journey_testimonial(request: HttpRequest) -> Testimonial | None:
     testimonial_id = request.session.get(SESSION_KEY)
     return journey.testimonial_for_resident(testimonial_id) if testimonial_id else None
-
-
-def _same_origin(request: HttpRequest) -> bool:
-    """True when the browser says the form was posted from this site (Origin, else Referer)."""
-    origin = request.headers.get("Origin")
-    if not origin or origin == "null":
-        referer = urlsplit(request.headers.get("Referer", ""))
-        origin = f"{referer.scheme}://{referer.netloc}" if referer.netloc else ""
-    if not origin:
-        return False
-    return origin == f"{request.scheme}://{request.get_host()}" or origin in getattr(
-        settings, "CSRF_TRUSTED_ORIGINS", []
-    )
 
 
 def _status_url(testimonial: Testimonial, **query: str) -> str:
@@ -148,7 +135,7 @@ def consent(request: HttpRequest) -> HttpResponse:
         raise Http404("no consent text in force")
     language = "en" if (get_language() or "fr").startswith("en") else "fr"
     if request.method == "POST":
-        if not _same_origin(request):
+        if not same_origin(request):
             return HttpResponseForbidden(_("Ce formulaire doit être envoyé depuis notre site."))
         form = ConsentForm(request.POST)
         if not ratelimit_request(request, scope="consent", rate=conf.consent_rate()):

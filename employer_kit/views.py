@@ -10,6 +10,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseForbidden,
     HttpResponseRedirect,
     JsonResponse,
     StreamingHttpResponse,
@@ -23,10 +24,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ambassadors import keys
 from campaigns.selectors import sectors_all
+from onprovence.security import same_origin
 from onprovence.storage import private_url, public_storage
 
 from . import conf, selectors, services
@@ -128,9 +131,14 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+# No CSRF cookie: a visitor who only looks at this form gets no cookie at all. A POST must come
+# from this site (Origin/Referer), and it only ever sends a magic link to the address typed.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def identify(request: HttpRequest) -> HttpResponse:
     """Identify once (company, work email, optional SIRET); a magic link confirms the address."""
+    if request.method == "POST" and not same_origin(request):
+        return HttpResponseForbidden(_("Ce formulaire doit être envoyé depuis notre site."))
     next_url = request.POST.get("suivant") or request.GET.get("suivant") or ""
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""

@@ -55,6 +55,14 @@ def pdf_bytes(title: str = "Brochure") -> bytes:
 
 
 @pytest.fixture
+def client():
+    """A test client whose POSTs say they come from the site, as a browser's do."""
+    from django.test import Client
+
+    return Client(headers={"Origin": "http://testserver"})
+
+
+@pytest.fixture
 def kit_content(db):
     """Sectors, sourced key figures and talking points (created if a flush removed the seed)."""
     from campaigns.models import KeyFigure, Sector

@@ -241,3 +241,22 @@ def test_identifying_with_a_confirmed_address_changes_nothing_but_sends_a_link(
     assert [message.to for message in mail.outbox] == [["rh@airbus-test.fr"]]
     assert "Airbus Helicopters" in mail.outbox[0].body
     assert SESSION_KEY not in client.session
+
+
+def test_the_access_form_sets_no_cookie_and_refuses_a_post_from_another_site(db):
+    from django.test import Client
+
+    from employer_kit.models import Recruiter
+
+    visitor = Client()
+    assert visitor.get("/kit/acces/").cookies == {}
+
+    response = Client(headers={"Origin": "https://evil.example"}).post(
+        "/kit/acces/", {"company": "X", "email": "rh@x-test.fr"}
+    )
+    no_origin = Client().post("/kit/acces/", {"company": "X", "email": "rh@x-test.fr"})
+
+    assert response.status_code == 403
+    assert no_origin.status_code == 403
+    assert "Ce formulaire doit être envoyé depuis notre site." in response.content.decode()
+    assert not Recruiter.objects.exists()

@@ -67,11 +67,7 @@ def assert_common_headers(path: str, response) -> dict[str, list[str]]:
     assert "'unsafe-eval'" not in script_src, path
     assert response.get("X-Content-Type-Options") == "nosniff", path
     assert response.get("Referrer-Policy") == "same-origin", path
-    cookies = set(response.cookies)
-    if path == "/kit/acces/":
-        # Known gap (reported): the recruiters' form still uses Django's CSRF cookie.
-        cookies -= {"csrftoken"}
-    assert not cookies, (path, response.cookies)
+    assert not response.cookies, (path, response.cookies)
     return csp
 
 
