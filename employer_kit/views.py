@@ -5,7 +5,6 @@ from urllib.parse import parse_qs, urlencode, urlparse
 from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import (
     Http404,
     HttpRequest,
@@ -29,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ambassadors import keys
 from campaigns.selectors import sectors_all
+from onprovence.ratelimit import client_ip, ratelimit_hit
 from onprovence.security import same_origin
 from onprovence.storage import private_url, public_storage
 
@@ -37,25 +37,6 @@ from .forms import IdentifyForm, KitFilterForm, OnePagerForm
 from .models import KitDownload, Recruiter
 
 WIDGET_SIZE = (640, 720)
-
-
-def _client_ip(request: HttpRequest) -> str:
-    if settings.TRUSTED_PROXY_COUNT:
-        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h]
-        if len(hops) >= settings.TRUSTED_PROXY_COUNT:
-            return hops[-settings.TRUSTED_PROXY_COUNT]
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def _over_limit(bucket: str, limit: int, window: int) -> bool:
-    """Count one hit in a fixed window (Redis cache); True once `limit` is exceeded."""
-    key = f"kit:rate:{bucket}"
-    cache.add(key, 0, window)
-    try:
-        return cache.incr(key) > limit
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        return False
 
 
 def _recruiter(request: HttpRequest) -> Recruiter | None:
@@ -144,19 +125,21 @@ def identify(request: HttpRequest) -> HttpResponse:
         next_url = ""
     form = IdentifyForm(request.POST or None)
     if request.method == "POST":
-        limited = _over_limit(
-            f"identify:ip:{_client_ip(request)}",
-            conf.IDENTIFY_RATE_LIMIT,
-            conf.IDENTIFY_RATE_WINDOW_SECONDS,
+        within = ratelimit_hit(
+            scope="kit-identify-ip",
+            key=client_ip(request),
+            limit=conf.IDENTIFY_RATE_LIMIT,
+            period=conf.IDENTIFY_RATE_WINDOW_SECONDS,
         )
-        if limited:
+        if not within:
             form.add_error(None, _("Trop de demandes. Réessayez dans quelques minutes."))
         elif form.is_valid():
             email = form.cleaned_data["email"]
-            if not _over_limit(
-                f"identify:email:{email}",
-                conf.IDENTIFY_RATE_LIMIT,
-                conf.IDENTIFY_RATE_WINDOW_SECONDS,
+            if ratelimit_hit(
+                scope="kit-identify-email",
+                key=email,
+                limit=conf.IDENTIFY_RATE_LIMIT,
+                period=conf.IDENTIFY_RATE_WINDOW_SECONDS,
             ):
                 services.recruiter_identify(
                     company=form.cleaned_data["company"],
@@ -280,10 +263,11 @@ def one_pager(request: HttpRequest) -> HttpResponse:
         request.POST or None, request.FILES or None, initial={"language": get_language()[:2]}
     )
     if request.method == "POST":
-        if _over_limit(
-            f"one-pager:{recruiter.pk}",
-            conf.ONE_PAGER_RATE_LIMIT,
-            conf.ONE_PAGER_RATE_WINDOW_SECONDS,
+        if not ratelimit_hit(
+            scope="kit-one-pager",
+            key=str(recruiter.pk),
+            limit=conf.ONE_PAGER_RATE_LIMIT,
+            period=conf.ONE_PAGER_RATE_WINDOW_SECONDS,
         ):
             form.add_error(None, _("Trop de fiches générées. Réessayez dans une heure."))
         elif form.is_valid():
