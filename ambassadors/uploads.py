@@ -24,6 +24,7 @@ import logging
 import math
 import os
 import posixpath
+import re
 import shutil
 import time
 import uuid
@@ -61,6 +62,7 @@ ALLOWED_CONTENT_TYPES = frozenset(
     }
 )
 LOCAL_PARTS_FOLDER = "parts"
+_LOCAL_UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 _COPY_CHUNK = 1024 * 1024
 
 
@@ -122,7 +124,12 @@ def session_from_token(token: str, *, testimonial_id: uuid.UUID | str) -> Upload
 
 def _check_key(session: UploadSession) -> None:
     """Refuse any key outside the testimonial's own prefix (defence in depth)."""
-    prefix = keys.testimonial_prefix(session.testimonial_id) + "/"
+    try:
+        prefix = keys.testimonial_prefix(session.testimonial_id) + "/"
+    except ValueError as exc:  # not a UUID, e.g. `../elsewhere`
+        raise UploadRefused(
+            _("Cet envoi ne correspond pas à votre témoignage."), code="foreign"
+        ) from exc
     if posixpath.normpath(session.key) != session.key or not session.key.startswith(prefix):
         raise UploadRefused(_("Cet envoi ne correspond pas à votre témoignage."), code="foreign")
 
@@ -248,6 +255,11 @@ class LocalBackend:
         self.storage = storage
 
     def folder(self, session: UploadSession) -> Path:
+        # The upload id names a folder here: only the id `start` made, never `../`.
+        if not _LOCAL_UPLOAD_ID.fullmatch(session.upload_id):
+            raise UploadRefused(
+                _("Cet envoi ne correspond pas à votre témoignage."), code="foreign"
+            )
         prefix = keys.testimonial_prefix(session.testimonial_id)
         return Path(self.storage.path(f"{prefix}/{LOCAL_PARTS_FOLDER}/{session.upload_id}"))
 
