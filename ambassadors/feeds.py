@@ -8,13 +8,14 @@ testimonial is published, unpublished, erased or edited, so a feed never outlive
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+
+from onprovence.encoders import MarkupSafeJSONEncoder
 
 from . import keys, selectors
 from .models import Testimonial
@@ -23,15 +24,6 @@ from .templatetags.gallery import public_file_url
 MAX_ITEMS = 50
 CACHE_SECONDS = 600
 MEDIA_NS = "http://search.yahoo.com/mrss/"
-
-
-class MarkupSafeJSONEncoder(DjangoJSONEncoder):
-    """JSON whose strings carry no raw <, > or & (escaped as \\u003C, \\u003E, \\u0026)."""
-
-    ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
-
-    def encode(self, o) -> str:
-        return super().encode(o).translate(self.ESCAPES)
 
 
 def _absolute(path: str) -> str:

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ambassadors import keys
 from campaigns.selectors import sectors_all
+from onprovence.encoders import MarkupSafeJSONEncoder
 from onprovence.ratelimit import client_ip, ratelimit_hit
 from onprovence.security import same_origin
 from onprovence.storage import private_url, public_storage
@@ -404,6 +405,8 @@ def oembed(request: HttpRequest) -> HttpResponse:
             "height": height,
             "cache_age": 3600,
         },
+        # The title holds a staff-typed sector name: no raw markup in the answer.
+        encoder=MarkupSafeJSONEncoder,
         json_dumps_params={"ensure_ascii": False},
     )
     response["Cache-Control"] = "public, max-age=3600"

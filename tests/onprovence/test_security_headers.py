@@ -6,6 +6,7 @@ import sys
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -136,3 +137,33 @@ def test_production_settings_send_hsts_for_a_year_on_the_home_page(tmp_path):
     assert "includeSubDomains" in parts and "preload" in parts
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert cookies == "0"
+
+
+def test_the_testimonial_player_is_frameable_by_design_and_nothing_else_loosens(
+    client, public_pages
+):
+    # The detail page names it as its twitter:player, and sites embed it: it must be
+    # frameable by anyone. It holds only the published video (no form, no session, no
+    # action to trick a visitor into), so framing it gives a clickjacker nothing.
+    (detail,) = [p for p in public_pages if p.startswith("/temoignages/") and p.count("/") == 3]
+    player = f"{detail}lecteur/"
+    twitter_player = f'name="twitter:player" content="{settings.SITE_URL}{player}"'
+    assert twitter_player in client.get(detail).content.decode()
+
+    for path in (player, f"/en{player}"):
+        response = client.get(path)
+
+        assert response.status_code == 200, path
+        csp = assert_common_headers(path, response)
+        assert csp.get("frame-ancestors") == ["*"], path
+        assert "X-Frame-Options" not in response.headers, path
+        assert csp.get("object-src") == ["'none'"], path
+        assert csp.get("form-action") == ["'self'"], path
+        assert "<form" not in response.content.decode(), path
+    # Not even a visitor who already has a session gets a cookie back from an embed.
+    client.cookies["sessionid"] = "whatever"
+    assert not client.get(player).cookies
+    # An unpublished or unknown testimonial: the site's own 404, not frameable.
+    missing = client.get("/temoignages/00000000-0000-0000-0000-000000000001/lecteur/")
+    assert missing.status_code == 404
+    assert csp_directives(missing).get("frame-ancestors") == ["'none'"]
