@@ -185,6 +185,8 @@ class S3Backend:
                 "Key": session.key,
                 "UploadId": session.upload_id,
                 "PartNumber": number,
+                # Signed: the store refuses a PUT of any other length (the browser sets it).
+                "ContentLength": session.expected_part_size(number),
             },
             ExpiresIn=conf.upload_url_expiry_seconds(),
             HttpMethod="PUT",
