@@ -121,6 +121,8 @@ def main() -> int:
     import django
 
     django.setup()
+    from django.utils.html import escape
+
     from campaigns import selectors
     from campaigns.models import FunnelCount, Placement
     from campaigns.scans import PUSH_EVERY_SECONDS, scan_counts_flush
@@ -151,7 +153,7 @@ def main() -> int:
         home = fetch(port, "/")
         assert home.status == 200, home.status
         for text in (
-            campaign.display_title.replace("'", "&#x27;"),
+            escape(campaign.display_title),
             "La région en chiffres",
             "Source : ImageTerr 2024",
             'href="/secteurs/aeronautique/"',
