@@ -53,7 +53,8 @@ def bench_environment() -> dict[str, str]:
     return env
 
 
-def ensure_database() -> None:
+def ensure_database(env: dict[str, str]) -> None:
+    """Create the bench database when missing and migrate it."""
     import psycopg
 
     url = urlsplit(DATABASE_URL)
@@ -62,6 +63,9 @@ def ensure_database() -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
 
 
 def free_port() -> int:
@@ -79,6 +83,51 @@ def wait_for(port: int, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("gunicorn did not start")
+
+
+def wait_for_workers(port: int, workers: int, timeout: float = 60) -> None:
+    """Wait until each of gunicorn's `workers` has answered (the port is open before they boot:
+    a load started earlier times out on the workers still importing Django)."""
+    import threading
+
+    seen: set[str] = set()
+    deadline = time.monotonic() + timeout
+
+    def ask() -> None:
+        while len(seen) < workers and time.monotonic() < deadline:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+            conn.request("GET", "/bench/pid")
+            seen.add(conn.getresponse().read().decode())
+            conn.close()
+            time.sleep(0.05)  # a busy worker cannot accept: the others get the next ones
+
+    threads = [threading.Thread(target=ask) for _ in range(2 * workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if len(seen) < workers:
+        raise RuntimeError(f"{len(seen)} of {workers} gunicorn workers answered")
+
+
+def start_gunicorn(*, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+    """Start gunicorn's sync workers on 127.0.0.1:`port` (stop it with terminate())."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "onprovence.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
 
 
 def run_wrk(url: str, seconds: int, connections: int) -> dict:
@@ -237,10 +286,7 @@ def main() -> int:
 
     env = bench_environment()
     os.environ.update(env)
-    ensure_database()
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-    )
+    ensure_database(env)
 
     import django
 
@@ -263,22 +309,7 @@ def main() -> int:
     scan_redis().flushdb()
 
     port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "onprovence.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(options.workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = start_gunicorn(port=port, workers=options.workers, env=env)
     load = run_wrk if shutil.which("wrk") else run_python
     base = f"http://127.0.0.1:{port}"
     urls = {
@@ -289,6 +320,7 @@ def main() -> int:
     results: dict[str, list[dict]] = {name: [] for name in urls}
     try:
         wait_for(port)
+        wait_for_workers(port, options.workers)
         for url in urls.values():  # warm up: connections, caches, the resolved placement
             load(url, 2, options.connections)
             time.sleep(SETTLE_SECONDS)

@@ -1,4 +1,5 @@
-"""Settings of bench/redirect.py: production-like (DEBUG off) plus two comparison views."""
+"""Settings of bench/redirect.py and bench/http_load.py: production-like (DEBUG off) plus the
+bench views (bench/urls.py)."""
 
 from onprovence.settings import *  # noqa: F403
 

@@ -1,4 +1,7 @@
-"""The platform's routes plus the views bench/redirect.py compares /q/<code> with."""
+"""The platform's routes plus the views bench/redirect.py compares /q/<code> with (the baseline
+is also bench/http_load.py's)."""
+
+import os
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path
@@ -14,6 +17,11 @@ def baseline(request: HttpRequest, code: str) -> HttpResponse:
     response = HttpResponseRedirect(f"/ambassadeurs/?p={code}")
     response["Cache-Control"] = "no-store"
     return response
+
+
+def worker_pid(request: HttpRequest) -> HttpResponse:
+    """Which gunicorn worker answered: the benches wait until every worker has booted."""
+    return HttpResponse(str(os.getpid()), content_type="text/plain")
 
 
 def counted_in_postgresql(request: HttpRequest, code: str) -> HttpResponse:
@@ -35,4 +43,5 @@ _position = next(
 urlpatterns[_position:_position] = [
     path("bench/baseline/<str:code>", baseline),
     path("bench/postgresql/<str:code>", counted_in_postgresql),
+    path("bench/pid", worker_pid),
 ]
