@@ -120,13 +120,27 @@ async function apiRetrying(url, body) {
   }
 }
 
+let signing = null; // the sign request in flight, shared by the parallel part senders
+
 async function signMissing(part) {
+  // Senders that need a URL while a batch is being signed wait for it instead of asking for
+  // the same parts again (three senders starting together made three requests).
+  while (signing) {
+    await signing.catch(() => {});
+    if (urls.has(part)) return;
+  }
   const wanted = [];
   for (let n = part; n <= state.partCount && wanted.length < SIGN_BATCH; n += 1) {
     if (!sent.has(n) && !urls.has(n)) wanted.push(n);
   }
-  const data = await apiRetrying(config.urls.sign, { upload: state.upload, parts: wanted });
-  Object.entries(data.urls).forEach(([n, url]) => urls.set(Number(n), url));
+  signing = apiRetrying(config.urls.sign, { upload: state.upload, parts: wanted }).then((data) => {
+    Object.entries(data.urls).forEach(([n, url]) => urls.set(Number(n), url));
+  });
+  try {
+    await signing;
+  } finally {
+    signing = null;
+  }
 }
 
 function put(url, blob, part) {

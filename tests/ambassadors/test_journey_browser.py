@@ -334,3 +334,34 @@ def test_a_reloaded_page_resumes_the_upload_without_sending_it_again(
     testimonial = Testimonial.objects.get()
     assert stored_original(testimonial) == video.read_bytes()
     context.close()
+
+
+def test_parallel_part_senders_share_one_sign_request(
+    browser, live_server, journey_settings, local_storage, noisy_video
+):
+    # Three senders start together: each used to ask for its own batch of URLs, signing the
+    # same parts up to three times (bench/upload_parallel.py: 90 sign requests for 30 uploads
+    # of 3 parts, a third of the web processes' requests during the uploads).
+    journey_settings.AMBASSADORS_UPLOAD_PART_SIZE = 64 * 1024
+    part_count = -(-noisy_video.stat().st_size // (64 * 1024))
+    assert part_count > 10  # two batches of URLs
+    context, page = phone(browser)
+    start_journey(page, live_server)
+    page.set_input_files("#file-pick", str(noisy_video))
+    page.wait_for_selector("#review:not([hidden])")
+    asked: list[list[int]] = []
+    page.on(
+        "request",
+        lambda request: (
+            request.url.endswith("/envoi/parties/")
+            and asked.append(request.post_data_json["parts"])
+        ),
+    )
+    page.get_by_role("button", name="Envoyer cette vidéo").click()
+    page.wait_for_url("**/ambassadeurs/suivi/*/?envoye=1", timeout=60000)
+
+    signed = sorted(number for batch in asked for number in batch)
+    assert signed == list(range(1, part_count + 1))  # each part signed once
+    assert len(asked) == -(-part_count // 10)
+    assert stored_original(Testimonial.objects.get()) == noisy_video.read_bytes()
+    context.close()
