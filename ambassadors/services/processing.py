@@ -7,6 +7,7 @@ stored testimonial: download, run, upload under deterministic keys, move the sta
 
 import contextlib
 import ctypes
+import errno
 import hashlib
 import logging
 import os
@@ -300,6 +301,9 @@ def video_process_local(
     )
     timings["transcode"] = round(run.seconds, 3)
     missing = [path for path in vars(outputs).values() if not _non_empty(Path(path))]
+    full = [line for line in run.stderr.splitlines() if any(m in line for m in _NO_SPACE_MESSAGES)]
+    if run.returncode != 0 and full:
+        raise WorkDirectoryFull(f"ffmpeg: {full[0].strip()[:300]}")
     if run.returncode != 0 or missing:
         detail = f"ffmpeg exit {run.returncode}: {_last_line(run.stderr)}"
         result.verdict = reject_damaged(detail if run.returncode else f"no output {missing}")
@@ -326,6 +330,16 @@ def _last_line(text: str) -> str:
 
 class TransientStorageError(Exception):
     """The store did not answer or answered "try again": worth a retry with backoff."""
+
+
+class WorkDirectoryFull(TransientStorageError):
+    """MEDIA_WORK_DIR is full (ENOSPC) or over quota (EDQUOT): the machine's fault, not the
+    video's, so the job is retried like a store outage instead of rejecting the testimonial."""
+
+
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+# What ffmpeg prints for them (its environment is LC_ALL=C).
+_NO_SPACE_MESSAGES = tuple(os.strerror(code) for code in _NO_SPACE)
 
 
 _TRANSIENT_S3_CODES = {
@@ -444,10 +458,20 @@ def delete_keys(names: list[str], testimonial_id: UUID | str) -> None:
 def work_directory(testimonial_id: Any) -> Iterator[Path]:
     """A private temporary folder under MEDIA_WORK_DIR, removed afterwards."""
     root = Path(settings.MEDIA_WORK_DIR)
-    root.mkdir(parents=True, exist_ok=True)
-    path = Path(tempfile.mkdtemp(prefix=f"t-{testimonial_id}-", dir=root))
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        path = Path(tempfile.mkdtemp(prefix=f"t-{testimonial_id}-", dir=root))
+    except OSError as error:
+        if error.errno in _NO_SPACE:
+            raise WorkDirectoryFull(str(error)) from error
+        raise
     try:
         yield path
+    except OSError as error:
+        # Writing the downloaded original (or anything else) into the folder.
+        if error.errno in _NO_SPACE:
+            raise WorkDirectoryFull(str(error)) from error
+        raise
     finally:
         shutil.rmtree(path, ignore_errors=True)
 
