@@ -55,7 +55,7 @@ from ambassadors.media.validation import (
 )
 from ambassadors.models import Status, Testimonial
 from ambassadors.services.status import InvalidTransition, testimonial_transition
-from onprovence.storage import is_local, private_storage
+from onprovence.storage import is_local, private_storage, storage_error_is_transient
 
 logger = logging.getLogger(__name__)
 
@@ -342,34 +342,17 @@ _NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 _NO_SPACE_MESSAGES = tuple(os.strerror(code) for code in _NO_SPACE)
 
 
-_TRANSIENT_S3_CODES = {
-    "InternalError",
-    "ServiceUnavailable",
-    "SlowDown",
-    "RequestTimeout",
-    "RequestTimeTooSkewed",
-    "503",
-    "500",
-}
-
-
 @contextlib.contextmanager
 def _storage_errors() -> Iterator[None]:
     """Turn connection failures and 5xx answers into TransientStorageError."""
-    from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
+    from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         yield
-    except (ConnectionError, HTTPClientError) as error:
-        raise TransientStorageError(str(error)) from error
-    except ClientError as error:
-        code = str(error.response.get("Error", {}).get("Code", ""))
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if code in _TRANSIENT_S3_CODES or status >= 500:
+    except (BotoCoreError, ClientError) as error:
+        if storage_error_is_transient(error):
             raise TransientStorageError(str(error)) from error
         raise
-    except BotoCoreError as error:
-        raise TransientStorageError(str(error)) from error
 
 
 class OriginalMissing(Exception):
