@@ -14,6 +14,7 @@ import socket
 import struct
 import threading
 import time
+from collections import Counter
 from urllib.parse import urlparse
 
 import pytest
@@ -199,6 +200,18 @@ def test_the_phone_upload_survives_s3_going_down_midway_and_finishes_once_it_is_
     context, page = phone(browser)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    puts: Counter[str] = Counter()
+
+    def put_answered(response) -> None:
+        if response.request.method == "PUT":
+            puts["stored" if response.status == 200 else f"answered {response.status}"] += 1
+
+    def put_failed(request) -> None:
+        if request.method == "PUT":
+            puts["cut"] += 1
+
+    page.on("response", put_answered)
+    page.on("requestfailed", put_failed)
     start_journey(page, live_server)
     page.set_input_files("#file-pick", str(big_video))
     page.wait_for_selector("#review:not([hidden])")
@@ -228,6 +241,9 @@ def test_the_phone_upload_survives_s3_going_down_midway_and_finishes_once_it_is_
     page.wait_for_url("**/ambassadeurs/suivi/*/?envoye=1", timeout=90000)
     page.wait_for_selector("h1")
     assert not errors
+    # The outage cut part uploads; each part was then stored once.
+    assert puts["cut"] >= 1, puts
+    assert puts["stored"] == -(-big_video.stat().st_size // uploads.S3_MIN_PART_SIZE), puts
     testimonial.refresh_from_db()
     assert testimonial.status == Status.UPLOADED
     assert testimonial.original_size == big_video.stat().st_size
