@@ -21,7 +21,7 @@ from tests.ambassadors.media.corpus import ffmpeg
 from tests.ambassadors.test_pipeline_chaos import RedisServer, status_of, uploaded, wait_for
 from tests.faults import assert_no_damage, audit_trail
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
 
 class Tmpfs:

@@ -29,7 +29,7 @@ from tests.ambassadors.media.corpus import ffmpeg
 from tests.ambassadors.test_journey_browser import phone, start_journey
 from tests.faults import assert_no_damage, audit_trail
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
 
 class TcpProxy:

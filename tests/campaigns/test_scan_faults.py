@@ -27,7 +27,7 @@ from campaigns.scans import scan_counts_flush
 from tests import processes
 from tests.ambassadors.test_pipeline_chaos import RedisServer, free_port, wait_for
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.timeout(90)]
 
 WEB = "onprovence-fault-web"
 FLUSH = "onprovence-fault-flush"
