@@ -42,7 +42,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from ambassadors import conf, keys
-from onprovence.storage import is_local, private_storage
+from onprovence.storage import is_local, private_storage, storage_error_is_transient
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +80,30 @@ class UploadRefused(Exception):
     def __init__(self, message, *, code: str, parts: list[int] | None = None) -> None:
         self.message, self.code, self.parts = message, code, parts or []
         super().__init__(f"{code}: {message}")
+
+
+class StorageUnavailable(Exception):
+    """The store did not answer (down, unreachable, 5xx): nothing changed, try again shortly."""
+
+    message = _(
+        "Le stockage des vidéos ne répond pas pour le moment. "
+        "L'envoi reprendra tout seul dans quelques instants."
+    )
+    code = "unavailable"
+
+
+@contextlib.contextmanager
+def _store_errors():
+    """Turn the store's transient failures into StorageUnavailable; refusals pass through."""
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        yield
+    except (BotoCoreError, ClientError) as error:
+        if storage_error_is_transient(error):
+            logger.warning("storage unavailable during an upload: %s", error)
+            raise StorageUnavailable(str(error)) from error
+        raise
 
 
 @dataclass(frozen=True)
@@ -377,7 +401,8 @@ def upload_start(*, testimonial_id: uuid.UUID | str, size: int, content_type: st
         math.ceil(size / conf.upload_max_parts()),
     )
     key = keys.testimonial_key(testimonial_id, keys.ORIGINAL)
-    upload_id = backend.start(key=key, content_type=content_type)
+    with _store_errors():
+        upload_id = backend.start(key=key, content_type=content_type)
     return UploadSession(
         testimonial_id=str(testimonial_id),
         upload_id=upload_id,
@@ -403,7 +428,8 @@ def upload_sign_parts(*, session: UploadSession, numbers: list[int]) -> dict[int
 def upload_parts(*, session: UploadSession) -> dict[int, int]:
     """Return {part number: size} of the parts the store already holds (to resume)."""
     _check_key(session)
-    return upload_backend().parts(session)
+    with _store_errors():
+        return upload_backend().parts(session)
 
 
 def upload_check_parts(*, session: UploadSession) -> None:
@@ -426,10 +452,13 @@ def upload_check_parts(*, session: UploadSession) -> None:
 
 
 def upload_complete(*, session: UploadSession) -> int:
-    """Assemble the parts into the original after checking them; return its size in bytes."""
-    upload_check_parts(session=session)
-    backend = upload_backend()
-    size = backend.complete(session)
+    """Assemble the parts into the original after checking them; return its size in bytes.
+
+    Raises StorageUnavailable, having changed nothing, when the store does not answer.
+    """
+    with _store_errors():
+        upload_check_parts(session=session)
+        size = upload_backend().complete(session)
     if size != session.size:
         # Cannot happen with the checks above unless the store misbehaves: never keep it.
         private_storage().delete(session.key)

@@ -340,6 +340,13 @@ def _refused(error: uploads.UploadRefused, status: int = 400) -> JsonResponse:
     )
 
 
+def _unavailable(error: uploads.StorageUnavailable) -> JsonResponse:
+    """The store is away: a 503 the uploader retries by itself, with a message it can show."""
+    response = JsonResponse({"error": str(error.message), "code": error.code}, status=503)
+    response["Retry-After"] = "5"
+    return response
+
+
 def _session_from(testimonial: Testimonial, data: dict) -> uploads.UploadSession:
     return uploads.session_from_token(str(data.get("upload", "")), testimonial_id=testimonial.pk)
 
@@ -388,6 +395,8 @@ def upload_start(request: HttpRequest) -> JsonResponse:
         )
     except uploads.UploadRefused as error:
         return _refused(error)
+    except uploads.StorageUnavailable as error:
+        return _unavailable(error)
     except journey.JourneyError as error:
         return JsonResponse(
             {"error": str(error.message), "code": "done", "redirect": _status_url(testimonial)},
@@ -435,6 +444,8 @@ def upload_state(request: HttpRequest) -> JsonResponse:
         parts = uploads.upload_parts(session=session)
     except uploads.UploadRefused as error:
         return _refused(error)
+    except uploads.StorageUnavailable as error:
+        return _unavailable(error)
     return JsonResponse(
         {
             "parts": {str(number): size for number, size in parts.items()},
@@ -459,6 +470,8 @@ def upload_complete(request: HttpRequest) -> JsonResponse:
         )
     except uploads.UploadRefused as error:
         return _refused(error, status=409)
+    except uploads.StorageUnavailable as error:
+        return _unavailable(error)
     except journey.JourneyError as error:
         return JsonResponse({"error": str(error.message), "code": "done"}, status=409)
     return JsonResponse({"done": True, "redirect": _status_url(testimonial, envoye="1")})

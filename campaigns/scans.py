@@ -29,7 +29,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.utils import timezone
 from django.utils.text import slugify
 from redis.backoff import NoBackoff
@@ -89,7 +95,18 @@ def _placement_load(code: str) -> Placement | None:
     if "\x00" in code:
         # No code holds a NUL, and PostgreSQL refuses one in a query (a 500 otherwise).
         return None
-    return Placement.objects.select_related("campaign").filter(code=code).first()
+    query = Placement.objects.select_related("campaign").filter(code=code)
+    try:
+        return query.first()
+    except (OperationalError, InterfaceError):
+        # The persistent connection died under the query (PostgreSQL restarted, failed over,
+        # or ended the session): the health check only catches one that died while idle. A
+        # read is safe to repeat once, on a new connection, rather than answer a scan with 500.
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+        logger.warning("database connection lost while resolving a QR code; retried once")
+        return query.first()
 
 
 # code -> (expiry on the monotonic clock, outcome). Only existing codes are kept, so its size
@@ -193,19 +210,23 @@ class _ScanBuffer:
                 if now - self._last_warning > 60:
                     self._last_warning = now
                     logger.warning("Redis unavailable, QR scans counted in PostgreSQL: %s", error)
+        total = counts.total()
         try:
             ids = {placement_id for _, placement_id in counts}
             existing = set(Placement.objects.filter(pk__in=ids).values_list("pk", flat=True))
-            for (day, placement_id), n in counts.items():
+            for (day, placement_id), n in list(counts.items()):
                 if placement_id in existing:  # a placement deleted meanwhile has no count
                     funnel_record(
                         placement_id=placement_id, step=FunnelCount.Step.SCAN, day=day, n=n
                     )
+                # Each upsert commits on its own: once it has, that count is no longer ours
+                # to push again (the connection may die before the next one).
+                del counts[(day, placement_id)]
         except Exception:
-            with self._lock:  # keep them for the next push
+            with self._lock:  # keep the rest for the next push
                 self._counts.update(counts)
             raise
-        return counts.total()
+        return total
 
 
 _buffer = _ScanBuffer()

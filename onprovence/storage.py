@@ -14,6 +14,35 @@ from django.urls import reverse
 PRIVATE_MEDIA_SALT = "onprovence.private-media"
 
 
+# S3 answers that mean "try again later" (besides any 5xx status).
+TRANSIENT_S3_CODES = frozenset(
+    {
+        "InternalError",
+        "ServiceUnavailable",
+        "SlowDown",
+        "RequestTimeout",
+        "RequestTimeTooSkewed",
+        "503",
+        "500",
+    }
+)
+
+
+def storage_error_is_transient(error: Exception) -> bool:
+    """Whether a boto error is the store being away or busy (retry later), not a refusal.
+
+    Connection failures, timeouts and every other botocore-side error are; of the store's
+    answers, 5xx and the "try again" codes are.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if isinstance(error, ClientError):
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return code in TRANSIENT_S3_CODES or status >= 500
+    return isinstance(error, BotoCoreError)
+
+
 def private_storage() -> Storage:
     return storages["default"]
 

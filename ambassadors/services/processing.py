@@ -7,6 +7,7 @@ stored testimonial: download, run, upload under deterministic keys, move the sta
 
 import contextlib
 import ctypes
+import errno
 import hashlib
 import logging
 import os
@@ -54,7 +55,7 @@ from ambassadors.media.validation import (
 )
 from ambassadors.models import Status, Testimonial
 from ambassadors.services.status import InvalidTransition, testimonial_transition
-from onprovence.storage import is_local, private_storage
+from onprovence.storage import is_local, private_storage, storage_error_is_transient
 
 logger = logging.getLogger(__name__)
 
@@ -300,6 +301,9 @@ def video_process_local(
     )
     timings["transcode"] = round(run.seconds, 3)
     missing = [path for path in vars(outputs).values() if not _non_empty(Path(path))]
+    full = [line for line in run.stderr.splitlines() if any(m in line for m in _NO_SPACE_MESSAGES)]
+    if run.returncode != 0 and full:
+        raise WorkDirectoryFull(f"ffmpeg: {full[0].strip()[:300]}")
     if run.returncode != 0 or missing:
         detail = f"ffmpeg exit {run.returncode}: {_last_line(run.stderr)}"
         result.verdict = reject_damaged(detail if run.returncode else f"no output {missing}")
@@ -328,34 +332,27 @@ class TransientStorageError(Exception):
     """The store did not answer or answered "try again": worth a retry with backoff."""
 
 
-_TRANSIENT_S3_CODES = {
-    "InternalError",
-    "ServiceUnavailable",
-    "SlowDown",
-    "RequestTimeout",
-    "RequestTimeTooSkewed",
-    "503",
-    "500",
-}
+class WorkDirectoryFull(TransientStorageError):
+    """MEDIA_WORK_DIR is full (ENOSPC) or over quota (EDQUOT): the machine's fault, not the
+    video's, so the job is retried like a store outage instead of rejecting the testimonial."""
+
+
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+# What ffmpeg prints for them (its environment is LC_ALL=C).
+_NO_SPACE_MESSAGES = tuple(os.strerror(code) for code in _NO_SPACE)
 
 
 @contextlib.contextmanager
 def _storage_errors() -> Iterator[None]:
     """Turn connection failures and 5xx answers into TransientStorageError."""
-    from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
+    from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         yield
-    except (ConnectionError, HTTPClientError) as error:
-        raise TransientStorageError(str(error)) from error
-    except ClientError as error:
-        code = str(error.response.get("Error", {}).get("Code", ""))
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if code in _TRANSIENT_S3_CODES or status >= 500:
+    except (BotoCoreError, ClientError) as error:
+        if storage_error_is_transient(error):
             raise TransientStorageError(str(error)) from error
         raise
-    except BotoCoreError as error:
-        raise TransientStorageError(str(error)) from error
 
 
 class OriginalMissing(Exception):
@@ -444,10 +441,20 @@ def delete_keys(names: list[str], testimonial_id: UUID | str) -> None:
 def work_directory(testimonial_id: Any) -> Iterator[Path]:
     """A private temporary folder under MEDIA_WORK_DIR, removed afterwards."""
     root = Path(settings.MEDIA_WORK_DIR)
-    root.mkdir(parents=True, exist_ok=True)
-    path = Path(tempfile.mkdtemp(prefix=f"t-{testimonial_id}-", dir=root))
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        path = Path(tempfile.mkdtemp(prefix=f"t-{testimonial_id}-", dir=root))
+    except OSError as error:
+        if error.errno in _NO_SPACE:
+            raise WorkDirectoryFull(str(error)) from error
+        raise
     try:
         yield path
+    except OSError as error:
+        # Writing the downloaded original (or anything else) into the folder.
+        if error.errno in _NO_SPACE:
+            raise WorkDirectoryFull(str(error)) from error
+        raise
     finally:
         shutil.rmtree(path, ignore_errors=True)
 
