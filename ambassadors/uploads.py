@@ -457,7 +457,14 @@ def upload_complete(*, session: UploadSession) -> int:
     Raises StorageUnavailable, having changed nothing, when the store does not answer.
     """
     with _store_errors():
-        upload_check_parts(session=session)
+        try:
+            upload_check_parts(session=session)
+        except UploadRefused as refused:
+            # The store may have assembled the video while its answer was lost (connection cut,
+            # worker killed): the retried completion finds no parts but the whole original.
+            if refused.code in ("expired", "missing") and _original_is_whole(session):
+                return session.size
+            raise
         size = upload_backend().complete(session)
     if size != session.size:
         # Cannot happen with the checks above unless the store misbehaves: never keep it.
@@ -466,6 +473,11 @@ def upload_complete(*, session: UploadSession) -> int:
             _("La taille reçue ne correspond pas à la vidéo annoncée."), code="size"
         )
     return size
+
+
+def _original_is_whole(session: UploadSession) -> bool:
+    storage = private_storage()
+    return storage.exists(session.key) and storage.size(session.key) == session.size
 
 
 def upload_abort(*, session: UploadSession) -> None:
@@ -541,16 +553,23 @@ def uploads_configure_bucket(*, force: bool = False) -> bool:
             }
         ]
     }
-    for action, arguments in (
-        (client.put_bucket_cors, {"CORSConfiguration": cors}),
-        (client.put_bucket_lifecycle_configuration, {"LifecycleConfiguration": lifecycle}),
-    ):
-        try:
-            action(Bucket=bucket, **arguments)
-        except ClientError as error:
-            # Some S3-compatible stores (MinIO) set CORS server-wide and refuse the bucket
-            # call; uploads still work there, so say it and go on.
-            logger.warning("bucket %s: %s refused (%s)", bucket, action.__name__, error)
+    try:
+        for action, arguments in (
+            (client.put_bucket_cors, {"CORSConfiguration": cors}),
+            (client.put_bucket_lifecycle_configuration, {"LifecycleConfiguration": lifecycle}),
+        ):
+            try:
+                action(Bucket=bucket, **arguments)
+            except ClientError as error:
+                if storage_error_is_transient(error):
+                    raise
+                # Some S3-compatible stores (MinIO) set CORS server-wide and refuse the bucket
+                # call; uploads still work there, so say it and go on.
+                logger.warning("bucket %s: %s refused (%s)", bucket, action.__name__, error)
+    except Exception:
+        # The store did not answer: the next upload start tries again, not an hour later.
+        cache.delete(BUCKET_CONFIGURED_CACHE_KEY)
+        raise
     return True
 
 

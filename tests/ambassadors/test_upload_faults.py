@@ -19,6 +19,8 @@ from urllib.parse import urlparse
 
 import pytest
 import requests
+from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import translation
 
@@ -173,6 +175,75 @@ def test_completion_while_s3_is_down_is_a_clear_retryable_error_that_changes_not
         assert handle.read() == data
     assert_no_damage({testimonial.pk: Status.UPLOADED})
     assert audit_trail(testimonial.pk) == [(Status.CREATED, Status.UPLOADED)]
+
+
+def test_a_first_upload_start_during_an_outage_configures_the_bucket_once_s3_is_back(
+    s3_proxy, resident_client, testimonial, s3_client
+):
+    """The bucket's CORS rule is applied on the next start, not an hour after the outage."""
+    cache.delete(uploads.BUCKET_CONFIGURED_CACHE_KEY)
+    s3_proxy.down()
+    answer = post(resident_client, "upload-start", {"size": 1000, "type": "video/mp4"})
+    assert (answer.status_code, answer.json()["code"]) == (503, "unavailable")
+    assert cache.get(uploads.BUCKET_CONFIGURED_CACHE_KEY) is None
+
+    s3_proxy.up()
+    s3_client.delete_bucket_cors(Bucket=private_storage().bucket_name)
+    answer = post(resident_client, "upload-start", {"size": 1000, "type": "video/mp4"})
+
+    assert answer.status_code == 200, answer.content
+    rules = s3_client.get_bucket_cors(Bucket=private_storage().bucket_name)["CORSRules"]
+    assert rules[0]["AllowedMethods"] == ["PUT"]
+
+
+def test_a_completion_whose_answer_was_lost_is_completed_once_when_retried(
+    resident_client, testimonial, settings
+):
+    """The store assembled the video but the site never heard back: the retry must not restart."""
+    settings.AMBASSADORS_UPLOAD_PART_SIZE = uploads.S3_MIN_PART_SIZE
+    data = bytes(range(256)) * (uploads.S3_MIN_PART_SIZE // 256) + b"tail" * 1000
+    token = post(resident_client, "upload-start", {"size": len(data), "type": "video/mp4"}).json()[
+        "upload"
+    ]
+    session = uploads.session_from_token(token, testimonial_id=testimonial.pk)
+    urls = post(resident_client, "upload-sign", {"upload": token, "parts": [1, 2]}).json()["urls"]
+    for number, url in urls.items():
+        start = (int(number) - 1) * session.part_size
+        body = data[start : start + session.expected_part_size(int(number))]
+        assert requests.put(url, data=body, timeout=30).status_code == 200
+    # What the store did before the connection dropped: the multipart upload is assembled.
+    uploads.upload_backend().complete(session)
+    testimonial.refresh_from_db()
+    assert testimonial.status == Status.CREATED
+
+    done = post(resident_client, "upload-complete", {"upload": token})
+
+    assert done.status_code == 200, done.content
+    assert done.json()["done"] is True
+    with private_storage().open(session.key, "rb") as handle:
+        assert handle.read() == data
+    assert_no_damage({testimonial.pk: Status.UPLOADED})
+    assert audit_trail(testimonial.pk) == [(Status.CREATED, Status.UPLOADED)]
+
+
+def test_a_retried_completion_with_a_different_original_is_still_refused(
+    resident_client, testimonial, settings
+):
+    """Only the whole video of the announced size counts as already assembled."""
+    settings.AMBASSADORS_UPLOAD_PART_SIZE = uploads.S3_MIN_PART_SIZE
+    token = post(resident_client, "upload-start", {"size": 1000, "type": "video/mp4"}).json()[
+        "upload"
+    ]
+    session = uploads.session_from_token(token, testimonial_id=testimonial.pk)
+    uploads.upload_abort(session=session)
+    private_storage().save(session.key, ContentFile(b"x" * 999))
+
+    refused = post(resident_client, "upload-complete", {"upload": token})
+
+    assert refused.status_code == 409, refused.content
+    testimonial.refresh_from_db()
+    assert testimonial.status == Status.CREATED
+    assert audit_trail(testimonial.pk) == []
 
 
 @pytest.fixture(scope="module")
