@@ -37,7 +37,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-BENCHES ?= bench/pipeline.py bench/redirect.py bench/upload_local_parts.py
+BENCHES ?= bench/pipeline.py bench/redirect.py bench/upload_local_parts.py bench/media_queue.py
 
 bench: setup services
 	scripts/install-system-packages.sh bench
