@@ -75,25 +75,36 @@ def _create_database(url: str) -> None:
             admin.execute(f'CREATE DATABASE "{name}"')
 
 
-def make_clip(path: Path) -> Path:
-    """A phone's portrait clip: 1920×1080 frames, a -90° display matrix, H.264 High ~10 Mb/s.
+def make_clip(
+    path: Path,
+    *,
+    seconds: float = CLIP_SECONDS,
+    size: tuple[int, int] = (1920, 1080),
+    bitrate_mbps: float = 10,
+    tone_hz: int = 220,
+) -> Path:
+    """A phone's portrait clip: landscape-stored frames, a -90° display matrix, H.264 High.
 
-    The picture is ffmpeg's moving test pattern with mild temporal noise (a phone's sensor noise
-    after its own denoising), the sound a tone: cached under var/bench/ after the first run.
+    Defaults: 1920×1080 frames (1080×1920 on screen) at ~10 Mb/s. The picture is ffmpeg's moving
+    test pattern with mild temporal noise (a phone's sensor noise after its own denoising), the
+    sound a tone (`tone_hz` makes clips of equal length differ): cached after the first run.
     """
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     stored = path.with_suffix(".stored.mp4")
+    width, height = size
+    rate = f"{bitrate_mbps:g}M"
     ffmpeg = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
     subprocess.run(
         [*ffmpeg,
-         "-f", "lavfi", "-i", f"testsrc2=size=1920x1080:rate=30:duration={CLIP_SECONDS},"
+         "-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate=30:duration={seconds},"
          "noise=alls=4:allf=t",
-         "-f", "lavfi", "-i", f"sine=frequency=220:duration={CLIP_SECONDS},volume=0.3",
-         "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-b:v", "10M",
-         "-maxrate", "12M", "-bufsize", "20M", "-pix_fmt", "yuv420p",
-         "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-shortest", str(stored)],
+         "-f", "lavfi", "-i", f"sine=frequency={tone_hz}:duration={seconds},volume=0.3",
+         "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-b:v", rate,
+         "-maxrate", f"{bitrate_mbps * 1.2:g}M", "-bufsize", f"{bitrate_mbps * 2:g}M",
+         "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-shortest",
+         str(stored)],
         check=True,
     )  # fmt: skip
     subprocess.run(
@@ -105,7 +116,10 @@ def make_clip(path: Path) -> Path:
 
 
 def bare_commands(source: Path, workdir: Path) -> list[list[str]]:
-    """The ffprobe + ffmpeg commands the pipeline runs, as a person would run them by hand."""
+    """The ffprobe + ffmpeg commands the pipeline runs, as a person would run them by hand.
+
+    For a file the probe rejects, only the probe commands (the pipeline stops there too).
+    """
     from django.conf import settings
 
     from ambassadors import keys
@@ -113,20 +127,29 @@ def bare_commands(source: Path, workdir: Path) -> list[list[str]]:
     from ambassadors.media.renditions import ModerationOutputs, moderation_command
     from ambassadors.services.processing import check_spec, media_limits, probe_local, web_spec
 
-    demuxer, facts, _, _ = probe_local(source, limits=media_limits())
+    demuxer, facts, verdict, timings = probe_local(source, limits=media_limits())
+    if demuxer is None:
+        return []
+    commands = [media_probe.probe_command(settings.FFPROBE_BINARY, str(source), demuxer)]
+    if "packets" in timings:  # no duration in the header (a MediaRecorder WebM)
+        commands.append(
+            media_probe.packet_times_command(settings.FFPROBE_BINARY, str(source), demuxer)
+        )
+    if not verdict.accepted:
+        return commands
     outputs = ModerationOutputs(
         web=str(workdir / keys.WEB),
         poster_jpeg=str(workdir / keys.POSTER_JPEG),
         poster_webp=str(workdir / keys.POSTER_WEBP),
         preview=str(workdir / keys.PREVIEW),
     )
-    return [
-        media_probe.probe_command(settings.FFPROBE_BINARY, str(source), demuxer),
+    commands.append(
         moderation_command(
             settings.FFMPEG_BINARY, str(source), demuxer, facts, outputs,
             spec=web_spec(), checks=check_spec(), max_duration=media_limits().max_duration,
-        ),
-    ]  # fmt: skip
+        )
+    )  # fmt: skip
+    return commands
 
 
 def children_cpu() -> float:
@@ -141,10 +164,12 @@ def own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_bare(commands: list[list[str]]) -> tuple[float, float]:
+def run_bare(commands: list[list[str]], *, check: bool = True) -> tuple[float, float]:
+    """Wall and CPU seconds of the commands run one after the other (check=False: a probe of a
+    damaged file may fail, as in the pipeline)."""
     started, cpu = time.monotonic(), children_cpu()
     for command in commands:
-        subprocess.run(command, check=True, capture_output=True)
+        subprocess.run(command, check=check, capture_output=True)
     return time.monotonic() - started, children_cpu() - cpu
 
 

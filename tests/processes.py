@@ -1,6 +1,8 @@
 """Start real service processes for tests: the S3 endpoint and Celery workers."""
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -81,6 +83,38 @@ def stop(process: subprocess.Popen, timeout: float = 10.0) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (children, grandchildren...), read from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def stop_tree(process: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Stop a process, then kill what it started and left behind (a worker's pool, its ffmpeg).
+
+    The tree is read first: once the parent is gone its orphans can no longer be found.
+    """
+    below = descendants(process.pid)
+    stop(process, timeout)
+    for pid in below:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def worker_env(**overrides: str) -> dict[str, str]:

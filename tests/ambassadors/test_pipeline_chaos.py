@@ -114,7 +114,7 @@ def chaos(tmp_path, broker):
 
     yield Chaos()
     for process in started:
-        for pid in descendants(process.pid):
+        for pid in processes.descendants(process.pid):
             with _gone():
                 os.kill(pid, signal.SIGKILL)
         processes.stop(process)
@@ -126,26 +126,6 @@ class _gone:
 
     def __exit__(self, kind, value, traceback):
         return kind is ProcessLookupError
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid` (children, grandchildren...), read from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(parent, []).append(int(entry.name))
-    found, stack = [], [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
 
 
 def cmdline(pid: int) -> str:
@@ -197,12 +177,12 @@ def test_a_worker_killed_mid_transcode_is_replaced_and_the_job_is_done_exactly_o
     def transcoding() -> list[int]:
         return [
             pid
-            for pid in descendants(first.pid)
+            for pid in processes.descendants(first.pid)
             if "ffmpeg" in cmdline(pid) and keys.WEB in cmdline(pid)
         ]
 
     wait_for(transcoding, 60, "the first worker's ffmpeg", interval=0.02)
-    for pid in [first.pid, *descendants(first.pid)]:
+    for pid in [first.pid, *processes.descendants(first.pid)]:
         with _gone():
             os.kill(pid, signal.SIGKILL)
     first.wait(10)
