@@ -97,5 +97,10 @@ def test_compose_runs_web_worker_beat_and_the_services_with_one_environment():
 
     assert set(config["services"]) >= {"web", "worker", "beat", "postgres", "redis", "minio"}
     assert "gunicorn" in " ".join(config["services"]["web"]["command"])
-    assert "-Q" in config["services"]["worker"]["command"]
-    assert "media" in " ".join(config["services"]["worker"]["command"])
+    # Confirmation emails and publication never wait behind a backlog of transcodes.
+    media, default = (
+        config["services"]["worker"]["command"],
+        config["services"]["worker-default"]["command"],
+    )
+    assert media[media.index("-Q") + 1] == "media"
+    assert default[default.index("-Q") + 1] == "default"
