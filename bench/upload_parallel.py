@@ -721,13 +721,7 @@ def main() -> int:
     from tests.processes import start_s3_server, stop
 
     try:
-        ensure_database()
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
+        ensure_database(env)  # creates and migrates
         if endpoint:
             processes.append(start_s3_server(endpoint))
             import boto3
