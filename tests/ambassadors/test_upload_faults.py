@@ -132,22 +132,37 @@ def post(client, name: str, body: dict, language: str = "fr"):
     return client.post(url, body, content_type="application/json")
 
 
-def test_completion_while_s3_is_down_is_a_clear_retryable_error_that_changes_nothing(
-    s3_proxy, resident_client, testimonial, settings
-):
+def send_two_parts(client, testimonial, settings) -> tuple[str, uploads.UploadSession, bytes]:
+    """Start an upload of two S3 parts and PUT both to their presigned URLs."""
     settings.AMBASSADORS_UPLOAD_PART_SIZE = uploads.S3_MIN_PART_SIZE
     data = bytes(range(256)) * (uploads.S3_MIN_PART_SIZE // 256) + b"tail" * 1000
-    started = post(resident_client, "upload-start", {"size": len(data), "type": "video/mp4"})
+    started = post(client, "upload-start", {"size": len(data), "type": "video/mp4"})
     assert started.status_code == 200, started.content
     token = started.json()["upload"]
     session = uploads.session_from_token(token, testimonial_id=testimonial.pk)
     assert session.part_count == 2
-    urls = post(resident_client, "upload-sign", {"upload": token, "parts": [1, 2]}).json()["urls"]
+    urls = post(client, "upload-sign", {"upload": token, "parts": [1, 2]}).json()["urls"]
     for number, url in urls.items():
-        assert url.startswith(s3_proxy.url)
         start = (int(number) - 1) * session.part_size
         body = data[start : start + session.expected_part_size(int(number))]
         assert requests.put(url, data=body, timeout=30).status_code == 200
+    return token, session, data
+
+
+def assert_completed_once(answer, testimonial, session, data: bytes) -> None:
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["done"] is True
+    with private_storage().open(session.key, "rb") as handle:
+        assert handle.read() == data
+    assert_no_damage({testimonial.pk: Status.UPLOADED})
+    assert audit_trail(testimonial.pk) == [(Status.CREATED, Status.UPLOADED)]
+
+
+def test_completion_while_s3_is_down_is_a_clear_retryable_error_that_changes_nothing(
+    s3_proxy, resident_client, testimonial, settings
+):
+    token, session, data = send_two_parts(resident_client, testimonial, settings)
+    assert uploads.upload_backend().part_url(session, 1).startswith(s3_proxy.url)
 
     s3_proxy.down()
     # Each call waits for boto's own retries (~6 s) before answering.
@@ -169,12 +184,7 @@ def test_completion_while_s3_is_down_is_a_clear_retryable_error_that_changes_not
 
     s3_proxy.up()
     done = post(resident_client, "upload-complete", {"upload": token})
-    assert done.status_code == 200, done.content
-    assert done.json()["done"] is True
-    with private_storage().open(session.key, "rb") as handle:
-        assert handle.read() == data
-    assert_no_damage({testimonial.pk: Status.UPLOADED})
-    assert audit_trail(testimonial.pk) == [(Status.CREATED, Status.UPLOADED)]
+    assert_completed_once(done, testimonial, session, data)
 
 
 def test_a_first_upload_start_during_an_outage_configures_the_bucket_once_s3_is_back(
@@ -200,17 +210,7 @@ def test_a_completion_whose_answer_was_lost_is_completed_once_when_retried(
     resident_client, testimonial, settings
 ):
     """The store assembled the video but the site never heard back: the retry must not restart."""
-    settings.AMBASSADORS_UPLOAD_PART_SIZE = uploads.S3_MIN_PART_SIZE
-    data = bytes(range(256)) * (uploads.S3_MIN_PART_SIZE // 256) + b"tail" * 1000
-    token = post(resident_client, "upload-start", {"size": len(data), "type": "video/mp4"}).json()[
-        "upload"
-    ]
-    session = uploads.session_from_token(token, testimonial_id=testimonial.pk)
-    urls = post(resident_client, "upload-sign", {"upload": token, "parts": [1, 2]}).json()["urls"]
-    for number, url in urls.items():
-        start = (int(number) - 1) * session.part_size
-        body = data[start : start + session.expected_part_size(int(number))]
-        assert requests.put(url, data=body, timeout=30).status_code == 200
+    token, session, data = send_two_parts(resident_client, testimonial, settings)
     # What the store did before the connection dropped: the multipart upload is assembled.
     uploads.upload_backend().complete(session)
     testimonial.refresh_from_db()
@@ -218,12 +218,7 @@ def test_a_completion_whose_answer_was_lost_is_completed_once_when_retried(
 
     done = post(resident_client, "upload-complete", {"upload": token})
 
-    assert done.status_code == 200, done.content
-    assert done.json()["done"] is True
-    with private_storage().open(session.key, "rb") as handle:
-        assert handle.read() == data
-    assert_no_damage({testimonial.pk: Status.UPLOADED})
-    assert audit_trail(testimonial.pk) == [(Status.CREATED, Status.UPLOADED)]
+    assert_completed_once(done, testimonial, session, data)
 
 
 def test_a_retried_completion_with_a_different_original_is_still_refused(
