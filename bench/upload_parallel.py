@@ -26,7 +26,7 @@ folder): parts then go through the web process (`envoi/partie/<token>/`), which 
 memory matters; its baseline is copying the same files into a folder on the same disk.
 
 Usage: .venv/bin/python bench/upload_parallel.py [--residents 30] [--size-mb 20] [--workers 3]
-       [--backend s3|local]
+       [--threads 1] [--backend s3|local]
 Environment: BENCH_DATABASE_URL, BENCH_REDIS_URL (as bench/redirect.py).
 """
 
@@ -707,6 +707,9 @@ def main() -> int:
     parser.add_argument("--size-mb", type=float, default=20, help="size of each video, MB (10^6)")
     # What the Dockerfile and docker-compose.yml run: 3 sync workers.
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (> 1: gunicorn's gthread)"
+    )
     parser.add_argument("--backend", choices=("s3", "local"), default="s3")
     options = parser.parse_args()
 
@@ -769,7 +772,9 @@ def main() -> int:
         total = sum(sizes)
         print(
             f"bench/upload_parallel.py — {options.residents} residents, backend {options.backend}, "
-            f"gunicorn {options.workers} sync workers, {os.cpu_count()} CPUs, "
+            f"gunicorn {options.workers} "
+            f"{'sync workers' if options.threads == 1 else f'gthread workers × {options.threads}'}"
+            f", {os.cpu_count()} CPUs, "
             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
         )
         print(
@@ -781,7 +786,7 @@ def main() -> int:
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "onprovence.wsgi:application",
              "--bind", f"127.0.0.1:{port}", "--workers", str(options.workers),
-             "--log-level", "warning"],
+             "--threads", str(options.threads), "--log-level", "warning"],
             cwd=ROOT, env=env,
         )  # fmt: skip
         processes.append(server)
