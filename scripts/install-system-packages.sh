@@ -2,7 +2,8 @@
 # Install the Debian packages the platform needs, when they are missing.
 #   run:  ffmpeg/ffprobe (the media workers), gettext (translations)
 #   test: chromium (browser tests, never a downloaded browser), docker-compose (validates the
-#         compose file), zbar and poppler (decode QR codes and read PDFs in tests)
+#         compose file), zbar and poppler (decode QR codes and read PDFs in tests), wrk (the
+#         bench scripts' smoke test)
 #   bench: wrk (HTTP load)
 set -euo pipefail
 need=()
@@ -12,7 +13,8 @@ case "${1:-run}" in
   test) command -v chromium >/dev/null || need+=(chromium)
         command -v docker-compose >/dev/null || need+=(docker-compose)
         ldconfig -p | grep -q libzbar.so.0 || need+=(libzbar0)
-        command -v pdftotext >/dev/null || need+=(poppler-utils) ;;
+        command -v pdftotext >/dev/null || need+=(poppler-utils)
+        command -v wrk >/dev/null || need+=(wrk) ;;
   bench) command -v wrk >/dev/null || need+=(wrk) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
