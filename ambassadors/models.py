@@ -47,6 +47,7 @@ class ConsentText(models.Model):
 
     version = models.CharField(_("version"), max_length=20, unique=True)
     title = models.CharField(_("titre"), max_length=160)
+    title_en = models.CharField(_("titre (anglais)"), max_length=160, blank=True)
     body = models.TextField(_("texte (français)"))
     body_en = models.TextField(_("texte (anglais)"), blank=True)
     channels = models.CharField(

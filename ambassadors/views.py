@@ -168,12 +168,17 @@ def consent(request: HttpRequest) -> HttpResponse:
     else:
         form = ConsentForm(initial={"journey": journey_token(request.GET.get("p", "")[:16])})
     body = consent_text.body_en if language == "en" and consent_text.body_en else consent_text.body
+    if language != "en":
+        title = consent_text.title
+    else:
+        title = consent_text.title_en or _("Autorisation de diffusion de votre vidéo")
     return render(
         request,
         "ambassadors/consent.html",
         {
             "form": form,
             "consent_text": consent_text,
+            "consent_title": title,
             "consent_paragraphs": [line for line in body.splitlines() if line.strip()],
             "step": 2,
         },

@@ -167,6 +167,28 @@ def test_15_to_17_need_a_parents_consent_and_email(client):
     assert record.choices["parental_consent"] is True
 
 
+def test_the_release_shows_its_own_title_in_each_language(client):
+    text = ConsentText.objects.get(is_current=True)
+    assert text.title_en == "Permission to broadcast your video (image rights)"  # seeded
+    text.title, text.title_en = "Autorisation v2 (droit à l'image)", "Release v2 (image rights)"
+    text.save()
+
+    french = client.get("/ambassadeurs/vous/").content.decode()
+    english = client.get("/en/ambassadeurs/vous/").content.decode()
+
+    assert '<h2 id="consent-title">Autorisation v2 (droit à l&#x27;image)</h2>' in french
+    assert '<h2 id="consent-title">Release v2 (image rights)</h2>' in english
+
+
+def test_a_release_without_an_english_title_gets_a_plain_english_heading(client):
+    ConsentText.objects.filter(is_current=True).update(title_en="")
+
+    english = client.get("/en/ambassadeurs/vous/").content.decode()
+
+    heading = '<h2 id="consent-title">Permission to broadcast your video (image rights)</h2>'
+    assert heading in english
+
+
 def test_missing_answers_are_explained_in_english_on_english_pages(client):
     response = client.post(
         "/en/ambassadeurs/vous/", consent_data(release=None, email="nope"), HTTP_ORIGIN=ORIGIN
