@@ -109,7 +109,8 @@ class TestimonialsRss(Feed):
         return ([item.sector.display_name] if item.sector else []) + item.tag_list
 
     def item_enclosures(self, item: Testimonial) -> list[Enclosure]:
-        return [Enclosure(public_file_url(item.pk, keys.WEB, absolute=True), "0", "video/mp4")]
+        url = public_file_url(item.pk, keys.WEB, absolute=True)
+        return [Enclosure(url, str(item.web_size or 0), "video/mp4")]
 
     def item_extra_kwargs(self, item: Testimonial) -> dict:
         return {
@@ -169,6 +170,7 @@ def _json_feed(request: HttpRequest) -> HttpResponse:
                     {
                         "url": public_file_url(testimonial.pk, keys.WEB, absolute=True),
                         "mime_type": "video/mp4",
+                        **({"size_in_bytes": testimonial.web_size} if testimonial.web_size else {}),
                         **(
                             {"duration_in_seconds": round(testimonial.duration)}
                             if testimonial.duration

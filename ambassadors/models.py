@@ -114,6 +114,9 @@ class Testimonial(models.Model):
     # Media, filled by the pipeline. Keys are deterministic: testimonials/<uuid>/...
     original_key = models.CharField(_("fichier original"), max_length=200, blank=True)
     original_size = models.BigIntegerField(_("taille (octets)"), null=True, blank=True)
+    web_size = models.BigIntegerField(
+        _("taille de la vidéo publiée (octets)"), null=True, blank=True
+    )
     content_hash = models.CharField(_("empreinte"), max_length=64, blank=True, db_index=True)
     duration = models.FloatField(_("durée (s)"), null=True, blank=True)
     probe = models.JSONField(_("analyse technique"), default=dict, blank=True)

@@ -363,6 +363,8 @@ def testimonial_publish(*, testimonial_id: Any, actor: AbstractBaseUser | None =
         raise ModerationError(_("La vidéo web de ce témoignage est introuvable."))
     for key in present:
         _copy_to_public(key)
+    # Feeds announce the video's length in bytes (RSS enclosures, JSON Feed attachments).
+    web_size = private.size(keys.testimonial_key(testimonial.pk, keys.WEB))
     try:
         testimonial_transition(
             testimonial_id=testimonial.pk,
@@ -370,7 +372,7 @@ def testimonial_publish(*, testimonial_id: Any, actor: AbstractBaseUser | None =
             actor=actor,
             actor_label="" if actor is not None else "system",
             expected_from=[Status.APPROVED],
-            changes={"published_at": timezone.now()},
+            changes={"published_at": timezone.now(), "web_size": web_size},
         )
     except InvalidTransition:
         # Withdrawn or rejected while the files were copied: take the copies back down.

@@ -29,6 +29,14 @@ def published(make_testimonial, django_capture_on_commit_callbacks):
     return testimonial
 
 
+def _web_size(testimonial) -> int:
+    """The size of the published video as the public store holds it."""
+    from ambassadors import keys
+    from onprovence.storage import public_storage
+
+    return public_storage().size(keys.testimonial_key(testimonial.pk, keys.WEB))
+
+
 def _public(testimonial, name: str) -> str:
     return f"/onprovence-public/testimonials/{testimonial.pk}/{name}"
 
@@ -46,6 +54,7 @@ def test_rss_items_carry_title_quote_poster_and_video(client, published):
         "« Ici, je travaille sur des hélicoptères et je vais à la plage le soir. »"
     )
     assert item.find("enclosure").get("type") == "video/mp4"
+    assert int(item.find("enclosure").get("length")) == _web_size(published) > 0
     assert item.find("enclosure").get("url").endswith(_public(published, "web.mp4"))
     assert item.find(f"{MEDIA}content").get("url").endswith(_public(published, "web.mp4"))
     assert item.find(f"{MEDIA}thumbnail").get("url").endswith(_public(published, "poster.jpg"))
@@ -81,6 +90,7 @@ def test_json_feed_follows_version_1_1(client, published):
     assert item["attachments"][0]["url"].endswith(_public(published, "web.mp4"))
     assert item["attachments"][0]["mime_type"] == "video/mp4"
     assert item["attachments"][0]["duration_in_seconds"] == 64
+    assert item["attachments"][0]["size_in_bytes"] == _web_size(published)
     assert "lea.martin@example.org" not in response.content.decode()
     assert "Martin" not in response.content.decode()
 
