@@ -171,7 +171,10 @@ def testimonial_reject(
 def testimonial_schedule(
     *, testimonial_id: Any, actor: AbstractBaseUser | None, publish_at: datetime.datetime
 ) -> Testimonial:
-    """Set when an approved testimonial goes out (the periodic publisher does the rest)."""
+    """Set when an approved testimonial goes out (the periodic publisher does the rest).
+
+    The resident was emailed the date at approval: a different date is emailed again.
+    """
     with transaction.atomic():
         testimonial = Testimonial.objects.select_for_update().get(pk=testimonial_id)
         if testimonial.status != Status.APPROVED:
@@ -179,6 +182,7 @@ def testimonial_schedule(
                 _("Seul un témoignage approuvé peut être programmé (statut : %(status)s).")
                 % {"status": testimonial.get_status_display()}
             )
+        moved = testimonial.publish_at is not None and testimonial.publish_at != publish_at
         testimonial.publish_at = publish_at
         testimonial.save(update_fields=["publish_at", "updated_at"])
         _audit(
@@ -186,6 +190,8 @@ def testimonial_schedule(
             actor=actor,
             note=_note("Publication programmée le %(when)s", when=publish_at),
         )
+        if moved:
+            _on_commit_email(testimonial.pk, "rescheduled")
     return testimonial
 
 
@@ -438,10 +444,13 @@ def testimonial_email_decision(*, testimonial_id: Any, decision: str) -> bool:
     """
     wanted = {
         "approved": (Status.APPROVED, Status.PUBLISHED),
+        "rescheduled": (Status.APPROVED,),
         "rejected": (Status.REJECTED,),
     }[decision]
     testimonial = Testimonial.objects.filter(pk=testimonial_id).first()
     if testimonial is None or testimonial.status not in wanted or not testimonial.email:
+        return False
+    if decision == "rescheduled" and testimonial.publish_at is None:
         return False
     language = "en" if testimonial.language.startswith("en") else "fr"
     with translation.override(language), timezone.override(settings.TIME_ZONE):

@@ -253,6 +253,45 @@ def test_schedule_feature_and_edit_are_audited(make_testimonial, moderator):
     ]
 
 
+def test_a_new_date_is_emailed_to_the_resident_in_their_language(
+    make_testimonial, moderator, broker, django_capture_on_commit_callbacks
+):
+    testimonial = make_testimonial()
+    testimonial.language = "en"
+    testimonial.save(update_fields=["language"])
+    first = datetime.datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)
+    moderation.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator, publish_at=first)
+    later = datetime.datetime(2026, 12, 8, 15, 30, tzinfo=PARIS)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.testimonial_schedule(
+            testimonial_id=testimonial.pk, actor=moderator, publish_at=later
+        )
+        moderation.testimonial_schedule(  # the same date again: nothing more to tell
+            testimonial_id=testimonial.pk, actor=moderator, publish_at=later
+        )
+
+    assert broker.tasks() == [
+        ("ambassadors.email_moderation_decision", [str(testimonial.pk), "rescheduled"])
+    ]
+    assert email_moderation_decision(str(testimonial.pk), "rescheduled")
+    (message,) = mail.outbox
+    assert message.subject == "New publication date for your testimonial · One Provence"
+    assert "The publication date of your video has changed." in message.body
+    assert "Dec. 8, 2026 at 3:30 p.m." in message.body
+    assert "/en/ambassadeurs/retrait/" in message.body
+    assert "Dec. 8, 2026 at 3:30 p.m." in message.alternatives[0][0]
+
+
+def test_no_new_date_email_once_published_or_withdrawn(make_testimonial, moderator):
+    testimonial = make_testimonial(Status.PUBLISHED)
+
+    assert not moderation.testimonial_email_decision(
+        testimonial_id=testimonial.pk, decision="rescheduled"
+    )
+    assert mail.outbox == []
+
+
 def test_schedule_refuses_a_testimonial_in_review(make_testimonial, moderator):
     testimonial = make_testimonial()
 
