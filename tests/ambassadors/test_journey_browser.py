@@ -105,6 +105,24 @@ def start_journey(page, live_server, placement=None) -> None:
     page.wait_for_url("**/ambassadeurs/video/")
 
 
+def pick_on_a_slow_uplink(context, page, live_server, video, *, latency: int, upload: int) -> None:
+    """Go through the journey, pick `video`, and slow the phone's uplink (`upload` bytes/s)."""
+    start_journey(page, live_server)
+    page.set_input_files("#file-pick", str(video))
+    page.wait_for_selector("#review:not([hidden])")
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": latency,
+            "downloadThroughput": -1,
+            "uploadThroughput": upload,
+        },
+    )
+
+
 def stored_original(testimonial: Testimonial) -> bytes:
     with private_storage().open(testimonial.original_key, "rb") as handle:
         return handle.read()
@@ -256,16 +274,8 @@ def test_the_upload_pauses_when_the_network_drops_and_finishes_when_it_is_back(
     video = noisy_video
     assert video.stat().st_size > 8 * 64 * 1024  # several parts
     context, page = phone(browser)
-    start_journey(page, live_server)
-    page.set_input_files("#file-pick", str(video))
-    page.wait_for_selector("#review:not([hidden])")
     # A slow mobile uplink, so the cut lands in the middle of the upload.
-    cdp = context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send(
-        "Network.emulateNetworkConditions",
-        {"offline": False, "latency": 40, "downloadThroughput": -1, "uploadThroughput": 300_000},
-    )
+    pick_on_a_slow_uplink(context, page, live_server, video, latency=40, upload=300_000)
     page.get_by_role("button", name="Envoyer cette vidéo").click()
     page.wait_for_url("**/ambassadeurs/envoi/")
     page.wait_for_function("() => document.getElementById('upload-progress').value >= 15")
@@ -297,15 +307,7 @@ def test_a_reloaded_page_resumes_the_upload_without_sending_it_again(
     video = noisy_video
     part_count = -(-video.stat().st_size // (64 * 1024))
     context, page = phone(browser)
-    start_journey(page, live_server)
-    page.set_input_files("#file-pick", str(video))
-    page.wait_for_selector("#review:not([hidden])")
-    cdp = context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send(
-        "Network.emulateNetworkConditions",
-        {"offline": False, "latency": 40, "downloadThroughput": -1, "uploadThroughput": 300_000},
-    )
+    pick_on_a_slow_uplink(context, page, live_server, video, latency=40, upload=300_000)
     calls = {"start": 0, "state": 0, "parts": 0}
 
     def count(response):

@@ -28,7 +28,7 @@ from ambassadors import keys, uploads
 from ambassadors.models import Status, Testimonial
 from onprovence.storage import private_storage
 from tests.ambassadors.media.corpus import ffmpeg
-from tests.ambassadors.test_journey_browser import phone, start_journey
+from tests.ambassadors.test_journey_browser import phone, pick_on_a_slow_uplink
 from tests.faults import assert_no_damage, audit_trail
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
@@ -278,16 +278,8 @@ def test_the_phone_upload_survives_s3_going_down_midway_and_finishes_once_it_is_
 
     page.on("response", put_answered)
     page.on("requestfailed", put_failed)
-    start_journey(page, live_server)
-    page.set_input_files("#file-pick", str(big_video))
-    page.wait_for_selector("#review:not([hidden])")
     # A mobile uplink (2 MB/s) so the outage lands in the middle of the parts.
-    cdp = context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send(
-        "Network.emulateNetworkConditions",
-        {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 2_000_000},
-    )
+    pick_on_a_slow_uplink(context, page, live_server, big_video, latency=20, upload=2_000_000)
     page.get_by_role("button", name="Envoyer cette vidéo").click()
     page.wait_for_url("**/ambassadeurs/envoi/")
     page.wait_for_function(
