@@ -138,14 +138,16 @@ def test_a_real_worker_on_a_full_disk_retries_and_finishes_when_room_is_made(
         )
         assert status_of(testimonial) == Status.PROCESSING
         assert Testimonial.objects.get(pk=testimonial.pk).rejection_reason == ""
-        assert small_disk.entries() == []  # its temp folder is gone
+        # The retry's countdown is jittered from 0 s, so a second attempt may already hold a
+        # folder; failed attempts leave none behind (the last check below proves it for all).
+        assert len(small_disk.entries()) <= 1
         assert_no_damage({testimonial.pk: Status.PROCESSING})  # nothing partial stored
 
         small_disk.resize(512 * 1024 * 1024)
         wait_for(lambda: status_of(testimonial) == Status.IN_REVIEW, 60, "in_review after retry")
         text = log.read_text(errors="replace")
         assert "Retry in" in text
-        assert small_disk.entries() == []
+        assert small_disk.entries() == []  # no attempt, failed or not, left its folder
         assert_no_damage({testimonial.pk: Status.IN_REVIEW})
         assert audit_trail(testimonial.pk) == [
             (Status.UPLOADED, Status.PROCESSING),
