@@ -1,4 +1,4 @@
-# `make run`: set up, migrate, load demo data, start the web server and a Celery worker.
+# `make run`: set up, migrate, load demo data, start the web server and two Celery workers.
 # `make test`: the whole test suite (lint, format, pytest) on the real services.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Start a Celery worker (both queues, with the beat scheduler embedded) and the web server;
-# Ctrl-C stops both.
+# Start two Celery workers and the web server; Ctrl-C stops all three. As in compose, the media
+# queue has its own worker, so a long transcode never delays the resident's emails, the
+# scan-count flush or the kit tasks on `default` (whose worker embeds the beat scheduler).
 set -euo pipefail
 port="${1:-8000}"
 py=.venv/bin/python
 mkdir -p var/log
-$py -m celery -A onprovence worker -B -Q default,media --concurrency 2 --loglevel INFO \
-  >var/log/worker.log 2>&1 &
-worker=$!
-trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
+$py -m celery -A onprovence worker -Q media --concurrency 1 --hostname media@%h --loglevel INFO \
+  >var/log/worker-media.log 2>&1 &
+media=$!
+$py -m celery -A onprovence worker -B -Q default --concurrency 1 --hostname default@%h \
+  --loglevel INFO >var/log/worker.log 2>&1 &
+default=$!
+trap 'kill $media $default 2>/dev/null; wait $media $default 2>/dev/null' EXIT INT TERM
 cat <<MSG
 
   One Provence — Tous Ambassadeurs is running:
@@ -18,7 +22,8 @@ cat <<MSG
     Kit employeur     http://localhost:$port/kit/
     Admin             http://localhost:$port/admin/   (credentials printed above)
     Health            http://localhost:$port/healthz
-  Celery worker (queues default + media, beat embedded): pid $worker, log var/log/worker.log
+  Celery worker, queue media (ffmpeg):  pid $media, log var/log/worker-media.log
+  Celery worker, queue default + beat:  pid $default, log var/log/worker.log
   Storage: var/media/ · Database: var/db.sqlite3 · Broker: var/celery/ (filesystem)
 
 MSG

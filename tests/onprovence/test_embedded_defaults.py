@@ -92,6 +92,8 @@ def test_a_real_worker_process_runs_a_task_from_the_embedded_broker(bare_env, tm
     assert result.returncode == 0, result.stderr + (tmp_path / "worker.log").read_text()
     assert result.stdout.strip() == "pong"
     assert worker.returncode is not None
+    # kombu's exchange tables live under var/, not in the working directory (the repository).
+    assert (tmp_path / "var" / "celery" / "control" / "celery.pidbox.exchange").is_file()
 
 
 def test_the_home_page_and_healthz_answer_on_the_embedded_defaults(bare_env):
