@@ -82,6 +82,7 @@ def _js_messages() -> dict[str, str]:
         "tooLong": _("Cette vidéo dure %(seconds)s secondes : %(max)s secondes au maximum."),
         "tooShort": _("Cette vidéo est trop courte : %(min)s secondes au minimum."),
         "countdown": _("L'enregistrement commence dans %(n)s"),
+        "cameraSwitched": _("Caméra changée"),
         "recording": _("Enregistrement en cours"),
         "stopped": _("Enregistrement terminé. Regardez votre vidéo avant de l'envoyer."),
         "limitReached": _("Durée maximale atteinte : l'enregistrement s'est arrêté."),

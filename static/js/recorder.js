@@ -43,14 +43,38 @@ function stopCamera() {
   $("preview").srcObject = null;
 }
 
-async function startCamera() {
+function cameraOf(media) {
+  const track = media && media.getVideoTracks()[0];
+  return track ? track.getSettings() : {};
+}
+
+function openCamera(video) {
+  return navigator.mediaDevices.getUserMedia({
+    video: { ...video, width: { ideal: 1280 }, height: { ideal: 720 } },
+    audio: true,
+  });
+}
+
+// `switching`: the resident asked for the other camera. Phones honour facingMode; cameras that
+// do not say which way they face (a laptop's, an external one) ignore it, so when the browser
+// hands back the same camera, take the next one in the list.
+async function startCamera(switching = false) {
+  const previous = switching ? cameraOf(stream).deviceId : null;
   stopCamera();
   showError("");
   try {
-    stream = await navigator.mediaDevices.getUserMedia({
-      video: { facingMode: facing, width: { ideal: 1280 }, height: { ideal: 720 } },
-      audio: true,
-    });
+    stream = await openCamera({ facingMode: facing });
+    if (previous && cameraOf(stream).deviceId === previous) {
+      const cameras = (await navigator.mediaDevices.enumerateDevices()).filter(
+        (device) => device.kind === "videoinput" && device.deviceId,
+      );
+      const at = cameras.findIndex((device) => device.deviceId === previous);
+      const next = cameras[(at + 1) % cameras.length];
+      if (next && next.deviceId !== previous) {
+        stopCamera();
+        stream = await openCamera({ deviceId: { exact: next.deviceId } });
+      }
+    }
   } catch (error) {
     showError(msg.cameraError);
     $("file-pick").focus();
@@ -58,7 +82,9 @@ async function startCamera() {
   }
   $("preview").srcObject = stream;
   // A selfie preview reads like a mirror; the recording itself is not flipped.
-  $("preview").classList.toggle("is-mirrored", facing === "user");
+  const facingNow = cameraOf(stream).facingMode || facing;
+  $("preview").classList.toggle("is-mirrored", facingNow === "user");
+  if (switching) announce(msg.cameraSwitched);
   $("camera-section").scrollIntoView({ block: "start" });
   $("camera-on").hidden = true;
   $("record-start").hidden = false;
@@ -250,12 +276,12 @@ if (cameraSupported) {
   $("file-title").textContent = $("file-title").dataset.alt;
   $("file-section").prepend($("prompts"));
 }
-$("camera-on").addEventListener("click", startCamera);
+$("camera-on").addEventListener("click", () => startCamera());
 $("record-start").addEventListener("click", startRecording);
 $("record-stop").addEventListener("click", stopRecording);
 $("camera-switch").addEventListener("click", () => {
   facing = facing === "user" ? "environment" : "user";
-  startCamera();
+  startCamera(true);
 });
 $("file-pick").addEventListener("change", (event) => pickFile(event.target));
 $("file-capture").addEventListener("change", (event) => pickFile(event.target));
