@@ -47,6 +47,7 @@ from bench.pipeline import (  # noqa: E402
     children_cpu,
     configure,
     make_clip,
+    migrate_and_create_buckets,
     run_bare,
 )
 
@@ -433,19 +434,11 @@ def main() -> int:
 
         django.setup()
         import redis
-        from django.conf import settings
-        from django.core.management import call_command
 
         from ambassadors.models import Testimonial
         from onprovence.celery import app
-        from onprovence.storage import private_storage
 
-        call_command("migrate", verbosity=0)
-        client = private_storage().connection.meta.client
-        for bucket in (settings.S3_PRIVATE_BUCKET, settings.S3_PUBLIC_BUCKET):
-            client.create_bucket(
-                Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"}
-            )
+        migrate_and_create_buckets()
         # The bench's own database and Redis db: earlier runs' leftovers go.
         Testimonial.objects.filter(email__endswith="@media-queue.bench.invalid").delete()
         redis.Redis.from_url(REDIS_URL).flushdb()

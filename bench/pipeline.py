@@ -58,6 +58,22 @@ def configure() -> str:
     return endpoint
 
 
+def migrate_and_create_buckets():
+    """After django.setup(): migrate the bench database, create both buckets; the S3 client."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from onprovence.storage import private_storage
+
+    call_command("migrate", verbosity=0)
+    client = private_storage().connection.meta.client
+    for bucket in (settings.S3_PRIVATE_BUCKET, settings.S3_PUBLIC_BUCKET):
+        client.create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"}
+        )
+    return client
+
+
 def _create_database(url: str) -> None:
     from urllib.parse import urlparse
 
@@ -203,17 +219,10 @@ def main() -> int:
 
         django.setup()
         from django.conf import settings
-        from django.core.management import call_command
 
         from ambassadors import conf
-        from onprovence.storage import private_storage
 
-        call_command("migrate", verbosity=0)
-        client = private_storage().connection.meta.client
-        for bucket in (settings.S3_PRIVATE_BUCKET, settings.S3_PUBLIC_BUCKET):
-            client.create_bucket(
-                Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"}
-            )
+        client = migrate_and_create_buckets()
         clip = make_clip(Path(options.clip))
         key = "bench/original"
         client.upload_file(str(clip), settings.S3_PRIVATE_BUCKET, key)
