@@ -3,6 +3,7 @@
 import csv
 from datetime import date, timedelta
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, Sum
@@ -96,6 +97,7 @@ class CampaignAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["tools", "preview_link"]
     inlines = [PlacementInline]
+    colour_fields = ("primary_color", "accent_color")
     fieldsets = [
         (None, {"fields": ["name", "slug", "status", "starts_on", "ends_on", "reach_target"]}),
         (
@@ -117,6 +119,12 @@ class CampaignAdmin(admin.ModelAdmin):
         (_("Direction artistique"), {"fields": ["primary_color", "accent_color", "logo"]}),
         (_("Outils"), {"fields": ["preview_link", "tools"]}),
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.colour_fields:
+            # The browser's colour picker: it always submits #rrggbb.
+            kwargs["widget"] = forms.TextInput(attrs={"type": "color"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description=_("Suivi et impression"))
     def tools(self, obj: Campaign) -> str:

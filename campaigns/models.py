@@ -4,9 +4,12 @@ import secrets
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from .theme import HEX_COLOUR
 
 
 def localized(obj: models.Model, field: str) -> str:
@@ -16,6 +19,19 @@ def localized(obj: models.Model, field: str) -> str:
         if value:
             return value
     return getattr(obj, field)
+
+
+# Only #rrggbb reaches the pages' stylesheet (campaigns/theme.py falls back to the house
+# colours for anything else); the admin refuses other values up front.
+validate_colour = RegexValidator(
+    rf"\A{HEX_COLOUR.pattern}\Z",
+    message=_("Indiquez une couleur au format #rrggbb, par exemple #9c3d1f."),
+    code="colour",
+)
+COLOUR_HELP = _(
+    "Au format #rrggbb. Sur les pages, le texte posé sur cette couleur est blanc ou foncé, "
+    "selon ce qui reste lisible (contraste WCAG AA)."
+)
 
 
 class Sector(models.Model):
@@ -91,8 +107,20 @@ class Campaign(models.Model):
     cta_label_en = models.CharField(
         _("appel à l'action (anglais)"), max_length=80, default="Become an ambassador"
     )
-    primary_color = models.CharField(_("couleur principale"), max_length=7, default="#9c3d1f")
-    accent_color = models.CharField(_("couleur d'accent"), max_length=7, default="#f2b13b")
+    primary_color = models.CharField(
+        _("couleur principale"),
+        max_length=7,
+        default="#9c3d1f",
+        validators=[validate_colour],
+        help_text=COLOUR_HELP,
+    )
+    accent_color = models.CharField(
+        _("couleur d'accent"),
+        max_length=7,
+        default="#f2b13b",
+        validators=[validate_colour],
+        help_text=COLOUR_HELP,
+    )
     logo = models.ImageField(_("logo"), upload_to="campaigns/logos/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

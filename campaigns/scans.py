@@ -43,6 +43,7 @@ from redis.retry import Retry
 
 from .models import Campaign, FunnelCount, Placement
 from .services import funnel_record
+from .theme import campaign_theme_url
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class ScanOutcome:
     url: str
     ends_on: date | None
     campaign_ended: bool
+    theme_url: str = ""  # the campaign's stylesheet, for the "poster ended" page
 
     def is_open(self, today: date) -> bool:
         return not self.campaign_ended and (self.ends_on is None or self.ends_on >= today)
@@ -127,6 +129,7 @@ def _resolve(code: str) -> ScanOutcome | None:
         url=placement_redirect_url(placement),
         ends_on=placement.ends_on,
         campaign_ended=placement.campaign.status == Campaign.Status.ENDED,
+        theme_url=campaign_theme_url(placement.campaign),
     )
     _resolved[code] = (now + RESOLVE_TTL_SECONDS, outcome)
     return outcome

@@ -1,6 +1,6 @@
 """Routes outside the language prefix: printed QR codes must never change."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -8,4 +8,10 @@ urlpatterns = [
     path("q/<str:code>", views.scan, name="qr-scan"),
     # A code typed by hand sometimes gains a slash: same scan, same page.
     path("q/<str:code>/", views.scan),
+    # A campaign's colours as CSS: the address is made of them (see campaigns/theme.py).
+    re_path(
+        r"^campagne/theme/(?P<primary>[0-9a-f]{6})-(?P<accent>[0-9a-f]{6})\.css$",
+        views.theme_stylesheet,
+        name="campaign-theme",
+    ),
 ]

@@ -4,7 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import etag, require_safe
 
 from ambassadors.selectors import testimonials_published
 
@@ -12,6 +12,7 @@ from . import selectors, services
 from .models import Campaign, Sector
 from .pagecache import cached_page
 from .scans import scan_record
+from .theme import YEAR_SECONDS, Theme, campaign_theme_url
 
 HOME_TESTIMONIALS = 6
 SECTOR_TESTIMONIALS = 12
@@ -38,6 +39,7 @@ def _campaign_body(request: HttpRequest, campaign: Campaign | None) -> dict:
     return {
         "title": title,
         "body": render_to_string("campaigns/_campaign_body.html", context, request=request),
+        "theme_url": campaign_theme_url(campaign),
     }
 
 
@@ -83,9 +85,10 @@ def campaign_preview(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _sector_body(request: HttpRequest, sector: Sector) -> dict:
+    current = selectors.campaign_current()
     context = {
         "sector": sector,
-        "campaign": selectors.campaign_current(),
+        "campaign": current,
         "figures": list(selectors.key_figures_of_sector(sector=sector)),
         "general_figures": list(selectors.key_figures_general()),
         "testimonials": _featured_testimonials(sector_slug=sector.slug, limit=SECTOR_TESTIMONIALS),
@@ -95,6 +98,7 @@ def _sector_body(request: HttpRequest, sector: Sector) -> dict:
     return {
         "title": sector.display_name,
         "body": render_to_string("campaigns/_sector_body.html", context, request=request),
+        "theme_url": campaign_theme_url(current),
     }
 
 
@@ -127,7 +131,7 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
             response = render(
                 request,
                 "campaigns/scan_closed.html",
-                {"unknown": outcome is None},
+                {"unknown": outcome is None, "theme_url": outcome.theme_url if outcome else ""},
                 status=404 if outcome is None else 410,
             )
     else:
@@ -138,4 +142,24 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
     response["Content-Language"] = language
     # A cached redirect would skip the count on the next scan.
     response["Cache-Control"] = "no-store"
+    return response
+
+
+def _theme_of_url(request: HttpRequest, primary: str, accent: str) -> Theme:
+    # The URL pattern lets only six lower-case hexadecimal digits through for each colour.
+    return Theme(primary=f"#{primary}", accent=f"#{accent}")
+
+
+@require_safe
+@etag(lambda request, primary, accent: _theme_of_url(request, primary, accent).version)
+def theme_stylesheet(request: HttpRequest, primary: str, accent: str) -> HttpResponse:
+    """A campaign's colours as CSS custom properties (linked by its pages; CSP allows 'self')."""
+    theme = _theme_of_url(request, primary, accent)
+    response = HttpResponse(theme.css, content_type="text/css; charset=utf-8")
+    if request.GET.get("v") == theme.version:
+        # Pages link the address with the version of its content: it never changes.
+        response["Cache-Control"] = f"public, max-age={YEAR_SECONDS}, immutable"
+    else:
+        # An old page (before a deployment changed the CSS): revalidate with the ETag.
+        response["Cache-Control"] = "public, no-cache"
     return response
