@@ -75,7 +75,8 @@ def test_a_moderator_reviews_plays_and_approves_in_the_admin(
     screenshot(page, "admin-review-full")
 
     page.get_by_role("link", name="Approuver").first.click()
-    assert page.get_by_text("prochain créneau libre").is_visible()
+    # The click returns once the form's page is committed, not parsed: wait for the text.
+    expect(page.get_by_text("prochain créneau libre")).to_be_visible()
     page.locator("input[type=submit][value=Approuver]").click()
 
     page.get_by_text("Approuver : 1 témoignage(s).").wait_for()

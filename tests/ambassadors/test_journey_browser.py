@@ -1,5 +1,6 @@
 """The resident journey in Chromium on a phone: record, pick a file, survive a network cut."""
 
+import re
 import subprocess
 import time
 
@@ -123,6 +124,17 @@ def pick_on_a_slow_uplink(context, page, live_server, video, *, latency: int, up
     )
 
 
+def clock_seconds(text: str) -> int:
+    """Seconds of the recorder's timer text, "m:ss"."""
+    minutes, seconds = text.strip().split(":")
+    return int(minutes) * 60 + int(seconds)
+
+
+def review_seconds(page) -> int:
+    """The duration the review step gives, in whole seconds ("Durée : 5 s · ...")."""
+    return int(re.search(r"Durée : (\d+) s", page.locator("#review-info").inner_text())[1])
+
+
 def stored_original(testimonial: Testimonial) -> bytes:
     with private_storage().open(testimonial.original_key, "rb") as handle:
         return handle.read()
@@ -166,7 +178,12 @@ def test_a_resident_records_5_seconds_on_a_phone_and_sends_it(
     page.wait_for_function("() => document.getElementById('timer-text').textContent >= '0:05'")
     page.get_by_role("button", name="Arrêter").click()
     page.wait_for_selector("#review:not([hidden])")
-    assert "Durée : 5 s" in page.locator("#review-info").inner_text()
+    # The click lands some time after the timer read 0:05 (longer on a loaded machine, or after
+    # the full-page screenshot above), so the exact second is not fixed. What is: the review
+    # gives the length the timer showed last (the timer ticks every 250 ms; the review rounds).
+    shown = clock_seconds(page.locator("#timer-text").text_content())
+    assert shown >= 5
+    assert review_seconds(page) in (shown, shown + 1)
     assert_accessible(page)
     screenshot(page, "journey-3-review")
 
@@ -262,7 +279,9 @@ def test_a_resident_picks_a_video_file_instead_of_recording(
     # The thank-you page follows the status by itself as the worker and moderators move it.
     for status in (Status.PROCESSING, Status.IN_REVIEW):
         testimonial_transition(testimonial_id=testimonial.pk, to=status, actor_label="worker")
-    page.wait_for_selector("text=En cours de relecture par notre équipe", timeout=15000)
+    # The page asks every 5 s and may reload twice (processing, then in review): 15 s left
+    # little for two page loads on a loaded machine.
+    page.wait_for_selector("text=En cours de relecture par notre équipe", timeout=30000)
     assert page.locator("[aria-current=step]").inner_text() == "Relecture par notre équipe"
     context.close()
 

@@ -16,8 +16,12 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from django.test import Client
+from campaigns import scans
 from campaigns.models import Campaign, FunnelCount, Placement
 from campaigns.scans import scan_counts_flush
+# The flush below moves the counts; the pusher thread, waking a second after the first scan
+# on a slow machine, would write them at the same time and the print could miss them.
+scans.PUSH_EVERY_SECONDS = 3600.0
 from campaigns.services import funnel_record
 campaign = Campaign.objects.create(
     name="C", slug="c", status="live", starts_on="2026-09-30", hero_title="C"

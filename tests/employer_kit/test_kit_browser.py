@@ -124,9 +124,12 @@ def test_recruiter_goes_from_the_campaign_home_to_a_kit_and_a_one_pager(
     page.get_by_label("Secteur").select_option("aeronautique")
     page.get_by_role("button", name="Générer ma fiche").click()
     page.get_by_role("heading", name="Votre fiche est prête").wait_for()
-    page.locator("img.kit-sheet").scroll_into_view_if_needed()
+    sheet = page.locator("img.kit-sheet")
+    sheet.scroll_into_view_if_needed()
+    # The preview comes from the S3 endpoint after the page: it may still be on its way.
+    page.wait_for_function("img => img.complete", arg=sheet.element_handle(), timeout=10_000)
     screenshot(page, "kit-one-pager-ready")
-    assert page.locator("img.kit-sheet").evaluate("img => img.complete && img.naturalWidth") > 800
+    assert sheet.evaluate("img => img.naturalWidth") > 800
     assert_accessible(page)
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Télécharger le PDF").click()
