@@ -43,9 +43,9 @@ bench: setup services
 	scripts/install-system-packages.sh bench
 	@for script in $(BENCHES); do echo "== $$script"; $(PY) $$script || exit 1; done
 
-# Refresh the screenshots kept in docs/ from the last browser-test run.
-screenshots:
-	mkdir -p docs/screenshots && cp var/screenshots/*.png docs/screenshots/
+# Refresh the screenshots kept in docs/ from the last browser-test run (tests write var/ only).
+screenshots: setup
+	$(PY) scripts/refresh_screenshots.py
 
 clean:
 	rm -rf $(VENV) var

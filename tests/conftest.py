@@ -158,12 +158,15 @@ def desktop_page(browser, live_server):
 
 @pytest.fixture
 def screenshot():
-    """Save a full-page screenshot as var/screenshots/<name>.png and return its path."""
+    """Save a (full-page) screenshot as var/screenshots/<name>.png and return its path.
 
-    def take(page, name: str) -> Path:
+    Tests never write into docs/: `make screenshots` refreshes the ones kept there.
+    """
+
+    def take(page, name: str, *, full_page: bool = True) -> Path:
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOT_DIR / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
     return take

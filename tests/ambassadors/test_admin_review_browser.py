@@ -1,7 +1,5 @@
 """A moderator's review in Chromium: log in, open the queue, play the video, approve."""
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
@@ -13,8 +11,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def test_a_moderator_reviews_plays_and_approves_in_the_admin(
@@ -56,8 +52,7 @@ def test_a_moderator_reviews_plays_and_approves_in_the_admin(
     poster = page.locator("img.moderation-thumb").first
     poster.wait_for()
     page.wait_for_function("() => document.querySelector('img.moderation-thumb').naturalWidth > 0")
-    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_SCREENSHOTS / "admin-queue.png"))
+    screenshot(page, "admin-queue", full_page=False)
     page.get_by_role("link", name="Léa, ingénieure").click()
 
     video = page.locator("video.moderation-player")
@@ -70,8 +65,7 @@ def test_a_moderator_reviews_plays_and_approves_in_the_admin(
     video.evaluate("v => v.pause()")
     assert video.evaluate("v => v.videoWidth") == 320
     assert page.get_by_text("silence").first.is_visible()
-    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_SCREENSHOTS / "admin-review.png"))
+    screenshot(page, "admin-review", full_page=False)
     screenshot(page, "admin-review-full")
 
     page.get_by_role("link", name="Approuver").first.click()
@@ -86,5 +80,5 @@ def test_a_moderator_reviews_plays_and_approves_in_the_admin(
     assert Testimonial.objects.filter(status=Status.IN_REVIEW).count() == 1
     page.goto(live_server.url + "/admin/ambassadors/testimonial/calendar/")
     expect(page.locator(".moderation-calendar__item")).to_have_count(1)
-    page.screenshot(path=str(DOCS_SCREENSHOTS / "admin-calendar.png"))
+    screenshot(page, "admin-calendar", full_page=False)
     assert errors == [], "\n".join(errors)

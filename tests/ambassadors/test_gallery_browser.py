@@ -1,7 +1,5 @@
 """The gallery and a testimonial page on a phone: accessible, no sideways scroll, captions on."""
 
-from pathlib import Path
-
 import pytest
 from django.utils import timezone
 
@@ -13,11 +11,9 @@ from .moderation_support import *  # noqa: F403
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
 
 def test_a_visitor_filters_the_gallery_and_watches_a_captioned_testimonial_on_a_phone(
-    browser, live_server, make_testimonial, moderator
+    browser, live_server, make_testimonial, moderator, screenshot
 ):
     context = browser.new_context(
         viewport={"width": 360, "height": 740}, device_scale_factor=1, locale="fr-FR"
@@ -51,8 +47,7 @@ def test_a_visitor_filters_the_gallery_and_watches_a_captioned_testimonial_on_a_
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert_accessible(page)
-    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_SCREENSHOTS / "gallery-phone.png"), full_page=True)
+    screenshot(page, "gallery-phone")
     assert context.cookies() == []
 
     page.get_by_role("link", name="Léa").click()
@@ -76,7 +71,7 @@ def test_a_visitor_filters_the_gallery_and_watches_a_captioned_testimonial_on_a_
     video.evaluate("v => v.pause()")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert_accessible(page)
-    page.screenshot(path=str(DOCS_SCREENSHOTS / "testimonial-phone.png"), full_page=True)
+    screenshot(page, "testimonial-phone")
     assert context.cookies() == []
     assert failures == []
     context.close()

@@ -7,7 +7,6 @@ import io
 import re
 import time
 import zipfile
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -22,8 +21,6 @@ from tests.browser import assert_accessible
 from tests.employer_kit.conftest import pdf_bytes, png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _photo() -> bytes:
@@ -149,7 +146,7 @@ def test_recruiter_goes_from_the_campaign_home_to_a_kit_and_a_one_pager(
 
 
 def test_kit_page_screenshot_accessibility_and_one_click_copy(
-    desktop_page, live_server, kit_assets, make_recruiter
+    desktop_page, live_server, kit_assets, make_recruiter, screenshot
 ):
     page = desktop_page
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
@@ -167,17 +164,13 @@ def test_kit_page_screenshot_accessibility_and_one_click_copy(
     assert page.get_by_text("Attribution obligatoire").is_visible()
     assert page.get_by_text("Photo : Studio Mistral / One Provence").is_visible()
     assert_accessible(page)
-    DOCS.mkdir(parents=True, exist_ok=True)
-    shot = Image.open(io.BytesIO(page.screenshot(full_page=True)))
-    # A palette PNG keeps the committed screenshot small (< 300 KB) and still sharp.
-    shot.convert("RGB").quantize(colors=96, method=Image.Quantize.MEDIANCUT).save(
-        DOCS / "kit-page.png", optimize=True
-    )
-    assert 20_000 < (DOCS / "kit-page.png").stat().st_size < 300_000
+    screenshot(page, "kit-page")
 
     point = page.locator(".kit-point").filter(has_text="Concevoir les hélicoptères de demain")
     point.get_by_role("button", name="Copier le texte").click()
-    page.wait_for_function("document.getElementById('kit-copy-status').textContent === 'Copié'")
+    page.wait_for_function(
+        "() => document.getElementById('kit-copy-status').textContent === 'Copié'"
+    )
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == "De Marignane à Cannes, la filière aéronautique recrute des ingénieurs."
 
