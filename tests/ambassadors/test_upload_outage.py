@@ -66,9 +66,7 @@ def assert_nothing_changed(testimonial, session) -> None:
     assert testimonial.status == "created"
     assert audit_trail(testimonial.pk) == []
     client = private_storage().connection.meta.client
-    listed = client.list_multipart_uploads(
-        Bucket=private_storage().bucket_name, Prefix=session.key
-    )
+    listed = client.list_multipart_uploads(Bucket=private_storage().bucket_name, Prefix=session.key)
     assert [u["UploadId"] for u in listed.get("Uploads", [])] == [session.upload_id]
 
 
