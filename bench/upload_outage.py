@@ -3,7 +3,7 @@
 The part protocol's start and completion (`ambassadors.uploads.upload_start`/`upload_complete`)
 run inside a web request, and the view answers 503 as soon as they raise StorageUnavailable:
 the time measured here is the time a sync gunicorn worker is held, and the resident's phone
-waits, before that 503 (the view itself adds under a millisecond). Three outages, on loopback:
+waits, before that 503 (the view only turns the exception into it). Three outages, on loopback:
 
 - refused: a closed port (S3 process down): the connection is refused at once;
 - no answer to connect: a port whose accept queue is full, so the kernel drops the SYNs, as

@@ -7,7 +7,7 @@ boto's defaults. Two kinds of outage, on the port the site reaches S3 through:
 - refused: nothing listens (the proxy of test_upload_faults.py is down);
 - blackhole: something accepts connections and never answers (a hung store or load balancer).
 
-The bounds on time are generous (boto's defaults took ~6 s refused and 60 s x 5 attempts in a
+The bounds on time are generous (boto's defaults took 7–12 s refused and 60 s x 5 attempts in a
 blackhole); precise figures: `bench/upload_outage.py`, docs/reliability/outage.md.
 """
 
