@@ -42,7 +42,12 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from ambassadors import conf, keys
-from onprovence.storage import is_local, private_storage, storage_error_is_transient
+from onprovence.storage import (
+    is_local,
+    private_storage,
+    storage_error_is_transient,
+    web_s3_client,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -172,12 +177,19 @@ class Backend(Protocol):
 
 
 class S3Backend:
-    """S3 multipart upload; the browser PUTs parts to presigned URLs."""
+    """S3 multipart upload; the browser PUTs parts to presigned URLs.
+
+    Its calls run while a web request waits, so they use the fail-fast clients of
+    `onprovence.storage.web_s3_client`: during an outage the resident gets the 503 in about a
+    second, not after boto's own retries. Presigning needs no network.
+    """
 
     min_part_size = S3_MIN_PART_SIZE
 
     def __init__(self, storage) -> None:
-        self.client = storage.connection.meta.client
+        self.client = web_s3_client(storage)
+        # Assembling a big video may take the store a while: only its connection is short.
+        self.assembling_client = web_s3_client(storage, assembling=True)
         self.bucket = storage.bucket_name
         public_endpoint = conf.upload_endpoint_url()
         # The browser may reach the store by another address than the web processes do.
@@ -188,7 +200,7 @@ class S3Backend:
         )
 
     def start(self, *, key: str, content_type: str) -> str:
-        uploads_configure_bucket()
+        uploads_configure_bucket(client=self.client)
         # A new start replaces any earlier, unfinished upload of the same file.
         previous = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=key)
         for upload in previous.get("Uploads", []):
@@ -240,7 +252,7 @@ class S3Backend:
 
     def complete(self, session: UploadSession) -> int:
         parts = sorted(self._list_parts(session), key=lambda part: part["PartNumber"])
-        self.client.complete_multipart_upload(
+        self.assembling_client.complete_multipart_upload(
             Bucket=self.bucket,
             Key=session.key,
             UploadId=session.upload_id,
@@ -519,18 +531,19 @@ def local_part_write(*, token: str, stream: BinaryIO, length: int) -> str:
 BUCKET_CONFIGURED_CACHE_KEY = "ambassadors:upload-bucket-configured"
 
 
-def uploads_configure_bucket(*, force: bool = False) -> bool:
+def uploads_configure_bucket(*, force: bool = False, client=None) -> bool:
     """Set the private bucket's CORS (browser PUTs, ETag exposed) and abandoned-upload rule.
 
-    Done by `manage.py configure_upload_bucket` at deployment, and lazily (once an hour across
-    processes) on upload start so a fresh bucket works. Returns whether it applied anything.
+    Done by `manage.py configure_upload_bucket` at deployment (boto's default client), and
+    lazily (once an hour across processes) on upload start so a fresh bucket works (with the
+    start's fail-fast `client`). Returns whether it applied anything.
     """
     storage = private_storage()
     if is_local(storage):
         return False
     if not force and not cache.add(BUCKET_CONFIGURED_CACHE_KEY, 1, 3600):
         return False
-    client, bucket = storage.connection.meta.client, storage.bucket_name
+    client, bucket = client or storage.connection.meta.client, storage.bucket_name
     cors = {
         "CORSRules": [
             {

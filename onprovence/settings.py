@@ -195,6 +195,17 @@ else:
             "OPTIONS": {"location": str(MEDIA_ROOT / "public"), "base_url": PUBLIC_MEDIA_URL},
         },
     }
+# S3 calls a web request waits on (the upload protocol: create/list/complete multipart) fail
+# fast when the store is away, so a sync worker is freed and the phone's uploader retries sooner;
+# workers keep boto's defaults (60 s timeouts, 5 attempts) and retry later anyway. Only
+# CompleteMultipartUpload keeps a long read timeout: S3 may take a while to assemble a big video.
+# Read by onprovence/storage.py::web_s3_client; why these values: docs/reliability/outage.md.
+S3_WEB_CLIENT = {
+    "connect_timeout": env.float("S3_WEB_CONNECT_TIMEOUT", default=1.0),
+    "read_timeout": env.float("S3_WEB_READ_TIMEOUT", default=2.0),
+    "complete_read_timeout": env.float("S3_WEB_COMPLETE_READ_TIMEOUT", default=60.0),
+    "max_attempts": env.int("S3_WEB_MAX_ATTEMPTS", default=2),
+}
 STORAGES["staticfiles"] = {
     "BACKEND": env(
         "STATICFILES_BACKEND",

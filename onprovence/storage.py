@@ -5,8 +5,10 @@
 so a rerun overwrites instead of duplicating.
 """
 
+import copy
 import time
 
+from django.conf import settings
 from django.core import signing
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.urls import reverse
@@ -53,6 +55,49 @@ def public_storage() -> Storage:
 
 def is_local(storage: Storage) -> bool:
     return isinstance(storage, FileSystemStorage)
+
+
+def web_s3_config(*, assembling: bool = False):
+    """The botocore Config of S3 calls a web request waits on (settings.S3_WEB_CLIENT).
+
+    Short connect and read timeouts and one retry (standard mode: its backoff is under a second
+    and its retry quota stops retrying during a long outage). `assembling` is for
+    CompleteMultipartUpload: only the connection is short, the read keeps a generous timeout
+    while the store assembles the parts. None when S3_WEB_CLIENT is empty: boto's defaults.
+    """
+    from botocore.config import Config
+
+    options = settings.S3_WEB_CLIENT
+    if not options:
+        return None
+    return Config(
+        connect_timeout=options["connect_timeout"],
+        read_timeout=options["complete_read_timeout" if assembling else "read_timeout"],
+        retries={"mode": "standard", "total_max_attempts": options["max_attempts"]},
+    )
+
+
+def web_s3_client(storage: Storage, *, assembling: bool = False):
+    """The boto3 client of an S3 storage with web_s3_config: for calls made inside a request.
+
+    Celery workers use `storage.connection` (boto's defaults). The client comes from a copy of
+    the storage with its `client_config` merged, so credentials, endpoint and addressing stay
+    those of the storage; the copy is kept on the storage (a settings change makes a new
+    storage) and, like django-storages, makes one connection per thread.
+    """
+    config = web_s3_config(assembling=assembling)
+    if config is None:
+        return storage.connection.meta.client
+    copies = storage.__dict__.setdefault("_web_copies", {})
+    key = (assembling, tuple(sorted(settings.S3_WEB_CLIENT.items())))
+    web_storage = copies.get(key)
+    if web_storage is None:
+        # S3Storage's __getstate__/__setstate__ give the copy its own (thread-local) connections.
+        web_storage = copy.copy(storage)
+        web_storage.__dict__.pop("_web_copies", None)
+        web_storage.client_config = storage.client_config.merge(config)
+        copies[key] = web_storage
+    return web_storage.connection.meta.client
 
 
 def private_url(key: str, *, expires: int = 300, download_name: str | None = None) -> str:

@@ -73,6 +73,16 @@ def test_local_part_uploads_stream_with_a_small_heap():
     assert "heap peak:" in output
 
 
+def test_upload_calls_give_up_with_storage_unavailable_in_every_outage():
+    output = run_bench(
+        "bench/upload_outage.py", "--repeat", "1", "--cap", "10", "--baseline-cap", "1"
+    )
+
+    assert "checks: every call raised StorageUnavailable (the view's 503): OK" in output
+    for outage in ("refused", "no answer to connect", "blackhole"):
+        assert sum(line.startswith(outage) for line in output.splitlines()) == 2, output
+
+
 def test_the_media_queue_brings_every_upload_to_review_or_a_clear_rejection():
     # Six files: five good ones of 4–12 s and one too short, which must be rejected.
     output = run_bench(
