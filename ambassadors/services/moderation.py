@@ -7,6 +7,7 @@ Public reads are made stale by `ambassadors.receivers` when a testimonial enters
 `published`, and here when a published one is edited.
 """
 
+import contextlib
 import datetime
 import re
 from collections.abc import Iterable, Iterator
@@ -422,8 +423,7 @@ def testimonial_publish(*, testimonial_id: Any, actor: AbstractBaseUser | None =
     Returns False when there is nothing to do (already published, or no longer approved), so a
     rerun of the publisher is harmless.
     """
-    with transaction.atomic():
-        _publication_lock(testimonial_id)
+    with _publication_lock(testimonial_id):
         return _publish(testimonial_id, actor=actor)
 
 
@@ -467,14 +467,20 @@ def _publish(testimonial_id: Any, *, actor: AbstractBaseUser | None) -> bool:
 _PUBLICATION_LOCK_SPACE = 0x50554231  # "PUB1": the two-key space, apart from processing_lock's
 
 
-def _publication_lock(testimonial_id: Any) -> None:
-    """Wait for and hold this testimonial's publication lock until the transaction ends."""
+@contextlib.contextmanager
+def _publication_lock(testimonial_id: Any) -> Iterator[None]:
+    """A transaction holding this testimonial's publication lock (waited for) until it ends."""
     if connection.vendor != "postgresql":
-        return  # the embedded default runs one worker
+        # The embedded default runs one worker, and a SQLite transaction held over the copies
+        # would make the site's own writes fail meanwhile.
+        yield
+        return
     value = UUID(str(testimonial_id)).int & 0xFFFFFFFF
     key = value - (1 << 32) if value >= (1 << 31) else value
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_PUBLICATION_LOCK_SPACE, key])
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_PUBLICATION_LOCK_SPACE, key])
+        yield
 
 
 def _take_down_public_files(testimonial_id: Any) -> None:
@@ -490,8 +496,7 @@ def testimonial_take_down(*, testimonial_id: Any) -> int | None:
     moderator rescheduled it after unpublishing). A store that is away or busy raises
     TransientStorageError (the task retries); a rerun is harmless.
     """
-    with transaction.atomic():
-        _publication_lock(testimonial_id)
+    with _publication_lock(testimonial_id):
         status = (
             Testimonial.objects.filter(pk=testimonial_id).values_list("status", flat=True).first()
         )
