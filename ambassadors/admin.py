@@ -283,6 +283,18 @@ class NoteForm(forms.Form):
     note = forms.CharField(label=_("note interne"), required=False, max_length=500)
 
 
+class ReopenForm(forms.Form):
+    note = forms.CharField(
+        label=_("note interne"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "Le refus est annulé et le témoignage revient dans la file. Le résident n'est pas "
+            "prévenu maintenant : il recevra l'e-mail de la prochaine décision."
+        ),
+    )
+
+
 class ConfirmForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("Je confirme : la vidéo et les données personnelles seront effacées."),
@@ -295,6 +307,7 @@ ACTIONS = {
     # name: (title, form, permission, statuses it applies to)
     "approve": (_("Approuver"), ApproveForm, "moderate", {Status.IN_REVIEW}),
     "reject": (_("Refuser"), RejectForm, "moderate", {Status.IN_REVIEW, Status.APPROVED}),
+    "reopen": (_("Remettre en modération"), ReopenForm, "moderate", {Status.REJECTED}),
     "schedule": (_("Programmer la publication"), ScheduleForm, "moderate", {Status.APPROVED}),
     "feature": (_("Mettre à la une"), forms.Form, "moderate", set(Status) - {Status.ERASED}),
     "unfeature": (_("Retirer de la une"), forms.Form, "moderate", set(Status) - {Status.ERASED}),
@@ -346,6 +359,7 @@ class TestimonialAdmin(admin.ModelAdmin):
     actions = [
         "approve_selected",
         "reject_selected",
+        "reopen_selected",
         "schedule_selected",
         "feature_selected",
         "unpublish_selected",
@@ -396,6 +410,7 @@ class TestimonialAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (_("Réseaux sociaux"), {"fields": ["social_posts"]}),
         (_("Consentement (lecture seule)"), {"fields": ["consent_summary"]}),
     ]
     readonly_fields = [
@@ -418,6 +433,7 @@ class TestimonialAdmin(admin.ModelAdmin):
         "placement",
         "created_at",
         "consent_summary",
+        "social_posts",
     ]
 
     class Media:
@@ -561,6 +577,21 @@ class TestimonialAdmin(admin.ModelAdmin):
             obj.language[:2], obj.language
         )
 
+    @admin.display(description=_("publication suggérée (réseaux sociaux)"))
+    def social_posts(self, obj: Testimonial) -> str:
+        if obj.status not in (Status.APPROVED, Status.PUBLISHED):
+            return gettext("Proposée une fois le témoignage approuvé.")
+        labels = {"fr": gettext("français"), "en": gettext("anglais")}
+        return format_html_join(
+            "",
+            '<div class="moderation-social-post"><p><strong>{}</strong></p>'
+            '<textarea readonly rows="9" cols="70" lang="{}">{}</textarea></div>',
+            (
+                (labels[language], language, text)
+                for language, text in moderation.social_post_texts(obj).items()
+            ),
+        )
+
     @admin.display(description=_("preuve de consentement"))
     def consent_summary(self, obj: Testimonial) -> str:
         record = getattr(obj, "consent", None)
@@ -638,6 +669,10 @@ class TestimonialAdmin(admin.ModelAdmin):
     @admin.action(description=_("Refuser"), permissions=["moderate"])
     def reject_selected(self, request, queryset):
         return self._to_action_page(request, queryset, "reject")
+
+    @admin.action(description=_("Remettre en modération"), permissions=["moderate"])
+    def reopen_selected(self, request, queryset):
+        return self._to_action_page(request, queryset, "reopen")
 
     @admin.action(description=_("Programmer la publication"), permissions=["moderate"])
     def schedule_selected(self, request, queryset):
@@ -784,6 +819,8 @@ class TestimonialAdmin(admin.ModelAdmin):
             moderation.testimonial_reject(
                 testimonial_id=pk, actor=user, reason=data.get("reason"), details=data["details"]
             )
+        elif action == "reopen":
+            moderation.testimonial_reopen(testimonial_id=pk, actor=user, note=data["note"])
         elif action == "schedule":
             if publish_at is None:
                 raise moderation.ModerationError(

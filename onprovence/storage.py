@@ -134,7 +134,18 @@ def delete_prefix(storage: Storage, prefix: str) -> int:
         ):
             keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
             if keys:
-                bucket.meta.client.delete_objects(Bucket=bucket.name, Delete={"Objects": keys})
+                answer = bucket.meta.client.delete_objects(
+                    Bucket=bucket.name, Delete={"Objects": keys}
+                )
+                # A 200 answer may still list keys the store could not delete.
+                if answer.get("Errors"):
+                    from botocore.exceptions import ClientError
+
+                    first = answer["Errors"][0]
+                    raise ClientError(
+                        {"Error": {"Code": first.get("Code", ""), "Message": first.get("Message")}},
+                        "DeleteObjects",
+                    )
                 deleted += len(keys)
         return deleted
     return _delete_local_folder(storage, prefix)

@@ -7,10 +7,12 @@ Public reads are made stale by `ambassadors.receivers` when a testimonial enters
 `published`, and here when a published one is edited.
 """
 
+import contextlib
 import datetime
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
+from uuid import UUID
 
 from celery import current_app
 from django.conf import settings
@@ -19,7 +21,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -32,12 +34,20 @@ from ambassadors.models import (
     TestimonialEvent,
 )
 from ambassadors.selectors import PUBLISHED_VERSION_KEY, publication_free_slots
+from ambassadors.services.processing import TransientStorageError
 from ambassadors.services.status import InvalidTransition, testimonial_transition
-from onprovence.storage import delete_prefix, is_local, private_storage, public_storage
+from onprovence.storage import (
+    delete_prefix,
+    is_local,
+    private_storage,
+    public_storage,
+    storage_error_is_transient,
+)
 
 RENDER_SOCIAL_TASK = "ambassadors.render_social_renditions"
 PURGE_TASK = "ambassadors.purge_testimonial"
 EMAIL_TASK = "ambassadors.email_moderation_decision"
+TAKE_DOWN_TASK = "ambassadors.take_down_public_files"
 
 # What a publication copies to the public store (captions only when there are some).
 PUBLISHED_FILES = (keys.WEB, keys.POSTER_JPEG, keys.POSTER_WEBP)
@@ -166,6 +176,64 @@ def testimonial_reject(
     )
     _on_commit_email(testimonial.pk, "rejected")
     return testimonial
+
+
+def testimonial_reopen(
+    *, testimonial_id: Any, actor: AbstractBaseUser | None, note: str = ""
+) -> Testimonial:
+    """Put a testimonial a moderator refused back in the review queue (a wrong click).
+
+    Refused when the pipeline made the refusal (the file could not be used) or when the
+    moderation renditions are gone: there would be nothing to review. The refusal reason is
+    cleared. The resident is not emailed now: they hear of the next decision as usual (an
+    approval supersedes the refusal they may have read; a refusal email still waiting for the
+    mail server is dropped, since the testimonial is no longer refused).
+    """
+    testimonial = Testimonial.objects.get(pk=testimonial_id)
+    if testimonial.status != Status.REJECTED:
+        raise ModerationError(
+            _("Seul un témoignage refusé peut revenir en modération (statut : %(status)s).")
+            % {"status": testimonial.get_status_display()}
+        )
+    refusal = testimonial.events.filter(to_status=Status.REJECTED).order_by("-created_at", "-pk")
+    if refusal.values_list("from_status", flat=True).first() == Status.PROCESSING:
+        raise ModerationError(
+            _(
+                "Ce témoignage a été refusé par le traitement automatique de la vidéo "
+                "(fichier inutilisable) : il ne peut pas revenir en modération."
+            )
+        )
+    if not _review_media_present(testimonial.pk):
+        raise ModerationError(
+            _(
+                "La vidéo de modération de ce témoignage n'existe plus : "
+                "il ne peut pas revenir en modération."
+            )
+        )
+    return testimonial_transition(
+        testimonial_id=testimonial.pk,
+        to=Status.IN_REVIEW,
+        actor=actor,
+        note=note or _note("Remis en modération"),
+        expected_from=[Status.REJECTED],
+        changes={"rejection_reason": "", "publish_at": None},
+    )
+
+
+def _review_media_present(testimonial_id: Any) -> bool:
+    """Whether the private store still holds what the review page plays (video and poster)."""
+    storage = private_storage()
+    try:
+        return all(
+            storage.exists(keys.testimonial_key(testimonial_id, name))
+            for name in (keys.WEB, keys.POSTER_JPEG)
+        )
+    except Exception as error:
+        if storage_error_is_transient(error):
+            raise ModerationError(
+                _("Le stockage des vidéos ne répond pas : réessayez dans un moment.")
+            ) from error
+        raise
 
 
 def testimonial_schedule(
@@ -355,6 +423,11 @@ def testimonial_publish(*, testimonial_id: Any, actor: AbstractBaseUser | None =
     Returns False when there is nothing to do (already published, or no longer approved), so a
     rerun of the publisher is harmless.
     """
+    with _publication_lock(testimonial_id):
+        return _publish(testimonial_id, actor=actor)
+
+
+def _publish(testimonial_id: Any, *, actor: AbstractBaseUser | None) -> bool:
     testimonial = Testimonial.objects.get(pk=testimonial_id)
     if testimonial.status != Status.APPROVED:
         return False
@@ -387,16 +460,63 @@ def testimonial_publish(*, testimonial_id: Any, actor: AbstractBaseUser | None =
     return True
 
 
+# Publishing and taking down hold this lock (PostgreSQL advisory, released at commit), so a
+# take-down queued by an earlier unpublish cannot delete the copies of a publication that went
+# out meanwhile, and two publishers of one testimonial (the minute sweep queues it again while
+# a slow copy runs) do not race: the second sees `published` and does nothing.
+_PUBLICATION_LOCK_SPACE = 0x50554231  # "PUB1": the two-key space, apart from processing_lock's
+
+
+@contextlib.contextmanager
+def _publication_lock(testimonial_id: Any) -> Iterator[None]:
+    """A transaction holding this testimonial's publication lock (waited for) until it ends."""
+    if connection.vendor != "postgresql":
+        # The embedded default runs one worker, and a SQLite transaction held over the copies
+        # would make the site's own writes fail meanwhile.
+        yield
+        return
+    value = UUID(str(testimonial_id)).int & 0xFFFFFFFF
+    key = value - (1 << 32) if value >= (1 << 31) else value
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_PUBLICATION_LOCK_SPACE, key])
+        yield
+
+
 def _take_down_public_files(testimonial_id: Any) -> None:
-    transaction.on_commit(
-        lambda: delete_prefix(public_storage(), keys.testimonial_prefix(testimonial_id))
-    )
+    # A task, so a store that fails neither shows the moderator an error page nor leaves the
+    # copies up: the worker retries until the store answers.
+    _on_commit_send_task(TAKE_DOWN_TASK, testimonial_id)
+
+
+def testimonial_take_down(*, testimonial_id: Any) -> int | None:
+    """Delete the public copies of a testimonial that is not published; return how many went.
+
+    Returns None, deleting nothing, when it is published again by the time this runs (a
+    moderator rescheduled it after unpublishing). A store that is away or busy raises
+    TransientStorageError (the task retries); a rerun is harmless.
+    """
+    with _publication_lock(testimonial_id):
+        status = (
+            Testimonial.objects.filter(pk=testimonial_id).values_list("status", flat=True).first()
+        )
+        if status == Status.PUBLISHED:
+            return None
+        try:
+            return delete_prefix(public_storage(), keys.testimonial_prefix(testimonial_id))
+        except Exception as error:
+            if storage_error_is_transient(error):
+                raise TransientStorageError(str(error)) from error
+            raise
 
 
 def testimonial_unpublish(
     *, testimonial_id: Any, actor: AbstractBaseUser | None, note: str = ""
 ) -> Testimonial:
-    """Take a published testimonial off every page, feed and embed; it stays approved, undated."""
+    """Take a published testimonial off every page, feed and embed; it stays approved, undated.
+
+    Its public copies are deleted by a task queued on commit (`testimonial_take_down`).
+    """
     testimonial = testimonial_transition(
         testimonial_id=testimonial_id,
         to=Status.APPROVED,
@@ -414,8 +534,9 @@ def testimonial_erase(
 ) -> Testimonial:
     """Staff erasure: withdraw the testimonial now and queue the purge of its files and data.
 
-    Public copies go at once; the purge task (resident journey) deletes everything else and
-    moves it to `erased`. On an already withdrawn testimonial it only queues the purge again.
+    The public copies are taken down by their own task queued on commit; the purge task
+    (resident journey) deletes everything else and moves it to `erased`. On an already
+    withdrawn testimonial it only queues both again.
     """
     testimonial = Testimonial.objects.get(pk=testimonial_id)
     if testimonial.status == Status.ERASED:
@@ -481,23 +602,36 @@ def testimonial_email_decision(*, testimonial_id: Any, decision: str) -> bool:
 # --- Social pack -------------------------------------------------------------------------------
 
 
-def social_post_text(testimonial: Testimonial) -> str:
-    """A suggested post for the social team (French, with the page link and hashtags)."""
-    with translation.override("fr"):
+# The suggested post comes in both languages of the campaign; the resident's own words (quote,
+# name, job) stay as they wrote them.
+SOCIAL_POST_LANGUAGES = ("fr", "en")
+
+
+def social_post_text(testimonial: Testimonial, language: str = "fr") -> str:
+    """A suggested post for the social team in `language`, with the page link and hashtags."""
+    with translation.override(language):
+        sector = testimonial.sector.display_name.lower() if testimonial.sector else ""
         return render_to_string(
             "ambassadors/admin/social-post.txt",
             {
                 "testimonial": testimonial,
+                "sector": sector,
                 "url": settings.SITE_URL + testimonial.get_absolute_url(),
                 "hashtags": _hashtags(testimonial),
             },
         ).strip()
 
 
+def social_post_texts(testimonial: Testimonial) -> dict[str, str]:
+    """The suggested post in each language of the campaign (French first)."""
+    return {language: social_post_text(testimonial, language) for language in SOCIAL_POST_LANGUAGES}
+
+
 def _hashtags(testimonial: Testimonial) -> list[str]:
+    """The campaign's tags, then the sector (in the active language) and the testimonial's."""
     words = ["TousAmbassadeurs", "OneProvence", "AixMarseilleProvence"]
     if testimonial.sector:
-        words.append(re.sub(r"[^\w]", "", testimonial.sector.name.title()))
+        words.append(re.sub(r"[^\w]", "", testimonial.sector.display_name.title()))
     words += [re.sub(r"[^\w]", "", tag.title()) for tag in testimonial.tag_list]
     return ["#" + word for word in dict.fromkeys(words) if word]
 
@@ -522,7 +656,7 @@ def _read_in_chunks(key: str, size: int = 1024 * 1024) -> Iterator[bytes]:
 
 
 def testimonial_social_pack(*, testimonial: Testimonial) -> Iterable[bytes]:
-    """Stream a ZIP of the social renditions, poster, captions and a suggested post text."""
+    """Stream a ZIP of the social renditions, poster, captions and the suggested post (fr, en)."""
     import zipstream
 
     files = testimonial_social_pack_files(testimonial=testimonial)
@@ -533,5 +667,6 @@ def testimonial_social_pack(*, testimonial: Testimonial) -> Iterable[bytes]:
     archive = zipstream.ZipStream(compress_type=zipstream.ZIP_STORED)
     for key, arcname in files:
         archive.add(_read_in_chunks(key), arcname)
-    archive.add(social_post_text(testimonial).encode() + b"\n", "publication.txt")
+    for language, text in social_post_texts(testimonial).items():
+        archive.add(text.encode() + b"\n", f"publication-{language}.txt")
     return archive

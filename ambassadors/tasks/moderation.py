@@ -1,4 +1,4 @@
-"""Tasks: publication of approved testimonials and the resident's moderation emails.
+"""Tasks: publication of approved testimonials, taking public copies down, the moderation emails.
 
 Each takes ids, calls a service, and is safe to rerun (the services check the status first).
 """
@@ -11,6 +11,7 @@ from celery import current_app, shared_task
 
 from ambassadors import selectors
 from ambassadors.services import moderation
+from ambassadors.services.processing import TransientStorageError
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,24 @@ def publish_due_testimonials() -> int:
 )
 def publish_testimonial(testimonial_id: str) -> bool:
     return moderation.testimonial_publish(testimonial_id=testimonial_id)
+
+
+@shared_task(
+    name=moderation.TAKE_DOWN_TASK,
+    acks_late=True,
+    autoretry_for=(TransientStorageError,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=20,
+)
+def take_down_public_files(testimonial_id: str) -> int | None:
+    """Delete an unpublished or erased testimonial's public copies (kept if published again).
+
+    Retried with back-off while the store is away (20 tries over up to ~2 h); a refusal such
+    as AccessDenied is not retried and is logged as the task's failure.
+    """
+    return moderation.testimonial_take_down(testimonial_id=testimonial_id)
 
 
 @shared_task(

@@ -328,7 +328,10 @@ def test_erase_from_the_admin_needs_confirmation_then_queues_the_purge(
 
     testimonial.refresh_from_db()
     assert testimonial.status == Status.WITHDRAWN
-    assert broker.tasks() == [("ambassadors.purge_testimonial", [str(testimonial.pk)])]
+    assert broker.tasks() == [
+        ("ambassadors.take_down_public_files", [str(testimonial.pk)]),
+        ("ambassadors.purge_testimonial", [str(testimonial.pk)]),
+    ]
 
 
 def test_erase_leaves_nothing_in_storage_once_the_purge_has_run(
@@ -384,18 +387,30 @@ def test_social_pack_zip_has_three_formats_poster_captions_and_a_post(
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert sorted(archive.namelist()) == [
         "affiche.jpg",
-        "publication.txt",
+        "publication-en.txt",
+        "publication-fr.txt",
         "sous-titres.vtt",
         "video-16x9.mp4",
         "video-1x1.mp4",
         "video-9x16.mp4",
     ]
     assert archive.read("video-9x16.mp4") == tiny_media[keys.WEB]
-    post = archive.read("publication.txt").decode()
-    assert "« Ici, je travaille sur des hélicoptères" in post
+    post = archive.read("publication-fr.txt").decode()
+    assert "« Ici, je travaille sur des hélicoptères et je vais à la plage le soir. »" in post
     assert "— Léa, ingénieure, Ingénieure avionique, Marignane" in post
+    assert "dans la filière aéronautique. Découvrez son témoignage :" in post
     assert f"http://localhost:8000/temoignages/{testimonial.pk}/" in post
     assert "#TousAmbassadeurs #OneProvence #AixMarseilleProvence #Aéronautique #Drones" in post
+    # The English post: English sentences, page and sector hashtag; the resident's own words.
+    english = archive.read("publication-en.txt").decode()
+    assert "“Ici, je travaille sur des hélicoptères et je vais à la plage le soir.”" in english
+    assert "— Léa, ingénieure, Ingénieure avionique, Marignane" in english
+    assert "They live and work in the Aix-Marseille-Provence metropolis, in the " in english
+    assert f"Watch their testimonial: http://localhost:8000/en/temoignages/{testimonial.pk}/" in (
+        english
+    )
+    assert "#TousAmbassadeurs #OneProvence #AixMarseilleProvence #Aeronautics #Drones" in english
+    assert "Découvrez" not in english and "filière" not in english
 
 
 def test_social_pack_before_the_renditions_exist_explains_and_redirects(
@@ -427,3 +442,104 @@ def test_approving_without_a_date_when_the_rhythm_has_no_slot_asks_for_a_date(
     )
     testimonial.refresh_from_db()
     assert testimonial.status == Status.IN_REVIEW
+
+
+def test_a_wrongly_refused_testimonial_goes_back_to_review_from_its_page(
+    moderator_client, make_testimonial, moderator, broker, django_capture_on_commit_callbacks
+):
+    from ambassadors.services.moderation import testimonial_reject
+
+    testimonial = make_testimonial(display_name="Mauvais clic")
+    testimonial_reject(testimonial_id=testimonial.pk, actor=moderator, details="Flou.")
+    broker.clear()
+    change = f"/admin/ambassadors/testimonial/{testimonial.pk}/change/"
+    url = f"/admin/ambassadors/testimonial/moderate/reopen/?ids={testimonial.pk}"
+
+    assert url in moderator_client.get(change).content.decode()
+    page = moderator_client.get(url).content.decode()
+    assert "Remettre en modération" in page
+    assert "Le résident n&#x27;est pas prévenu maintenant" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = moderator_client.post(url, {"ids": str(testimonial.pk)}, follow=True)
+
+    assert "Remettre en modération : 1 témoignage(s)." in response.content.decode()
+    testimonial.refresh_from_db()
+    assert (testimonial.status, testimonial.rejection_reason) == (Status.IN_REVIEW, "")
+    event = testimonial.events.order_by("created_at", "pk").last()
+    assert (event.from_status, event.to_status, event.actor, event.note) == (
+        Status.REJECTED,
+        Status.IN_REVIEW,
+        moderator,
+        "Remis en modération",
+    )
+    assert broker.tasks() == []
+    assert "Mauvais clic" in moderator_client.get(QUEUE).content.decode()
+
+
+def test_back_to_review_of_a_video_the_pipeline_refused_says_why_and_changes_nothing(
+    moderator_client, make_testimonial
+):
+    from ambassadors.services.status import testimonial_transition
+
+    testimonial = make_testimonial(Status.PROCESSING, media=False)
+    testimonial_transition(
+        testimonial_id=testimonial.pk,
+        to=Status.REJECTED,
+        actor_label="worker",
+        expected_from=[Status.PROCESSING],
+        changes={"rejection_reason": "Votre fichier n'est pas une vidéo lisible."},
+    )
+
+    response = moderator_client.post(
+        f"/admin/ambassadors/testimonial/moderate/reopen/?ids={testimonial.pk}",
+        {"ids": str(testimonial.pk)},
+        follow=True,
+    )
+
+    assert (
+        "refusé par le traitement automatique de la vidéo (fichier inutilisable) : "
+        "il ne peut pas revenir en modération." in response.content.decode().replace("&#x27;", "'")
+    )
+    testimonial.refresh_from_db()
+    assert testimonial.status == Status.REJECTED
+
+
+def test_bulk_back_to_review_skips_what_is_not_refused(
+    moderator_client, make_testimonial, moderator
+):
+    from ambassadors.services.moderation import testimonial_reject
+
+    refused = make_testimonial()
+    testimonial_reject(testimonial_id=refused.pk, actor=moderator, details="Flou.")
+    approved = make_testimonial(Status.APPROVED)
+
+    response = moderator_client.post(
+        "/admin/ambassadors/testimonial/",
+        {"action": "reopen_selected", "_selected_action": [str(refused.pk), str(approved.pk)]},
+    )
+    page = moderator_client.get(response["Location"]).content.decode()
+    assert "1 témoignage choisi n'est pas concerné" in page
+    moderator_client.post(response["Location"], {"ids": str(refused.pk)})
+
+    refused.refresh_from_db()
+    approved.refresh_from_db()
+    assert (refused.status, approved.status) == (Status.IN_REVIEW, Status.APPROVED)
+
+
+def test_the_review_page_shows_the_suggested_post_in_french_and_english(
+    moderator_client, make_testimonial
+):
+    approved = make_testimonial(Status.APPROVED)
+    in_review = make_testimonial()
+
+    html = moderator_client.get(f"/admin/ambassadors/testimonial/{approved.pk}/change/")
+    html = html.content.decode()
+    waiting = moderator_client.get(f"/admin/ambassadors/testimonial/{in_review.pk}/change/")
+
+    posts = re.findall(
+        r'<textarea readonly rows="9" cols="70" lang="(\w+)">([^<]+)</textarea>', html
+    )
+    assert [language for language, _text in posts] == ["fr", "en"]
+    assert "Découvrez son témoignage : http://localhost:8000/temoignages/" in posts[0][1]
+    assert "Watch their testimonial: http://localhost:8000/en/temoignages/" in posts[1][1]
+    assert "Proposée une fois le témoignage approuvé." in waiting.content.decode()

@@ -9,8 +9,8 @@ from ambassadors import keys, selectors
 from ambassadors.models import PublicationRhythm, RejectionReason, Status, TestimonialEvent
 from ambassadors.services import moderation
 from ambassadors.services.status import InvalidTransition
-from ambassadors.tasks.moderation import email_moderation_decision
-from onprovence.storage import public_storage
+from ambassadors.tasks.moderation import email_moderation_decision, take_down_public_files
+from onprovence.storage import private_storage, public_storage
 
 from .moderation_support import *  # noqa: F403
 from .moderation_support import stored_keys
@@ -160,7 +160,7 @@ def test_no_email_once_the_resident_has_withdrawn(make_testimonial, moderator):
 
 
 def test_publish_copies_the_web_files_to_the_public_store_and_unpublish_removes_them(
-    make_testimonial, moderator, django_capture_on_commit_callbacks, tiny_media
+    make_testimonial, moderator, broker, django_capture_on_commit_callbacks, tiny_media
 ):
     testimonial = make_testimonial(Status.APPROVED, publish_at=timezone.now())
     moderation.testimonial_captions_set(
@@ -186,6 +186,7 @@ def test_publish_copies_the_web_files_to_the_public_store_and_unpublish_removes_
     )
     assert head["ContentType"] == "video/mp4"
 
+    broker.clear()
     with django_capture_on_commit_callbacks(execute=True):
         moderation.testimonial_unpublish(testimonial_id=testimonial.pk, actor=moderator)
 
@@ -195,6 +196,9 @@ def test_publish_copies_the_web_files_to_the_public_store_and_unpublish_removes_
         None,
         None,
     )
+    # The copies go in a task queued on commit (retried while the store is away).
+    assert broker.tasks() == [("ambassadors.take_down_public_files", [str(testimonial.pk)])]
+    assert take_down_public_files.apply(args=[str(testimonial.pk)]).get() == 4
     assert [key for key in stored_keys(testimonial.pk) if "public" in key] == []
     assert not public.exists(keys.testimonial_key(testimonial.pk, keys.WEB))
 
@@ -222,8 +226,12 @@ def test_erase_withdraws_takes_public_files_down_and_queues_the_purge(
 
     testimonial.refresh_from_db()
     assert testimonial.status == Status.WITHDRAWN
+    assert broker.tasks() == [
+        ("ambassadors.take_down_public_files", [str(testimonial.pk)]),
+        ("ambassadors.purge_testimonial", [str(testimonial.pk)]),
+    ]
+    take_down_public_files.apply(args=[str(testimonial.pk)]).get()
     assert not public_storage().exists(keys.testimonial_key(testimonial.pk, keys.WEB))
-    assert broker.tasks() == [("ambassadors.purge_testimonial", [str(testimonial.pk)])]
     assert testimonial.events.last().note == "RGPD"
 
 
@@ -383,3 +391,105 @@ def test_an_unreachable_mail_server_makes_the_email_task_retry_with_back_off(
     assert len(retries) == email_moderation_decision.max_retries == 10
     assert all("ConnectionRefusedError" in message for message in retries)
     assert result.state == "FAILURE"
+
+
+# --- Back to review ------------------------------------------------------------------------------
+
+
+def test_reopen_puts_a_refused_testimonial_back_in_review_audited_without_emailing(
+    make_testimonial, moderator, broker, django_capture_on_commit_callbacks
+):
+    testimonial = make_testimonial()
+    moderation.testimonial_reject(testimonial_id=testimonial.pk, actor=moderator, details="Flou.")
+    broker.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reopened = moderation.testimonial_reopen(
+            testimonial_id=testimonial.pk, actor=moderator, note="Mauvais clic"
+        )
+
+    assert reopened.status == Status.IN_REVIEW
+    testimonial.refresh_from_db()
+    assert (testimonial.status, testimonial.rejection_reason) == (Status.IN_REVIEW, "")
+    event = testimonial.events.order_by("created_at", "pk").last()
+    assert (event.from_status, event.to_status, event.actor, event.note) == (
+        Status.REJECTED,
+        Status.IN_REVIEW,
+        moderator,
+        "Mauvais clic",
+    )
+    assert broker.tasks() == []  # nothing for the resident until the next decision
+
+
+def test_after_a_reopen_the_pending_refusal_email_is_dropped_and_the_approval_is_sent(
+    make_testimonial, moderator
+):
+    testimonial = make_testimonial()
+    moderation.testimonial_reject(testimonial_id=testimonial.pk, actor=moderator, details="Flou.")
+    moderation.testimonial_reopen(testimonial_id=testimonial.pk, actor=moderator)
+
+    # The refusal's email task, still retrying against a mail server that was down, sends nothing.
+    assert not moderation.testimonial_email_decision(
+        testimonial_id=testimonial.pk, decision="rejected"
+    )
+    moderation.testimonial_approve(
+        testimonial_id=testimonial.pk,
+        actor=moderator,
+        publish_at=datetime.datetime(2026, 12, 1, 10, 0, tzinfo=PARIS),
+    )
+    assert moderation.testimonial_email_decision(testimonial_id=testimonial.pk, decision="approved")
+
+    (message,) = mail.outbox
+    assert message.subject == "Votre témoignage est accepté · One Provence"
+
+
+def test_reopen_refuses_a_testimonial_the_pipeline_refused(make_testimonial, moderator):
+    from ambassadors.services.status import testimonial_transition
+
+    testimonial = make_testimonial(Status.PROCESSING, media=False)
+    testimonial_transition(
+        testimonial_id=testimonial.pk,
+        to=Status.REJECTED,
+        actor_label="worker",
+        note="unreadable: moov atom not found",
+        expected_from=[Status.PROCESSING],
+        changes={"rejection_reason": "Votre fichier n'est pas une vidéo lisible."},
+    )
+
+    with pytest.raises(moderation.ModerationError) as refused:
+        moderation.testimonial_reopen(testimonial_id=testimonial.pk, actor=moderator)
+
+    assert str(refused.value) == (
+        "Ce témoignage a été refusé par le traitement automatique de la vidéo "
+        "(fichier inutilisable) : il ne peut pas revenir en modération."
+    )
+    testimonial.refresh_from_db()
+    assert testimonial.status == Status.REJECTED
+    assert testimonial.rejection_reason == "Votre fichier n'est pas une vidéo lisible."
+
+
+def test_reopen_refuses_when_the_moderation_video_is_gone(make_testimonial, moderator):
+    testimonial = make_testimonial()
+    moderation.testimonial_reject(testimonial_id=testimonial.pk, actor=moderator, details="Flou.")
+    private_storage().delete(keys.testimonial_key(testimonial.pk, keys.WEB))
+
+    with pytest.raises(moderation.ModerationError) as refused:
+        moderation.testimonial_reopen(testimonial_id=testimonial.pk, actor=moderator)
+
+    assert str(refused.value) == (
+        "La vidéo de modération de ce témoignage n'existe plus : "
+        "il ne peut pas revenir en modération."
+    )
+    testimonial.refresh_from_db()
+    assert testimonial.status == Status.REJECTED
+
+
+def test_reopen_only_applies_to_a_refused_testimonial(make_testimonial, moderator):
+    testimonial = make_testimonial(Status.APPROVED)
+
+    with pytest.raises(moderation.ModerationError) as refused:
+        moderation.testimonial_reopen(testimonial_id=testimonial.pk, actor=moderator)
+
+    assert str(refused.value) == (
+        "Seul un témoignage refusé peut revenir en modération (statut : approuvé)."
+    )
