@@ -99,3 +99,15 @@ MEDIA_SWEEP_INTERVAL_SECONDS: float = _setting("AMBASSADORS_MEDIA_SWEEP_INTERVAL
 
 
 # --- Moderation and publication ---------------------------------------------------------------
+# The public-store sweep (`public_store_reconcile`) runs every PUBLIC_SWEEP_INTERVAL_SECONDS and
+# takes down the copies of testimonials that are not published, at most MAX_TAKE_DOWNS per run
+# (the next run goes on), leaving alone an approved one whose publish_at is within GRACE of now.
+PUBLIC_SWEEP_INTERVAL_SECONDS: float = _setting("AMBASSADORS_PUBLIC_SWEEP_INTERVAL_SECONDS", 3600.0)
+
+
+def public_sweep_max_take_downs() -> int:
+    return _setting("AMBASSADORS_PUBLIC_SWEEP_MAX_TAKE_DOWNS", 200)
+
+
+def public_sweep_grace_seconds() -> float:
+    return _setting("AMBASSADORS_PUBLIC_SWEEP_GRACE_SECONDS", 600.0)

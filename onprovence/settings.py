@@ -232,6 +232,15 @@ if env("AMBASSADORS_UPLOAD_ENDPOINT_URL", default=""):
 if env("AMBASSADORS_UPLOAD_CORS_ORIGINS", default=""):
     AMBASSADORS_UPLOAD_CORS_ORIGINS = env.list("AMBASSADORS_UPLOAD_CORS_ORIGINS")
 AMBASSADORS_MEDIA_X264_PRESET = env("AMBASSADORS_MEDIA_X264_PRESET", default="veryfast")
+# The public-store sweep (ambassadors/conf.py): how often, how many take-downs a run, the grace.
+if env("AMBASSADORS_PUBLIC_SWEEP_INTERVAL_SECONDS", default=""):
+    AMBASSADORS_PUBLIC_SWEEP_INTERVAL_SECONDS = env.float(
+        "AMBASSADORS_PUBLIC_SWEEP_INTERVAL_SECONDS"
+    )
+if env("AMBASSADORS_PUBLIC_SWEEP_MAX_TAKE_DOWNS", default=""):
+    AMBASSADORS_PUBLIC_SWEEP_MAX_TAKE_DOWNS = env.int("AMBASSADORS_PUBLIC_SWEEP_MAX_TAKE_DOWNS")
+if env("AMBASSADORS_PUBLIC_SWEEP_GRACE_SECONDS", default=""):
+    AMBASSADORS_PUBLIC_SWEEP_GRACE_SECONDS = env.float("AMBASSADORS_PUBLIC_SWEEP_GRACE_SECONDS")
 
 # --- Email -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -7,6 +7,7 @@ so a rerun overwrites instead of duplicating.
 
 import copy
 import time
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.core import signing
@@ -167,6 +168,30 @@ def list_prefix(storage: Storage, prefix: str) -> list[str]:
         keys += [f"{folder}/{name}" for name in files]
         stack += [f"{folder}/{name}" for name in dirs]
     return sorted(keys)
+
+
+def list_folders(storage: Storage, prefix: str, *, page_size: int = 1000) -> Iterator[str]:
+    """Yield the names of the folders right under `prefix`, in key order, a page at a time.
+
+    On S3 a folder is a common prefix of a `Delimiter="/"` listing (objects right under `prefix`
+    are not folders); `page_size` keys or folders per request (S3's maximum is 1000).
+    """
+    prefix = prefix.rstrip("/") + "/"
+    if is_local(storage):
+        folder = prefix.rstrip("/")
+        if storage.exists(folder):
+            yield from sorted(storage.listdir(folder)[0])
+        return
+    bucket = storage.bucket
+    pages = bucket.meta.client.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket.name,
+        Prefix=prefix,
+        Delimiter="/",
+        PaginationConfig={"PageSize": page_size},
+    )
+    for page in pages:
+        for common in page.get("CommonPrefixes", []):
+            yield common["Prefix"].removeprefix(prefix).rstrip("/")
 
 
 def _delete_local_folder(storage: Storage, prefix: str) -> int:

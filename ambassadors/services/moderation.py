@@ -8,7 +8,10 @@ Public reads are made stale by `ambassadors.receivers` when a testimonial enters
 """
 
 import contextlib
+import dataclasses
 import datetime
+import itertools
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -26,7 +29,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from ambassadors import keys, links
+from ambassadors import conf, keys, links
 from ambassadors.models import (
     RejectionReason,
     Status,
@@ -39,6 +42,7 @@ from ambassadors.services.status import InvalidTransition, testimonial_transitio
 from onprovence.storage import (
     delete_prefix,
     is_local,
+    list_folders,
     private_storage,
     public_storage,
     storage_error_is_transient,
@@ -48,6 +52,9 @@ RENDER_SOCIAL_TASK = "ambassadors.render_social_renditions"
 PURGE_TASK = "ambassadors.purge_testimonial"
 EMAIL_TASK = "ambassadors.email_moderation_decision"
 TAKE_DOWN_TASK = "ambassadors.take_down_public_files"
+PUBLIC_SWEEP_TASK = "ambassadors.reconcile_public_store"
+
+logger = logging.getLogger(__name__)
 
 # What a publication copies to the public store (captions only when there are some).
 PUBLISHED_FILES = (keys.WEB, keys.POSTER_JPEG, keys.POSTER_WEBP)
@@ -508,6 +515,132 @@ def testimonial_take_down(*, testimonial_id: Any) -> int | None:
             if storage_error_is_transient(error):
                 raise TransientStorageError(str(error)) from error
             raise
+
+
+# --- The public-store sweep ----------------------------------------------------------------------
+# The take-down task is queued on commit: a broker down at that moment loses it, and a store
+# down for longer than its 20 tries leaves the copies up. This sweep compares the public store
+# with the statuses and takes down what should not be there.
+
+
+@dataclasses.dataclass
+class PublicStoreReport:
+    """What one sweep of the public store found and did."""
+
+    checked: int = 0  # folders found under keys.FOLDER
+    # Testimonial id -> its status ("" when no row has that id) of the folders taken down (in
+    # a dry run, of those that would be).
+    taken_down: dict[str, str] = dataclasses.field(default_factory=dict)
+    deleted: int = 0  # objects deleted
+    in_grace: list[str] = dataclasses.field(default_factory=list)
+    not_testimonials: list[str] = dataclasses.field(default_factory=list)  # left alone
+    failed: list[str] = dataclasses.field(default_factory=list)
+    stopped_at_max: bool = False  # more to take down: the next run goes on
+
+    def summary(self) -> str:
+        return (
+            f"{self.checked} folders checked, {len(self.taken_down)} taken down "
+            f"({self.deleted} objects), {len(self.in_grace)} in the publication grace, "
+            f"{len(self.not_testimonials)} not a testimonial's (left alone), "
+            f"{len(self.failed)} failed"
+            + (", stopped at the maximum" if self.stopped_at_max else "")
+        )
+
+
+def public_store_reconcile(
+    *,
+    dry_run: bool = False,
+    max_take_downs: int | None = None,
+    page_size: int = 1000,
+    now: datetime.datetime | None = None,
+) -> PublicStoreReport:
+    """Take down the public copies of every testimonial that is not published.
+
+    Lists the testimonial folders of the public store page by page and, for each one whose
+    testimonial is not `published` (or has no row: erased, unknown id), calls
+    `testimonial_take_down`, which decides again under the publication lock. Folders not named
+    after a testimonial id are left alone and logged. An approved testimonial whose publish_at
+    is within the grace of `now` is left for a later run: its publication may be copying files
+    right now, and without PostgreSQL there is no lock to wait for it. At most `max_take_downs`
+    (in a dry run: listed, nothing deleted); the store being away raises TransientStorageError.
+    """
+    if max_take_downs is None:
+        max_take_downs = conf.public_sweep_max_take_downs()
+    grace = datetime.timedelta(seconds=conf.public_sweep_grace_seconds())
+    now = now or timezone.now()
+    report = PublicStoreReport()
+    try:
+        folders = list_folders(public_storage(), keys.FOLDER, page_size=page_size)
+        while batch := list(itertools.islice(folders, page_size)):
+            if not _reconcile_batch(batch, report, dry_run, max_take_downs, now, grace):
+                break
+    except Exception as error:
+        if storage_error_is_transient(error):
+            raise TransientStorageError(str(error)) from error
+        raise
+    finally:
+        logger.info("public store sweep%s: %s", " (dry run)" if dry_run else "", report.summary())
+    return report
+
+
+def _reconcile_batch(
+    folders: list[str],
+    report: PublicStoreReport,
+    dry_run: bool,
+    max_take_downs: int,
+    now: datetime.datetime,
+    grace: datetime.timedelta,
+) -> bool:
+    """Check one page of folders against the statuses; False once the maximum is reached."""
+    report.checked += len(folders)
+    ids = []
+    for name in folders:
+        testimonial_id = keys.testimonial_id_of_folder(name)
+        if testimonial_id is None:
+            logger.warning(
+                "public store: %s/%s/ is not a testimonial's, left alone", keys.FOLDER, name
+            )
+            report.not_testimonials.append(name)
+        else:
+            ids.append(testimonial_id)
+    rows = {
+        pk: (status, publish_at)
+        for pk, status, publish_at in Testimonial.objects.filter(pk__in=ids).values_list(
+            "pk", "status", "publish_at"
+        )
+    }
+    for testimonial_id in ids:
+        status, publish_at = rows.get(testimonial_id, ("", None))
+        if status == Status.PUBLISHED:
+            continue
+        if status == Status.APPROVED and publish_at and abs(publish_at - now) <= grace:
+            report.in_grace.append(str(testimonial_id))
+            continue
+        if len(report.taken_down) + len(report.failed) >= max_take_downs:
+            report.stopped_at_max = True
+            return False
+        if dry_run:
+            report.taken_down[str(testimonial_id)] = status
+            continue
+        try:
+            deleted = testimonial_take_down(testimonial_id=testimonial_id)
+        except TransientStorageError:
+            raise
+        except Exception:
+            logger.exception("public store: taking down %s failed", testimonial_id)
+            report.failed.append(str(testimonial_id))
+            continue
+        if deleted is None:  # published by the time it held the lock
+            continue
+        logger.info(
+            "public store: %s (%s) taken down, %s objects",
+            testimonial_id,
+            status or "no row",
+            deleted,
+        )
+        report.taken_down[str(testimonial_id)] = status
+        report.deleted += deleted
+    return True
 
 
 def testimonial_unpublish(

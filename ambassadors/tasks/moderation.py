@@ -9,7 +9,7 @@ import smtplib
 from botocore.exceptions import BotoCoreError, ClientError
 from celery import current_app, shared_task
 
-from ambassadors import selectors
+from ambassadors import conf, selectors
 from ambassadors.services import moderation
 from ambassadors.services.processing import TransientStorageError
 
@@ -58,6 +58,15 @@ def take_down_public_files(testimonial_id: str) -> int | None:
     return moderation.testimonial_take_down(testimonial_id=testimonial_id)
 
 
+@shared_task(name=moderation.PUBLIC_SWEEP_TASK, ignore_result=True, soft_time_limit=900)
+def reconcile_public_store() -> int:
+    """Periodic: take down public copies left behind by a lost or exhausted take-down task.
+
+    A store that is away fails this run (TransientStorageError, logged); the next one retries.
+    """
+    return len(moderation.public_store_reconcile().taken_down)
+
+
 @shared_task(
     name="ambassadors.email_moderation_decision",
     autoretry_for=(smtplib.SMTPException, OSError),
@@ -75,4 +84,8 @@ def email_moderation_decision(testimonial_id: str, decision: str) -> bool:
 current_app.conf.beat_schedule["ambassadors.publish_due_testimonials"] = {
     "task": "ambassadors.publish_due_testimonials",
     "schedule": PUBLISH_EVERY_SECONDS,
+}
+current_app.conf.beat_schedule[moderation.PUBLIC_SWEEP_TASK] = {
+    "task": moderation.PUBLIC_SWEEP_TASK,
+    "schedule": conf.PUBLIC_SWEEP_INTERVAL_SECONDS,
 }
