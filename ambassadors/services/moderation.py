@@ -536,11 +536,13 @@ class PublicStoreReport:
     not_testimonials: list[str] = dataclasses.field(default_factory=list)  # left alone
     failed: list[str] = dataclasses.field(default_factory=list)
     stopped_at_max: bool = False  # more to take down: the next run goes on
+    dry_run: bool = False
 
     def summary(self) -> str:
+        done = "to take down" if self.dry_run else f"taken down ({self.deleted} objects)"
         return (
-            f"{self.checked} folders checked, {len(self.taken_down)} taken down "
-            f"({self.deleted} objects), {len(self.in_grace)} in the publication grace, "
+            f"{self.checked} folders checked, {len(self.taken_down)} {done}, "
+            f"{len(self.in_grace)} in the publication grace, "
             f"{len(self.not_testimonials)} not a testimonial's (left alone), "
             f"{len(self.failed)} failed"
             + (", stopped at the maximum" if self.stopped_at_max else "")
@@ -568,7 +570,7 @@ def public_store_reconcile(
         max_take_downs = conf.public_sweep_max_take_downs()
     grace = datetime.timedelta(seconds=conf.public_sweep_grace_seconds())
     now = now or timezone.now()
-    report = PublicStoreReport()
+    report = PublicStoreReport(dry_run=dry_run)
     try:
         folders = list_folders(public_storage(), keys.FOLDER, page_size=page_size)
         while batch := list(itertools.islice(folders, page_size)):
@@ -579,7 +581,7 @@ def public_store_reconcile(
             raise TransientStorageError(str(error)) from error
         raise
     finally:
-        logger.info("public store sweep%s: %s", " (dry run)" if dry_run else "", report.summary())
+        logger.info("public store sweep: %s", report.summary())
     return report
 
 
@@ -592,33 +594,31 @@ def _reconcile_batch(
     grace: datetime.timedelta,
 ) -> bool:
     """Check one page of folders against the statuses; False once the maximum is reached."""
-    report.checked += len(folders)
-    ids = []
-    for name in folders:
-        testimonial_id = keys.testimonial_id_of_folder(name)
+    ids = {name: keys.testimonial_id_of_folder(name) for name in folders}
+    rows = {
+        pk: (status, publish_at)
+        for pk, status, publish_at in Testimonial.objects.filter(
+            pk__in=[testimonial_id for testimonial_id in ids.values() if testimonial_id]
+        ).values_list("pk", "status", "publish_at")
+    }
+    for name, testimonial_id in ids.items():
+        status, publish_at = rows.get(testimonial_id, ("", None))
+        in_grace = status == Status.APPROVED and publish_at and abs(publish_at - now) <= grace
+        keep = testimonial_id is None or status == Status.PUBLISHED or in_grace
+        if not keep and len(report.taken_down) + len(report.failed) >= max_take_downs:
+            report.stopped_at_max = True
+            return False
+        report.checked += 1
         if testimonial_id is None:
             logger.warning(
                 "public store: %s/%s/ is not a testimonial's, left alone", keys.FOLDER, name
             )
             report.not_testimonials.append(name)
-        else:
-            ids.append(testimonial_id)
-    rows = {
-        pk: (status, publish_at)
-        for pk, status, publish_at in Testimonial.objects.filter(pk__in=ids).values_list(
-            "pk", "status", "publish_at"
-        )
-    }
-    for testimonial_id in ids:
-        status, publish_at = rows.get(testimonial_id, ("", None))
-        if status == Status.PUBLISHED:
             continue
-        if status == Status.APPROVED and publish_at and abs(publish_at - now) <= grace:
+        if in_grace:
             report.in_grace.append(str(testimonial_id))
+        if keep:
             continue
-        if len(report.taken_down) + len(report.failed) >= max_take_downs:
-            report.stopped_at_max = True
-            return False
         if dry_run:
             report.taken_down[str(testimonial_id)] = status
             continue

@@ -236,7 +236,7 @@ def test_the_command_prints_what_a_dry_run_would_take_down_then_takes_it_down(
     assert f"would take down: testimonials/{unknown}/ (no testimonial)" in lines
     assert "left alone (not a testimonial id): testimonials/not-a-uuid/" in lines
     assert lines[-1] == (
-        "Dry run: 4 folders checked, 2 taken down (0 objects), 0 in the publication grace, "
+        "Dry run: 4 folders checked, 2 to take down, 0 in the publication grace, "
         "1 not a testimonial's (left alone), 0 failed."
     )
     assert all_public_keys(s3_client, public_bucket) == before
