@@ -60,6 +60,12 @@ def _cmyk_jpeg() -> bytes:
     return _encoded(Image.new("CMYK", (400, 200), (0, 230, 230, 0)), "JPEG", quality=95)
 
 
+def _cmyk_jpeg_with_a_broken_profile() -> bytes:
+    """A CMYK JPEG whose embedded ICC profile is unreadable: the plain conversion is used."""
+    image = Image.new("CMYK", (400, 200), (0, 230, 230, 0))
+    return _encoded(image, "JPEG", quality=95, icc_profile=b"not an ICC profile")
+
+
 def _read(key: str) -> Image.Image:
     with public_storage().open(key, "rb") as handle:
         image = Image.open(io.BytesIO(handle.read()))
@@ -123,6 +129,7 @@ def test_the_copies_are_webp_and_png_with_alpha_never_jpeg_under_digest_keys(liv
         ("palette.png", _palette_png, RED, True),
         ("anime.gif", _animated_gif, RED, True),  # the first frame, not the green or blue ones
         ("print.jpg", _cmyk_jpeg, (255, 25, 25), False),
+        ("print-profile.jpg", _cmyk_jpeg_with_a_broken_profile, (255, 25, 25), False),
     ],
 )
 def test_palette_gif_and_cmyk_logos_become_rgba_copies(
