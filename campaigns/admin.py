@@ -158,6 +158,8 @@ class CampaignAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if "hero_image" in form.changed_data:
             services.campaign_images_render(campaign_id=obj.pk)
+        if "logo" in form.changed_data:
+            services.campaign_logo_render(campaign_id=obj.pk)
 
     def get_urls(self):
         view = self.admin_site.admin_view

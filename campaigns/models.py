@@ -34,6 +34,26 @@ COLOUR_HELP = _(
 )
 
 
+def validate_logo_size(value) -> None:
+    """Refuse a freshly uploaded logo too big to decode safely (LOGO_MAX_PIXELS)."""
+    from django.core.files.images import get_image_dimensions
+
+    from .images import LOGO_MAX_PIXELS
+
+    if getattr(value, "_committed", True):
+        return  # already stored: checked when it was uploaded
+    width, height = get_image_dimensions(value)
+    if width and height and width * height > LOGO_MAX_PIXELS:
+        raise ValidationError(
+            _(
+                "Ce logo fait %(width)s × %(height)s pixels : envoyez une image de "
+                "%(limit)s millions de pixels au plus (2 000 pixels de large suffisent)."
+            ),
+            code="logo_size",
+            params={"width": width, "height": height, "limit": LOGO_MAX_PIXELS // 1_000_000},
+        )
+
+
 class Sector(models.Model):
     slug = models.SlugField(_("identifiant"), unique=True)
     name = models.CharField(_("nom"), max_length=80)
@@ -121,7 +141,18 @@ class Campaign(models.Model):
         validators=[validate_colour],
         help_text=COLOUR_HELP,
     )
-    logo = models.ImageField(_("logo"), upload_to="campaigns/logos/", blank=True)
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="campaigns/logos/",
+        blank=True,
+        validators=[validate_logo_size],
+        help_text=_(
+            "PNG, WebP ou GIF à fond transparent de préférence. Il figure sur les QR codes, "
+            "les affiches et, en haut des pages de la campagne, sur une pastille blanche."
+        ),
+    )
+    # Public WebP/PNG copies of `logo` for the pages (written by `logo_renditions_write`).
+    logo_renditions = models.JSONField(_("déclinaisons du logo"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

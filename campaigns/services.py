@@ -1,5 +1,6 @@
 """Writes on campaign data that other apps call (the journey counts its funnel steps here)."""
 
+import logging
 from datetime import date
 
 from django.core import signing
@@ -7,7 +8,11 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from onprovence.storage import list_prefix, public_storage
+
 from .models import FunnelCount
+
+logger = logging.getLogger(__name__)
 
 _INCREMENT_SQL = """
 INSERT INTO {table} (placement_id, day, step, count) VALUES (%s, %s, %s, %s)
@@ -67,6 +72,32 @@ def campaign_images_render(*, campaign_id: int) -> None:
         source=campaign.hero_image, prefix=f"campaigns/{campaign.pk}/hero"
     )
     campaign.save(update_fields=["hero_renditions"])
+
+
+def campaign_logo_render(*, campaign_id: int) -> None:
+    """Write the public copies of a campaign's logo, then delete those of older logos.
+
+    The copies of the logo just replaced are kept: a page rendered before this change (open in
+    a browser, in its back/forward cache, or in a cache that does not know the page changed)
+    still points at them. They go at the next change. Keeping them also makes a rollback of the
+    admin's transaction harmless: the row it leaves names copies that still exist.
+    """
+    from .images import logo_keys, logo_renditions_write
+    from .models import Campaign
+
+    campaign = Campaign.objects.get(pk=campaign_id)
+    previous = campaign.logo_renditions
+    prefix = f"campaigns/{campaign.pk}/logo"
+    campaign.logo_renditions = logo_renditions_write(source=campaign.logo, prefix=prefix)
+    campaign.save(update_fields=["logo_renditions"])
+    keep = logo_keys(campaign.logo_renditions) | logo_keys(previous)
+    try:
+        storage = public_storage()
+        for key in list_prefix(storage, prefix):
+            if key not in keep:
+                storage.delete(key)
+    except Exception as error:  # leftovers cost a few kilobytes; the save must not fail
+        logger.warning("could not delete old logo copies of campaign %s: %s", campaign.pk, error)
 
 
 def sector_images_render(*, sector_id: int) -> None:

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_noop
 from ambassadors.keys import POSTER_JPEG, POSTER_WEBP, testimonial_key
 from onprovence.storage import public_storage
 
-from ..images import rendition_urls
+from ..images import logo_urls, rendition_urls
 
 register = template.Library()
 
@@ -48,4 +48,21 @@ def picture(
         "sizes": sizes,
         "css_class": css_class,
         "loading": loading,
+    }
+
+
+@register.inclusion_tag("campaigns/_logo.html")
+def campaign_logo(campaign) -> dict:
+    """The campaign's logo: transparent WebP with a PNG fallback, 1x and 2x, its CSS size."""
+    renditions = getattr(campaign, "logo_renditions", None)
+    if not renditions:
+        return {"renditions": None}
+    webp = logo_urls(renditions, "webp")
+    png = logo_urls(renditions, "png")
+    return {
+        "renditions": renditions,
+        "webp_srcset": ", ".join(f"{url} {d}x" for url, d in webp),
+        "png_srcset": ", ".join(f"{url} {d}x" for url, d in png),
+        "fallback": png[0][0],
+        "alt": campaign.name,
     }
