@@ -61,6 +61,7 @@ FLAG_LABELS = {
     "short": _("trop court"),
     "too_short": _("trop court"),
     "duplicate": _("doublon"),
+    "near_duplicate": _("quasi-doublon"),
 }
 
 admin.site.index_template = "ambassadors/admin/index.html"
@@ -94,7 +95,7 @@ class FlagFilter(admin.SimpleListFilter):
             (code, FLAG_LABELS[code]) for code in codes
         ]
 
-    _canonical = ("silence", "black", "frozen", "short", "duplicate")
+    _canonical = ("silence", "black", "frozen", "short", "duplicate", "near_duplicate")
 
     def queryset(self, request, queryset):
         value = self.value()

@@ -79,6 +79,14 @@ MEDIA_X264_PRESET: str = _setting("AMBASSADORS_MEDIA_X264_PRESET", "veryfast")
 MEDIA_WEB_CRF: int = _setting("AMBASSADORS_MEDIA_WEB_CRF", 23)
 # Under this length an accepted video gets the "very short" flag.
 MEDIA_SHORT_FLAG_SECONDS: float = _setting("AMBASSADORS_MEDIA_SHORT_FLAG_SECONDS", 10.0)
+# Near-duplicates (docs/pipeline.md): mean differing bits (of 64) per sampled second at or under
+# which two videos are flagged, and how far apart their durations may be to be compared.
+MEDIA_NEAR_DUPLICATE_MAX_DISTANCE: float = _setting(
+    "AMBASSADORS_MEDIA_NEAR_DUPLICATE_MAX_DISTANCE", 0.04
+)
+MEDIA_NEAR_DUPLICATE_DURATION_SECONDS: float = _setting(
+    "AMBASSADORS_MEDIA_NEAR_DUPLICATE_DURATION_SECONDS", 1.5
+)
 # Child-process limits: wall time = base + per-second x video duration; address space; CPU.
 MEDIA_PROBE_TIMEOUT_SECONDS: float = _setting("AMBASSADORS_MEDIA_PROBE_TIMEOUT_SECONDS", 30.0)
 MEDIA_TIMEOUT_BASE_SECONDS: float = _setting("AMBASSADORS_MEDIA_TIMEOUT_BASE_SECONDS", 60.0)

@@ -118,7 +118,10 @@ class Testimonial(models.Model):
         _("taille de la vidéo publiée (octets)"), null=True, blank=True
     )
     content_hash = models.CharField(_("empreinte"), max_length=64, blank=True, db_index=True)
-    duration = models.FloatField(_("durée (s)"), null=True, blank=True)
+    # Perceptual signature of the picture (ambassadors.media.signature): near-duplicates.
+    signature = models.TextField(_("signature perceptuelle"), blank=True, editable=False)
+    # Indexed: near-duplicates are looked for among videos of about the same duration.
+    duration = models.FloatField(_("durée (s)"), null=True, blank=True, db_index=True)
     probe = models.JSONField(_("analyse technique"), default=dict, blank=True)
     flags = models.JSONField(_("signalements automatiques"), default=list, blank=True)
     processing_attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)

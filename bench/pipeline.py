@@ -141,7 +141,14 @@ def bare_commands(source: Path, workdir: Path) -> list[list[str]]:
     from ambassadors import keys
     from ambassadors.media import probe as media_probe
     from ambassadors.media.renditions import ModerationOutputs, moderation_command
-    from ambassadors.services.processing import check_spec, media_limits, probe_local, web_spec
+    from ambassadors.services.processing import (
+        SIGNATURE_SAMPLES,
+        check_spec,
+        media_limits,
+        probe_local,
+        signature_spec,
+        web_spec,
+    )
 
     demuxer, facts, verdict, timings = probe_local(source, limits=media_limits())
     if demuxer is None:
@@ -158,11 +165,13 @@ def bare_commands(source: Path, workdir: Path) -> list[list[str]]:
         poster_jpeg=str(workdir / keys.POSTER_JPEG),
         poster_webp=str(workdir / keys.POSTER_WEBP),
         preview=str(workdir / keys.PREVIEW),
+        signature=str(workdir / SIGNATURE_SAMPLES),
     )
     commands.append(
         moderation_command(
             settings.FFMPEG_BINARY, str(source), demuxer, facts, outputs,
             spec=web_spec(), checks=check_spec(), max_duration=media_limits().max_duration,
+            signature=signature_spec(),
         )
     )  # fmt: skip
     return commands

@@ -1,15 +1,16 @@
 """ffmpeg argument lists for the renditions: the moderation pass and the social renditions.
 
 The moderation pass decodes the upload once and, from that one decode, writes the web MP4, the
-poster (JPEG and WebP), the animated preview for the admin list, and runs the automatic checks
-(black, frozen, silence, loudness) on small copies of the frames: one ffmpeg process, no
-second read of the file.
+poster (JPEG and WebP), the animated preview for the admin list, runs the automatic checks
+(black, frozen, silence, loudness) on small copies of the frames and samples those copies for
+the perceptual signature: one ffmpeg process, no second read of the file.
 """
 
 import re
 from dataclasses import dataclass
 
 from .probe import ProbeFacts, input_options
+from .signature import SignatureSpec
 
 
 @dataclass(frozen=True)
@@ -85,12 +86,20 @@ class ModerationOutputs:
     poster_jpeg: str
     poster_webp: str
     preview: str
+    # Raw gray samples for the perceptual signature (signature.hashes_from_raw); None: not made.
+    signature: str | None = None
 
 
 def moderation_filtergraph(
-    facts: ProbeFacts, spec: WebSpec, checks: CheckSpec, *, duration: float
+    facts: ProbeFacts,
+    spec: WebSpec,
+    checks: CheckSpec,
+    *,
+    duration: float,
+    signature: SignatureSpec | None = None,
 ) -> str:
-    """The -filter_complex of the moderation pass (labels [web] [pj] [pw] [pv] [aout])."""
+    """The -filter_complex of the moderation pass (labels [web] [pj] [pw] [pv] [aout], and
+    [sig] when a signature is sampled)."""
     width, height = fit_size(*facts.video.display_size, spec.long_side)
     stored = (height, width) if facts.video.rotation % 180 else (width, height)
     upright = "".join(f",{f}" for f in rotation_filters(facts.video.rotation))
@@ -109,7 +118,14 @@ def moderation_filtergraph(
         f"setpts=N*{spec.preview_frame_seconds}/TB[pv]",
         "[check]scale=128:128:force_original_aspect_ratio=decrease,"
         f"blackdetect=d={checks.black_min_seconds}:pix_th={checks.black_pixel_threshold},"
-        f"freezedetect=n={checks.freeze_noise}:d={checks.freeze_min_seconds},nullsink",
+        f"freezedetect=n={checks.freeze_noise}:d={checks.freeze_min_seconds},"
+        # The signature samples the check copies (already small and upright): nearly free.
+        + (
+            f"fps={signature.rate:g},scale={signature.size}:{signature.size}:flags=area,"
+            "format=gray[sig]"
+            if signature
+            else "nullsink"
+        ),
     ]
     if facts.audio is not None:
         graph += [
@@ -132,9 +148,12 @@ def moderation_command(
     spec: WebSpec,
     checks: CheckSpec,
     max_duration: float,
+    signature: SignatureSpec | None = None,
     threads: int = 0,
 ) -> list[str]:
-    """One ffmpeg run: web MP4 + posters + preview + checks from a single decode."""
+    """One ffmpeg run: web MP4 + posters + preview + checks (+ signature samples when
+    `outputs.signature` is set) from a single decode."""
+    signature = (signature or SignatureSpec()) if outputs.signature is not None else None
     duration = min(facts.duration or max_duration, max_duration)
     rate = output_frame_rate(facts, spec.max_frame_rate)
     command = [
@@ -155,7 +174,7 @@ def moderation_command(
         "-i",
         source,
         "-filter_complex",
-        moderation_filtergraph(facts, spec, checks, duration=duration),
+        moderation_filtergraph(facts, spec, checks, duration=duration, signature=signature),
         # The web rendition: H.264 High + AAC, constant rate, no metadata (phones write GPS).
         "-map",
         "[web]",
@@ -222,6 +241,22 @@ def moderation_command(
         "-1",
         outputs.preview,
     ]
+    if signature is not None:
+        command += [
+            "-map",
+            "[sig]",
+            "-c:v",
+            "rawvideo",
+            "-pix_fmt",
+            "gray",
+            "-fps_mode",
+            "passthrough",
+            "-map_metadata",
+            "-1",
+            "-f",
+            "rawvideo",
+            outputs.signature,
+        ]
     return command
 
 

@@ -35,6 +35,7 @@ PERSONAL_FIELDS: dict[str, Any] = {
     "quote": "",
     "original_key": "",
     "content_hash": "",
+    "signature": "",
     "rejection_reason": "",
     "probe": {},
 }

@@ -43,6 +43,13 @@ from ambassadors.media.renditions import (
     moderation_command,
     social_command,
 )
+from ambassadors.media.signature import (
+    Match,
+    SignatureSpec,
+    encode,
+    hashes_from_raw,
+    near_duplicate,
+)
 from ambassadors.media.validation import (
     Flag,
     MediaLimits,
@@ -63,6 +70,8 @@ PROCESS_TASK = "ambassadors.process_testimonial"
 SOCIAL_TASK = "ambassadors.render_social_renditions"
 WORKER = "worker"
 _CHUNK = 4 * 1024 * 1024
+# Raw gray samples the moderation pass writes for the perceptual signature (never uploaded).
+SIGNATURE_SAMPLES = "signature.gray"
 
 
 # --- Settings as values -----------------------------------------------------------------------
@@ -89,6 +98,10 @@ def web_spec() -> WebSpec:
 
 def check_spec() -> CheckSpec:
     return CheckSpec(short_seconds=conf.MEDIA_SHORT_FLAG_SECONDS)
+
+
+def signature_spec() -> SignatureSpec:
+    return SignatureSpec(threshold=conf.MEDIA_NEAR_DUPLICATE_MAX_DISTANCE)
 
 
 def transcode_timeout(duration: float | None, *, per_second: float | None = None) -> float:
@@ -189,6 +202,7 @@ class LocalResult:
     findings: Findings | None = None
     flags: list[Flag] = field(default_factory=list)
     outputs: dict[str, Path] = field(default_factory=dict)
+    signature: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     commands: list[list[str]] = field(default_factory=list)
 
@@ -216,6 +230,7 @@ class LocalResult:
             "flags": [flag.as_dict() for flag in self.flags],
             "checks": self.findings.as_dict() if self.findings else None,
             "outputs": {name: str(path) for name, path in self.outputs.items()},
+            "signature": self.signature,
             "timings": self.timings,
         }
 
@@ -268,11 +283,14 @@ def video_process_local(
     limits: MediaLimits | None = None,
     spec: WebSpec | None = None,
     checks: CheckSpec | None = None,
+    signature: SignatureSpec | None = None,
 ) -> LocalResult:
-    """Probe, validate, then make the moderation rendition, posters, preview and checks."""
+    """Probe, validate, then make the moderation rendition, posters, preview, checks and the
+    perceptual signature."""
     limits = limits or media_limits()
     spec = spec or web_spec()
     checks = checks or check_spec()
+    signature = signature or signature_spec()
     demuxer, facts, verdict, timings = probe_local(source, limits=limits)
     result = LocalResult(verdict, demuxer=demuxer, facts=facts, timings=timings)
     if not verdict.accepted:
@@ -282,6 +300,7 @@ def video_process_local(
         poster_jpeg=str(workdir / keys.POSTER_JPEG),
         poster_webp=str(workdir / keys.POSTER_WEBP),
         preview=str(workdir / keys.PREVIEW),
+        signature=str(workdir / SIGNATURE_SAMPLES),
     )
     command = moderation_command(
         settings.FFMPEG_BINARY,
@@ -292,6 +311,7 @@ def video_process_local(
         spec=spec,
         checks=checks,
         max_duration=limits.max_duration,
+        signature=signature,
     )
     result.commands.append(command)
     run = run_tool(
@@ -300,7 +320,8 @@ def video_process_local(
         memory_bytes=conf.MEDIA_FFMPEG_MEMORY_BYTES,
     )
     timings["transcode"] = round(run.seconds, 3)
-    missing = [path for path in vars(outputs).values() if not _non_empty(Path(path))]
+    made = {name: Path(path) for name, path in vars(outputs).items() if name in MODERATION_FILES}
+    missing = [str(path) for path in made.values() if not _non_empty(path)]
     full = [line for line in run.stderr.splitlines() if any(m in line for m in _NO_SPACE_MESSAGES)]
     if run.returncode != 0 and full:
         raise WorkDirectoryFull(f"ffmpeg: {full[0].strip()[:300]}")
@@ -312,7 +333,11 @@ def video_process_local(
     result.flags = verdict.flags + flags_from_findings(
         result.findings, duration=facts.duration, has_audio=facts.audio is not None, spec=checks
     )
-    result.outputs = {name: Path(path) for name, path in vars(outputs).items()}
+    result.outputs = made
+    # A flag helper, not an output moderators need: no samples only means no comparison.
+    samples = Path(outputs.signature)
+    if samples.exists():
+        result.signature = encode(hashes_from_raw(samples.read_bytes(), signature))
     return result
 
 
@@ -599,6 +624,20 @@ def _process(testimonial: Testimonial) -> str:
                 "même fichier que " + ", ".join(str(pk) for pk in duplicates),
             ).as_dict()
         )
+    started = time.monotonic()
+    similar = _earlier_near_duplicates(
+        testimonial.pk, result.signature, result.facts.duration, exclude=duplicates
+    )
+    result.timings["near_duplicates"] = round(time.monotonic() - started, 3)
+    if similar:
+        flags.append(
+            Flag(
+                "near_duplicate",
+                "Quasi-doublon d'un envoi précédent",
+                "même image que "
+                + ", ".join(f"{pk} (écart {_percent(match.distance)})" for pk, match in similar),
+            ).as_dict()
+        )
     try:
         testimonial_transition(
             testimonial_id=testimonial.pk,
@@ -611,6 +650,7 @@ def _process(testimonial: Testimonial) -> str:
                 "flags": flags,
                 "duration": result.facts.duration,
                 "content_hash": content_hash,
+                "signature": result.signature,
                 "rejection_reason": "",
             },
         )
@@ -630,6 +670,45 @@ def _earlier_uploads_with_hash(testimonial_id: Any, content_hash: str) -> list[A
         .order_by("created_at")
         .values_list("pk", flat=True)[:5]
     )
+
+
+# The most recent candidates of about the same duration a new video is compared with: bounds the
+# work (about 0.5 ms per candidate for a 120 s video) whatever the size of the table.
+NEAR_DUPLICATE_CANDIDATES = 500
+
+
+def _earlier_near_duplicates(
+    testimonial_id: Any, signature: str, duration: float | None, *, exclude: list[Any]
+) -> list[tuple[Any, Match]]:
+    """Other testimonials whose picture matches this signature (closest first, at most 5).
+
+    Only videos within MEDIA_NEAR_DUPLICATE_DURATION_SECONDS of this duration are compared: a
+    re-encoded or resized copy keeps its duration, and the signature tolerates only a second
+    of shift anyway. Exact duplicates (same sha256, already flagged) are left out.
+    """
+    if not signature or duration is None:
+        return []
+    window = conf.MEDIA_NEAR_DUPLICATE_DURATION_SECONDS
+    candidates = (
+        Testimonial.objects.filter(duration__range=(duration - window, duration + window))
+        .exclude(pk=testimonial_id)
+        .exclude(pk__in=exclude)
+        .exclude(status__in=[Status.WITHDRAWN, Status.ERASED])
+        .exclude(signature="")
+        .order_by("-created_at")
+        .values_list("pk", "signature")[:NEAR_DUPLICATE_CANDIDATES]
+    )
+    spec = signature_spec()
+    matches = [
+        (pk, match)
+        for pk, other in candidates
+        if (match := near_duplicate(signature, other, spec)) is not None
+    ]
+    return sorted(matches, key=lambda item: item[1].distance)[:5]
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.1f} %".replace(".", ",")
 
 
 def _finish_rejected(testimonial: Testimonial, result: LocalResult, *, content_hash: str) -> str:

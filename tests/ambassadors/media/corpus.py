@@ -205,6 +205,71 @@ def huge_declared(folder: Path) -> Path:
     return path
 
 
+# A talking head in front of a stand: the same backdrop and body for every "person", a head
+# (an ellipse) of their own colour, size and movement, and sensor noise. Two people filmed at
+# the same stand differ only there: the hard case for a near-duplicate check.
+TALKING_HEAD_SOURCE = (
+    "color=c=0x7a6a58:s=320x240:r=30:d={d},"
+    "drawbox=x=20:y=20:w=90:h=70:c=0xc8d8e8:t=fill,drawbox=x=220:y=120:w=80:h=10:c=0x403020:t=fill,"
+    "drawbox=x=230:y=60:w=50:h=60:c=0x305070:t=fill[bg];"
+    "color=c=0x203050:s=140x100:r=30:d={d}[body];"
+    "color=c={colour}:s={w}x{h}:r=30:d={d},format=yuva420p,"
+    "geq=lum='p(X,Y)':cb='p(X,Y)':cr='p(X,Y)':"
+    "a='if(lte(pow((X-W/2)/(W/2),2)+pow((Y-H/2)/(H/2),2),1),255,0)'[head];"
+    "[bg][body]overlay=x=90+10*sin(t):y=160[seated];"
+    "[seated][head]overlay=x='{x}':y='{y}',noise=alls=12:allf=t,format=yuv420p"
+)
+PEOPLE = {
+    "a": {"colour": "0xe0b090", "w": 70, "h": 90, "x": "130+25*sin(2*PI*t/3)",
+          "y": "70+6*sin(2*PI*t*1.3)"},
+    "b": {"colour": "0xb08060", "w": 80, "h": 100, "x": "100+15*sin(2*PI*t/2+1)",
+          "y": "60+10*sin(2*PI*t*0.7)"},
+}  # fmt: skip
+
+
+def talking_head(
+    folder: Path,
+    *,
+    person: str = "a",
+    container: str = "mp4",
+    scale: str | None = None,
+    bitrate: str | None = None,
+    start: float = 0.0,
+    duration: float = 6,
+) -> Path:
+    """One person's clip, encoded as a phone (MP4, H.264) or the page's recorder (WebM, VP8,
+    no duration) would, optionally scaled, at another bitrate, or starting `start` s later."""
+    name = f"head-{person}-{container}-{scale or 'full'}-{bitrate or 'q'}-{start:g}.{container}"
+    path = folder / name
+    source = TALKING_HEAD_SOURCE.format(d=duration + start, **PEOPLE[person])
+    video = ["-vf", f"scale={scale}"] if scale else []
+    if container == "webm":
+        codec = ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8"]
+        codec += ["-b:v", bitrate or "300k", "-c:a", "libopus", "-f", "webm", "-live", "1"]
+    else:
+        codec = ["-c:v", "libx264", "-preset", "ultrafast"]
+        codec += ["-b:v", bitrate] if bitrate else ["-crf", "20"]
+        codec += ["-c:a", "aac"]
+    ffmpeg(
+        "-ss", f"{start:g}", "-f", "lavfi", "-i", source,
+        "-ss", f"{start:g}", *_tone(duration + start, 220),
+        *video, *codec, "-shortest", str(path),
+    )  # fmt: skip
+    return path
+
+
+def pattern(folder: Path, source: str, *, duration: float = 6) -> Path:
+    """An ffmpeg test source ("testsrc", "smptebars", "mandelbrot", "color=c=red"...)."""
+    path = folder / f"pattern-{source.replace('=', '-')}.mp4"
+    options = ":" if "=" in source else "="
+    ffmpeg(
+        "-f", "lavfi", "-i", f"{source}{options}s=320x180:r=25,trim=duration={duration}",
+        *_tone(duration, 330), "-c:v", "libx264", "-preset", "ultrafast",
+        "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path),
+    )  # fmt: skip
+    return path
+
+
 BUILDERS: dict[str, Callable[[Path], Path]] = {
     "portrait_rotated": portrait_rotated,
     "landscape": landscape,

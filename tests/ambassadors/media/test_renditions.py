@@ -152,3 +152,31 @@ def test_the_social_pass_reads_the_original_once_and_writes_every_format():
     assert "scale=1080:1920:force_original_aspect_ratio=increase" in graph
     assert "boxblur" in graph  # the 16:9 of a portrait source
     assert command[-1] == "social-16x9.mp4"
+
+
+def test_the_signature_samples_the_check_copies_into_one_more_output_of_the_same_run():
+    outputs = ModerationOutputs(
+        "/w/web.mp4", "/w/poster.jpg", "/w/poster.webp", "/w/preview.webp", "/w/signature.gray"
+    )
+    command = moderation_command(
+        "ffmpeg", "/w/original", MOV, phone(), outputs,
+        spec=WebSpec(), checks=CheckSpec(), max_duration=120,
+    )  # fmt: skip
+
+    assert command.count("-i") == 1
+    graph = command[command.index("-filter_complex") + 1]
+    assert "freezedetect=n=0.003:d=2.0,fps=2,scale=32:32:flags=area,format=gray[sig]" in graph
+    assert "nullsink" not in graph.split("[check]")[1].split(";")[0]
+    at = command.index("[sig]")
+    assert command[at - 1 : at + 5] == ["-map", "[sig]", "-c:v", "rawvideo", "-pix_fmt", "gray"]
+    assert command[-3:] == ["-f", "rawvideo", "/w/signature.gray"]
+
+
+def test_without_a_signature_output_the_check_branch_ends_in_a_null_sink():
+    command = moderation_command(
+        "ffmpeg", "/w/original", MOV, phone(), OUTPUTS,
+        spec=WebSpec(), checks=CheckSpec(), max_duration=120,
+    )  # fmt: skip
+
+    assert "[sig]" not in " ".join(command)
+    assert "freezedetect=n=0.003:d=2.0,nullsink" in command[command.index("-filter_complex") + 1]
