@@ -101,3 +101,11 @@ def test_the_pipeline_bench_compares_a_clip_with_the_bare_commands(tmp_path):
 
     assert "time to in_review:" in output
     assert "overhead ratio:" in output
+
+
+def test_the_signature_cost_bench_times_the_pass_with_and_without_the_samples():
+    output = run_bench("bench/signature_cost.py", "--repeat", "1", "--seconds", "4")
+
+    assert sum(line.startswith("without signature  wall") for line in output.splitlines()) == 1
+    assert sum(line.startswith("with signature     wall") for line in output.splitlines()) == 1
+    assert "cpu ratio" in output and "samples, hashed in Python" in output
