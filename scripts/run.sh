@@ -4,6 +4,8 @@
 # scan-count flush or the kit tasks on `default` (whose worker embeds the beat scheduler).
 set -euo pipefail
 port="${1:-8000}"
+# Links in emails, feeds and QR codes are built from SITE_URL: on another port they must say so.
+export SITE_URL="${SITE_URL:-http://localhost:$port}"
 py=.venv/bin/python
 mkdir -p var/log
 $py -m celery -A onprovence worker -Q media --concurrency 1 --hostname media@%h --loglevel INFO \

@@ -1,0 +1,47 @@
+"""scripts/run.sh (`make run`): the processes it starts agree on the site's address."""
+
+import os
+import subprocess
+
+import pytest
+
+from tests import processes
+
+RUN_SCRIPT = processes.ROOT / "scripts" / "run.sh"
+
+
+@pytest.fixture
+def fake_checkout(tmp_path):
+    """A folder whose `.venv/bin/python` records the SITE_URL and arguments it was started with."""
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text('#!/bin/sh\necho "$SITE_URL $*" >>started.txt\n')
+    python.chmod(0o755)
+    return tmp_path
+
+
+def run(folder, *args, **env_changes):
+    env = {k: v for k, v in os.environ.items() if k != "SITE_URL"} | env_changes
+    subprocess.run(
+        ["bash", str(RUN_SCRIPT), *args],
+        cwd=folder,
+        env=env,
+        check=False,
+        timeout=30,
+        capture_output=True,
+    )
+    return sorted((folder / "started.txt").read_text().splitlines())
+
+
+def test_on_another_port_every_process_builds_links_to_that_port(fake_checkout):
+    started = run(fake_checkout, "8790")
+
+    # The two workers send the emails, the web process renders QR codes and feeds.
+    assert [line.split(" ", 1)[0] for line in started] == ["http://localhost:8790"] * 3
+    assert any(line.endswith("runserver 0.0.0.0:8790") for line in started)
+
+
+def test_a_site_url_given_in_the_environment_is_kept(fake_checkout):
+    started = run(fake_checkout, "8790", SITE_URL="https://ambassadeurs.example.org")
+
+    assert {line.split(" ", 1)[0] for line in started} == {"https://ambassadeurs.example.org"}
