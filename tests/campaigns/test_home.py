@@ -143,9 +143,17 @@ def test_a_testimonial_card_shows_its_public_poster_name_commune_sector_and_quot
     store = public_storage()
     assert f'srcset="{store.url(testimonial_key(testimonial.pk, POSTER_WEBP))}"' in html
     assert f'src="{store.url(testimonial_key(testimonial.pk, POSTER_JPEG))}"' in html
-    assert "<strong>Camille</strong>" in html
+    # The card leads to the testimonial's page, where the video plays.
+    assert (
+        f'<a class="testimonial-card__link" href="/temoignages/{testimonial.pk}/">Camille</a>'
+        in html
+    )
     assert ", Marignane</span>" in html
     assert '<p class="testimonial-card__sector">Aéronautique</p>' in html
+    english = client.get("/en/").content.decode()
+    assert f'href="/en/temoignages/{testimonial.pk}/">Camille</a>' in english
+    sector_page = client.get("/secteurs/aeronautique/").content.decode()
+    assert f'href="/temoignages/{testimonial.pk}/">Camille</a>' in sector_page
 
 
 def test_a_sector_page_shows_its_testimonials_figures_and_kit_assets(client, make_testimonial):
