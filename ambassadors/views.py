@@ -289,6 +289,8 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     ]
     order = [stage for stage, _label in stages]
     current = order.index(payload["stage"]) if payload["stage"] in order else -1
+    # Review is the one stage that lasts: while it is current it is not ticked as done.
+    done_upto = current - 1 if payload["stage"] == "review" else current
     return render(
         request,
         "ambassadors/status.html",
@@ -296,7 +298,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
             "testimonial": testimonial,
             "payload": payload,
             "stages": [
-                {"label": label, "done": index <= current, "current": index == current}
+                {"label": label, "done": index <= done_upto, "current": index == current}
                 for index, (_stage, label) in enumerate(stages)
             ],
             "just_sent": request.GET.get("envoye") == "1",

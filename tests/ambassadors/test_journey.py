@@ -371,6 +371,34 @@ def test_the_status_page_shows_the_status_and_answers_json_while_it_moves(client
     assert client.get("/ambassadeurs/suivi/forged/").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("status", "steps"),
+    [
+        # While the team reviews, the review step is the current one, not ticked as done.
+        (
+            Status.IN_REVIEW,
+            ['class="is-done"', 'class=" is-current" aria-current="step"', 'class=""'],
+        ),
+        (
+            Status.APPROVED,
+            [
+                'class="is-done"',
+                'class="is-done"',
+                'class="is-done is-current" aria-current="step"',
+            ],
+        ),
+    ],
+)
+def test_the_status_page_ticks_only_the_steps_that_are_over(client, testimonial, status, steps):
+    testimonial.status = status
+    testimonial.save(update_fields=["status"])
+
+    html = client.get(reverse("ambassadors:status", args=[resident_token(testimonial.pk)]))
+
+    items = re.findall(r"<li (class=\"[^\"]*\"(?: aria-current=\"step\")?)>", html.content.decode())
+    assert items[:3] == steps
+
+
 def test_uploads_cannot_start_again_once_the_video_is_sent(resident_client, testimonial):
     testimonial.status = Status.UPLOADED
     testimonial.save(update_fields=["status"])
