@@ -80,6 +80,14 @@ def _iframe_snippet(
     )
 
 
+def _point_sources(point) -> list:
+    """The figures of a talking point, one per source (two figures often quote one study)."""
+    by_source = {}
+    for figure in point.key_figures.all():
+        by_source.setdefault((figure.source_name, figure.year, figure.source_url), figure)
+    return list(by_source.values())
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The kit: filters, talking points to copy, assets with previews, credits and rights."""
@@ -95,6 +103,8 @@ def home(request: HttpRequest) -> HttpResponse:
             language=filters["language"] or get_language()[:2],
         )
     )
+    for point in points:
+        point.sources = _point_sources(point)
     archive_query = urlencode({k: v for k, v in request.GET.items() if k in form.fields and v})
     widget_url = _widget_url(filters["sector_slug"], get_language())
     return render(
