@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -331,12 +332,18 @@ def one_pager_file(request: HttpRequest, one_pager_id: str, fmt: str) -> HttpRes
     if sheet is None or fmt not in ("pdf", "png"):
         raise Http404
     key = sheet.pdf_key if fmt == "pdf" else sheet.png_key
-    slug = sheet.sector.slug if sheet.sector else "provence"
+    # The file is named in the sheet's language, like its title.
+    if sheet.language == "en":
+        stem = "why-join-us-aix-marseille-provence"
+        sector = slugify(sheet.sector.name_en or sheet.sector.slug) if sheet.sector else ""
+    else:
+        stem = "pourquoi-aix-marseille-provence"
+        sector = sheet.sector.slug if sheet.sector else ""
     return HttpResponseRedirect(
         private_url(
             key,
             expires=conf.DOWNLOAD_URL_SECONDS,
-            download_name=f"pourquoi-aix-marseille-provence-{slug}.{fmt}",
+            download_name=f"{stem}-{sector or 'provence'}.{fmt}",
         )
     )
 
