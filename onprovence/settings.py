@@ -104,7 +104,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # On disk, not in each process' memory: the workers publish testimonials and bump the
+    # versions that the web process' cached pages and feeds are keyed on.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html). The embedded broker
 # is kombu's filesystem transport: a real worker process, messages as files under var/celery/.

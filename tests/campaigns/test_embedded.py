@@ -1,4 +1,4 @@
-"""The embedded default (SQLite, local-memory cache): scans and funnel counts still add up."""
+"""The embedded default (SQLite, file cache): scans and funnel counts still add up."""
 
 import os
 import subprocess

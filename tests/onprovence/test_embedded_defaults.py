@@ -113,3 +113,18 @@ def test_the_home_page_and_healthz_answer_on_the_embedded_defaults(bare_env):
     assert result.stdout.strip() == (
         '200 200 {"status": "ok", "database": "ok", "broker": "ok", "storage": "ok"}'
     )
+
+
+def test_a_change_made_in_a_worker_process_reaches_the_web_process_cache(bare_env):
+    # A worker publishes a testimonial and bumps the version cached pages are keyed on; the
+    # web process, another process, must see the new version (a per-process cache did not:
+    # the home page kept showing the old content for an hour).
+    read = "from campaigns.pagecache import _version; print(_version())"
+    bump = "from campaigns.pagecache import content_changed; content_changed()"
+
+    before = manage(bare_env, "shell", "-v", "0", "-c", read)
+    assert manage(bare_env, "shell", "-v", "0", "-c", bump).returncode == 0
+    after = manage(bare_env, "shell", "-v", "0", "-c", read)
+
+    assert before.returncode == 0 and after.returncode == 0, before.stderr + after.stderr
+    assert int(after.stdout) == int(before.stdout) + 1
