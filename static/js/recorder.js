@@ -224,8 +224,10 @@ async function pickFile(input) {
     return;
   }
   const duration = await fileDuration(file);
-  // A file replaces the camera: free it, and offer to turn it on again later.
+  // A file replaces the camera: free it and put the camera away while the file is reviewed
+  // (as after a recording); "Recommencer" offers to turn it on again.
   stopCamera();
+  $("camera-section").hidden = true;
   $("camera-on").hidden = false;
   $("record-start").hidden = true;
   $("camera-switch").hidden = true;

@@ -267,6 +267,8 @@ def test_a_resident_picks_a_video_file_instead_of_recording(
     page.wait_for_selector("#review:not([hidden])")
     assert "Durée : 4 s" in page.locator("#review-info").inner_text()
     assert message.is_hidden()
+    # Only the chosen video is on screen, not an empty camera preview above it.
+    assert page.locator("#camera-section").is_hidden()
     page.get_by_role("button", name="Envoyer cette vidéo").click()
     page.wait_for_url("**/ambassadeurs/suivi/*/?envoye=1", timeout=60000)
 
