@@ -306,6 +306,9 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
             "json_url": reverse("ambassadors:status", args=[token]) + "?format=json",
             "rejected": testimonial.status == Status.REJECTED,
             "withdrawn": testimonial.status in (Status.WITHDRAWN, Status.ERASED),
+            "public_url": (
+                testimonial.get_absolute_url() if testimonial.status == Status.PUBLISHED else ""
+            ),
             "step": 5,
         },
     )

@@ -399,6 +399,21 @@ def test_the_status_page_ticks_only_the_steps_that_are_over(client, testimonial,
     assert items[:3] == steps
 
 
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_once_published_the_status_page_links_to_the_public_page(client, testimonial, language):
+    testimonial.status = Status.PUBLISHED
+    testimonial.save(update_fields=["status"])
+    prefix = "/en" if language == "en" else ""
+
+    page = client.get(f"{prefix}/ambassadeurs/suivi/{resident_token(testimonial.pk)}/")
+
+    html = page.content.decode()
+    link = "See my testimonial online" if language == "en" else "Voir mon témoignage en ligne"
+    assert f'<a class="button" href="{prefix}/temoignages/{testimonial.pk}/">{link}</a>' in html
+    # No more "our team watches every video before publishing it".
+    assert "quelques jours" not in html and "a few days" not in html
+
+
 def test_uploads_cannot_start_again_once_the_video_is_sent(resident_client, testimonial):
     testimonial.status = Status.UPLOADED
     testimonial.save(update_fields=["status"])
