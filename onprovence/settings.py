@@ -115,7 +115,8 @@ else:
 
 # Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html). The embedded broker
 # is kombu's filesystem transport: a real worker process, messages as files under var/celery/.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+# (A host in the URL, though unused, keeps kombu from warning on every message sent.)
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery" / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

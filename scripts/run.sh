@@ -2,6 +2,7 @@
 # Start two Celery workers and the web server; Ctrl-C stops all three. As in compose, the media
 # queue has its own worker, so a long transcode never delays the resident's emails, the
 # scan-count flush or the kit tasks on `default` (whose worker embeds the beat scheduler).
+# Worker logs (with the emails the console backend prints) are appended to across restarts.
 set -euo pipefail
 port="${1:-8000}"
 # Links in emails, feeds and QR codes are built from SITE_URL: on another port they must say so.
@@ -9,10 +10,10 @@ export SITE_URL="${SITE_URL:-http://localhost:$port}"
 py=.venv/bin/python
 mkdir -p var/log
 $py -m celery -A onprovence worker -Q media --concurrency 1 --hostname media@%h --loglevel INFO \
-  >var/log/worker-media.log 2>&1 &
+  >>var/log/worker-media.log 2>&1 &
 media=$!
 $py -m celery -A onprovence worker -B -Q default --concurrency 1 --hostname default@%h \
-  --loglevel INFO >var/log/worker.log 2>&1 &
+  --loglevel INFO >>var/log/worker.log 2>&1 &
 default=$!
 trap 'kill $media $default 2>/dev/null; wait $media $default 2>/dev/null' EXIT INT TERM
 cat <<MSG
