@@ -464,6 +464,10 @@ def _publish(testimonial_id: Any, *, actor: AbstractBaseUser | None) -> bool:
         # Withdrawn or rejected while the files were copied: take the copies back down.
         delete_prefix(public_storage(), keys.testimonial_prefix(testimonial.pk))
         raise
+    # Only the first time it goes online: after an unpublish, the resident already has the link
+    # (the same page) and a second "it is online" would read as news it is not.
+    if testimonial.events.filter(to_status=Status.PUBLISHED).count() == 1:
+        _on_commit_email(testimonial.pk, "published")
     return True
 
 
@@ -693,13 +697,15 @@ def testimonial_erase(
 def testimonial_email_decision(*, testimonial_id: Any, decision: str) -> bool:
     """Email the resident the moderators' decision, in their language; False when moot.
 
-    Nothing is sent when the testimonial has moved on since (withdrawn, or the decision changed)
-    or has no address.
+    `published` is the news that it is online, with the link to its public page. Nothing is
+    sent when the testimonial has moved on since (withdrawn, unpublished, or the decision
+    changed) or has no address.
     """
     wanted = {
         "approved": (Status.APPROVED, Status.PUBLISHED),
         "rescheduled": (Status.APPROVED,),
         "rejected": (Status.REJECTED,),
+        "published": (Status.PUBLISHED,),
     }[decision]
     testimonial = Testimonial.objects.filter(pk=testimonial_id).first()
     if testimonial is None or testimonial.status not in wanted or not testimonial.email:
@@ -710,11 +716,15 @@ def testimonial_email_decision(*, testimonial_id: Any, decision: str) -> bool:
     with translation.override(language), timezone.override(settings.TIME_ZONE):
         context = {
             "testimonial": testimonial,
+            "language": language,
             "first_name": testimonial.first_name,
             "publish_at": timezone.localtime(testimonial.publish_at)
             if testimonial.publish_at
             else None,
             "reason": testimonial.rejection_reason,
+            "display_name": testimonial.display_name,
+            # Reversed with the resident's language active: /en/temoignages/... in English.
+            "public_url": settings.SITE_URL + testimonial.get_absolute_url(),
             "status_url": links.resident_status_url(testimonial.pk, language),
             "withdraw_url": links.resident_withdraw_url(testimonial.pk, language),
             "site_url": settings.SITE_URL,

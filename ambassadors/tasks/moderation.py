@@ -75,7 +75,8 @@ def reconcile_public_store() -> int:
     max_retries=10,
 )
 def email_moderation_decision(testimonial_id: str, decision: str) -> bool:
-    """Email the resident the approval (with its date) or the refusal (with its reason)."""
+    """Email the resident the approval (with its date), a new date, the refusal (with its
+    reason) or, at its first publication, that it is online (with the link)."""
     return moderation.testimonial_email_decision(testimonial_id=testimonial_id, decision=decision)
 
 
