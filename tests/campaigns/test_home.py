@@ -1,5 +1,7 @@
 """Public campaign pages: live campaigns only, published testimonials only, figures with sources."""
 
+import re
+
 import pytest
 from django.utils import timezone
 
@@ -187,6 +189,30 @@ def test_a_sector_page_shows_its_testimonials_figures_and_kit_assets(client, mak
     assert "Fiche filière maritime" in html and "Ancienne fiche" not in html
     assert 'href="/kit/?secteur=maritime"' in html
     assert client.get("/secteurs/nulle-part/").status_code == 404
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_a_sector_page_names_an_assets_kind_once(client, prefix):
+    from employer_kit.models import KitAsset
+
+    maritime = Sector.objects.get(slug="maritime")
+    for title, asset_kind in [
+        ("Brochure « Pourquoi la Provence »", "brochure"),
+        ("Fiche filière maritime", "brochure"),
+        ("Video: le port à l'aube", "video"),
+        ("Photos du Vieux-Port", "photo"),
+    ]:
+        KitAsset.objects.create(title=title, kind=asset_kind, sector=maritime)
+
+    html = client.get(f"{prefix}/secteurs/maritime/").content.decode()
+
+    items = re.findall(r'<li class="kit-assets__item">(.*?) <span', html)
+    assert items == [
+        "Brochure « Pourquoi la Provence »",
+        '<span class="kit-assets__kind">brochure</span> Fiche filière maritime',
+        "Photos du Vieux-Port",
+        "Video: le port à l&#x27;aube",
+    ]
 
 
 def test_a_sector_figure_stays_off_the_home_page(client):
