@@ -24,8 +24,13 @@ def test_home_shows_the_key_figures_with_their_sources_in_french(client):
     assert "7,8/10" in html
     assert "contre 7,4/10 — moyenne nationale" in html
     assert "Source : ImageTerr 2024 — IMPGT, Aix-Marseille Université, 2024" in html
-    assert "83%" in html and "contre 70% — dans les autres grandes villes françaises" in html
+    # A narrow no-break space before % in French.
+    assert "83\u202f%" in html
+    assert "contre 70\u202f% — dans les autres grandes villes françaises" in html
     assert "Source : Bloom Consulting" in html
+    # "17 % d'économie touristique" would be a share of it: the study says 17 % more.
+    assert "d&#x27;économie touristique et d&#x27;investissements étrangers en plus pour" in html
+    assert "d&#x27;attraction de talents en plus pour +0,1 point" in html
 
 
 def test_home_in_english_uses_the_english_texts(client, live_campaign):
@@ -36,7 +41,9 @@ def test_home_in_english_uses_the_english_texts(client, live_campaign):
     assert '<html lang="en">' in html
     assert "Here, we live what we love." in html
     assert "Residents&#x27; happiness index" in html
+    assert "7.8/10" in html and "83%" in html and "\u202f" not in html
     assert "against 7.4/10 — national average" in html
+    assert "against 70% — in other large French cities" in html
     assert "Source: ImageTerr 2024" in html
     assert "The region in figures" in html
     assert "Skip to content" in html
