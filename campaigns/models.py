@@ -1,6 +1,7 @@
 """The national campaign: its pages, the region's key figures, sectors and QR placements."""
 
 import secrets
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -19,6 +20,18 @@ def localized(obj: models.Model, field: str) -> str:
         if value:
             return value
     return getattr(obj, field)
+
+
+def figure_text(value: Decimal, unit: str) -> str:
+    """Write a figure and its unit as the current language does: 7,8/10, 83 % in French
+    (decimal comma, narrow no-break space before %), 7.8/10, 83% in English."""
+    number = f"{value.normalize():f}"
+    if (get_language() or "fr").startswith("en"):
+        return f"{number}{unit}"
+    number = number.replace(".", ",")
+    if unit.startswith("%"):
+        return f"{number}\u202f{unit}"
+    return f"{number}{unit}"
 
 
 # Only #rrggbb reaches the pages' stylesheet (campaigns/theme.py falls back to the house
@@ -217,6 +230,16 @@ class KeyFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.value}{self.unit} — {self.label}"
+
+    @property
+    def display_value(self) -> str:
+        return figure_text(self.value, self.unit)
+
+    @property
+    def display_comparison_value(self) -> str:
+        if self.comparison_value is None:
+            return ""
+        return figure_text(self.comparison_value, self.unit)
 
     @property
     def display_label(self) -> str:

@@ -200,9 +200,15 @@ def one_pager_pdf(
     story: list = [Paragraph(escape(w["figures"]), heading)]
     cells = []
     for figure in figures:
-        cell = [Paragraph(escape(figure.value), value_style), Paragraph(escape(figure.label), base)]
-        if figure.comparison:
-            cell.append(Paragraph(escape(figure.comparison), small))
+        value, comparison = figure.value, figure.comparison
+        if regular == "Helvetica":  # no narrow no-break space ("83 %") in the PDF base fonts
+            value, comparison = (
+                value.replace("\u202f", "\xa0"),
+                comparison.replace("\u202f", "\xa0"),
+            )
+        cell = [Paragraph(escape(value), value_style), Paragraph(escape(figure.label), base)]
+        if comparison:
+            cell.append(Paragraph(escape(comparison), small))
         cell.append(Paragraph(escape(f"{w['source']}{w['colon']}{figure.source}"), small))
         cells.append(cell)
     if cells:

@@ -1,6 +1,8 @@
 """The employer kit: talking points, files (KitAsset) and the recruiters who download them."""
 
+import re
 import secrets
+import unicodedata
 import uuid
 
 from django.db import models
@@ -69,6 +71,11 @@ class TalkingPoint(models.Model):
 
     def __str__(self) -> str:
         return self.headline
+
+
+def _plain(text: str) -> str:
+    """The text without its accents, so "Video" matches "vidéo"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 class KitAsset(models.Model):
@@ -141,6 +148,15 @@ class KitAsset(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def kind_before_title(self) -> str:
+        """The kind to show before the title, or "" when the title already starts with it
+        ("Brochure « Pourquoi… »", "Photos du port"), so a list never reads "Brochure Brochure"."""
+        kind = str(self.get_kind_display())
+        if re.match(rf"{re.escape(_plain(kind))}s?\b", _plain(self.title.strip()), re.IGNORECASE):
+            return ""
+        return kind
 
     @property
     def download_name(self) -> str:

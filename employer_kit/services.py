@@ -525,22 +525,17 @@ def _figure_data(figures: Iterable[KeyFigure], language: str) -> list[documents.
     data = []
     with translation.override(language):
         for figure in figures:
-            value = f"{figure.value.normalize():f}{figure.unit}"
             comparison = ""
             if figure.comparison_label:
                 label = localized(figure, "comparison_label")
                 if figure.comparison_value is not None:
                     versus = _("contre")
-                    comparison = (
-                        f"{versus} {figure.comparison_value.normalize():f}{figure.unit} — {label}"
-                    )
+                    comparison = f"{versus} {figure.display_comparison_value} — {label}"
                 else:
                     comparison = label
-            if language.startswith("fr"):
-                value, comparison = value.replace(".", ","), comparison.replace(".", ",")
             data.append(
                 documents.Figure(
-                    value=value,
+                    value=figure.display_value,
                     label=localized(figure, "label"),
                     comparison=comparison,
                     source=_figure_source(figure),

@@ -71,6 +71,21 @@ def test_a_moderator_reviews_plays_and_approves_in_the_admin(
     page.get_by_role("link", name="Approuver").first.click()
     # The click returns once the form's page is committed, not parsed: wait for the text.
     expect(page.get_by_text("prochain créneau libre")).to_be_visible()
+    # "Annuler" stands beside the submit button as one of the admin's buttons: same top and
+    # height, its word centred as the button's is.
+    submit = page.locator("input[type=submit][value=Approuver]").bounding_box()
+    cancel = page.get_by_role("link", name="Annuler")
+    box = cancel.bounding_box()
+    word = cancel.evaluate(
+        """link => {
+          const range = document.createRange();
+          range.selectNodeContents(link);
+          const rect = range.getBoundingClientRect();
+          return {y: rect.y, height: rect.height};
+        }"""
+    )
+    assert (round(box["y"]), round(box["height"])) == (round(submit["y"]), round(submit["height"]))
+    assert abs(word["y"] + word["height"] / 2 - (submit["y"] + submit["height"] / 2)) <= 2
     page.locator("input[type=submit][value=Approuver]").click()
 
     page.get_by_text("Approuver : 1 témoignage(s).").wait_for()

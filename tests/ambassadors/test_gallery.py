@@ -126,6 +126,18 @@ def test_the_testimonial_page_has_the_public_video_poster_captions_and_sharing_t
     assert captions.content == b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nBonjour\n"
 
 
+def test_the_testimonial_page_lists_job_town_and_sector_as_separate_items(client, publish):
+    testimonial = publish()
+
+    html = client.get(f"/temoignages/{testimonial.pk}/").content.decode()
+
+    # A list, so they are read one by one, not run together ("Ingénieure avionique Marignane").
+    assert (
+        '<ul class="testimonial-page__meta"><li>Ingénieure avionique</li><li>Marignane</li>'
+        '<li><a href="/temoignages/?secteur=aeronautique">'
+    ) in html
+
+
 def test_the_player_can_be_framed_by_other_sites_but_pages_cannot(client, publish):
     testimonial = publish()
 

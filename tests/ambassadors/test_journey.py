@@ -399,6 +399,44 @@ def test_the_status_page_ticks_only_the_steps_that_are_over(client, testimonial,
     assert items[:3] == steps
 
 
+@pytest.mark.parametrize(
+    ("status", "language", "said", "not_said"),
+    [
+        (Status.PROCESSING, "fr", "Cette page se met à jour toute seule.", "Vous recevrez"),
+        (Status.PROCESSING, "en", "This page updates by itself.", "You will receive"),
+        # In review the page stops asking: it must not claim to update itself.
+        (
+            Status.IN_REVIEW,
+            "fr",
+            "Vous recevrez un e-mail dès que nous aurons décidé.",
+            "toute seule",
+        ),
+        (
+            Status.IN_REVIEW,
+            "en",
+            "You will receive an email as soon as we have decided.",
+            "by itself",
+        ),
+        (Status.APPROVED, "fr", "un lien vers votre témoignage en ligne apparaîtra", "toute seule"),
+        (Status.APPROVED, "en", "a link to your testimonial online will appear", "by itself"),
+    ],
+)
+def test_the_status_page_says_it_updates_itself_only_while_it_does(
+    client, testimonial, status, language, said, not_said
+):
+    testimonial.status = status
+    testimonial.save(update_fields=["status"])
+    prefix = "/en" if language == "en" else ""
+
+    html = client.get(f"{prefix}/ambassadeurs/suivi/{resident_token(testimonial.pk)}/").content
+    html = html.decode()
+
+    moving = 'data-moving="1"' in html
+    assert moving == (status == Status.PROCESSING)
+    assert escape(said) in html
+    assert not_said not in html
+
+
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_once_published_the_status_page_links_to_the_public_page(client, testimonial, language):
     testimonial.status = Status.PUBLISHED

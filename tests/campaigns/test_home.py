@@ -1,5 +1,7 @@
 """Public campaign pages: live campaigns only, published testimonials only, figures with sources."""
 
+import re
+
 import pytest
 from django.utils import timezone
 
@@ -22,8 +24,13 @@ def test_home_shows_the_key_figures_with_their_sources_in_french(client):
     assert "7,8/10" in html
     assert "contre 7,4/10 — moyenne nationale" in html
     assert "Source : ImageTerr 2024 — IMPGT, Aix-Marseille Université, 2024" in html
-    assert "83%" in html and "contre 70% — dans les autres grandes villes françaises" in html
+    # A narrow no-break space before % in French.
+    assert "83\u202f%" in html
+    assert "contre 70\u202f% — dans les autres grandes villes françaises" in html
     assert "Source : Bloom Consulting" in html
+    # "17 % d'économie touristique" would be a share of it: the study says 17 % more.
+    assert "d&#x27;économie touristique et d&#x27;investissements étrangers en plus pour" in html
+    assert "d&#x27;attraction de talents en plus pour +0,1 point" in html
 
 
 def test_home_in_english_uses_the_english_texts(client, live_campaign):
@@ -34,7 +41,9 @@ def test_home_in_english_uses_the_english_texts(client, live_campaign):
     assert '<html lang="en">' in html
     assert "Here, we live what we love." in html
     assert "Residents&#x27; happiness index" in html
+    assert "7.8/10" in html and "83%" in html and "\u202f" not in html
     assert "against 7.4/10 — national average" in html
+    assert "against 70% — in other large French cities" in html
     assert "Source: ImageTerr 2024" in html
     assert "The region in figures" in html
     assert "Skip to content" in html
@@ -187,6 +196,30 @@ def test_a_sector_page_shows_its_testimonials_figures_and_kit_assets(client, mak
     assert "Fiche filière maritime" in html and "Ancienne fiche" not in html
     assert 'href="/kit/?secteur=maritime"' in html
     assert client.get("/secteurs/nulle-part/").status_code == 404
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_a_sector_page_names_an_assets_kind_once(client, prefix):
+    from employer_kit.models import KitAsset
+
+    maritime = Sector.objects.get(slug="maritime")
+    for title, asset_kind in [
+        ("Brochure « Pourquoi la Provence »", "brochure"),
+        ("Fiche filière maritime", "brochure"),
+        ("Video: le port à l'aube", "video"),
+        ("Photos du Vieux-Port", "photo"),
+    ]:
+        KitAsset.objects.create(title=title, kind=asset_kind, sector=maritime)
+
+    html = client.get(f"{prefix}/secteurs/maritime/").content.decode()
+
+    items = re.findall(r'<li class="kit-assets__item">(.*?) <span', html)
+    assert items == [
+        "Brochure « Pourquoi la Provence »",
+        '<span class="kit-assets__kind">brochure</span> Fiche filière maritime',
+        "Photos du Vieux-Port",
+        "Video: le port à l&#x27;aube",
+    ]
 
 
 def test_a_sector_figure_stays_off_the_home_page(client):

@@ -106,7 +106,7 @@ def kit_content(db):
         },
     )
     talent, _ = KeyFigure.objects.get_or_create(
-        label="d'attraction de talents pour +0,1 point d'image territoriale (sur 5)",
+        label="d'attraction de talents en plus pour +0,1 point d'image territoriale (sur 5)",
         defaults={
             "value": Decimal("24"),
             "unit": "%",

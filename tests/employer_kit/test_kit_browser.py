@@ -185,3 +185,34 @@ def test_kit_page_on_a_phone_fits_the_screen(phone_page, live_server, kit_assets
 
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
     assert_accessible(phone_page)
+
+
+# For each choice of the kit's filters that is wider than its select (less the padding and the
+# arrow), "label: choice".
+CUT_CHOICES = """() => {
+  const context = document.createElement("canvas").getContext("2d");
+  const cut = [];
+  for (const select of document.querySelectorAll(".kit-filters select")) {
+    const style = getComputedStyle(select);
+    context.font = style.font;
+    const room = select.clientWidth - parseFloat(style.paddingLeft)
+      - parseFloat(style.paddingRight) - 20;
+    for (const option of select.options) {
+      if (context.measureText(option.text).width > room) cut.push(`${select.name}: ${option.text}`);
+    }
+  }
+  return cut;
+}"""
+
+
+@pytest.mark.parametrize("width", [360, 760, 1280])
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_every_kit_filter_choice_fits_its_select(browser, live_server, width, prefix):
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+
+    page.goto(live_server.url + prefix + "/kit/")
+
+    assert page.evaluate(CUT_CHOICES) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    context.close()
