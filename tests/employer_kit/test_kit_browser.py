@@ -1,6 +1,6 @@
 """The recruiter's path in a real browser: campaign home → kit → magic link → ZIP → one-pager.
 
-Also the screenshot of the kit page (docs/screenshots/kit-page.png) and axe-core checks.
+Also the screenshot of the kit page (var/screenshots/kit-page.png) and axe-core checks.
 """
 
 import io
