@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timesince import timesince
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from onprovence.storage import private_url
@@ -310,10 +310,21 @@ ACTIONS = {
     "reject": (_("Refuser"), RejectForm, "moderate", {Status.IN_REVIEW, Status.APPROVED}),
     "reopen": (_("Remettre en modération"), ReopenForm, "moderate", {Status.REJECTED}),
     "schedule": (_("Programmer la publication"), ScheduleForm, "moderate", {Status.APPROVED}),
+    "publish_now": (_("Publier maintenant"), forms.Form, "moderate", {Status.APPROVED}),
     "feature": (_("Mettre à la une"), forms.Form, "moderate", set(Status) - {Status.ERASED}),
     "unfeature": (_("Retirer de la une"), forms.Form, "moderate", set(Status) - {Status.ERASED}),
     "unpublish": (_("Dépublier"), NoteForm, "moderate", {Status.PUBLISHED}),
     "erase": (_("Effacer"), ConfirmForm, "erase", set(Status) - {Status.ERASED}),
+}
+
+# What the moderator reads once an action is done, when the generic line would mislead: a
+# publication asked now is done by the worker a few seconds later.
+DONE_MESSAGE = gettext_noop("%(action)s : %(count)s témoignage(s).")
+DONE_MESSAGES = {
+    "publish_now": gettext_noop(
+        "Publication en cours… (%(count)s témoignage(s)) : la page les montre publiés "
+        "d'ici quelques secondes."
+    ),
 }
 
 
@@ -362,6 +373,7 @@ class TestimonialAdmin(admin.ModelAdmin):
         "reject_selected",
         "reopen_selected",
         "schedule_selected",
+        "publish_now_selected",
         "feature_selected",
         "unpublish_selected",
         "erase_selected",
@@ -679,6 +691,10 @@ class TestimonialAdmin(admin.ModelAdmin):
     def schedule_selected(self, request, queryset):
         return self._to_action_page(request, queryset, "schedule")
 
+    @admin.action(description=_("Publier maintenant"), permissions=["moderate"])
+    def publish_now_selected(self, request, queryset):
+        return self._to_action_page(request, queryset, "publish_now")
+
     @admin.action(description=_("Mettre à la une"), permissions=["moderate"])
     def feature_selected(self, request, queryset):
         return self._to_action_page(request, queryset, "feature")
@@ -766,10 +782,10 @@ class TestimonialAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             done, failures = self._apply(request, action, applicable, form.cleaned_data)
             if done:
+                message = DONE_MESSAGES.get(action, DONE_MESSAGE)
                 self.message_user(
                     request,
-                    gettext("%(action)s : %(count)s témoignage(s).")
-                    % {"action": title, "count": done},
+                    gettext(message) % {"action": title, "count": done},
                     messages.SUCCESS,
                 )
             for failure in failures:
@@ -828,6 +844,8 @@ class TestimonialAdmin(admin.ModelAdmin):
                     gettext("Le rythme de publication n'offre aucun créneau : choisissez une date.")
                 )
             moderation.testimonial_schedule(testimonial_id=pk, actor=user, publish_at=publish_at)
+        elif action == "publish_now":
+            moderation.testimonial_publish_now(testimonial_id=pk, actor=user)
         elif action in ("feature", "unfeature"):
             moderation.testimonial_feature(
                 testimonial_id=pk, actor=user, featured=action == "feature"

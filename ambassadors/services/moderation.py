@@ -49,6 +49,7 @@ from onprovence.storage import (
 )
 
 RENDER_SOCIAL_TASK = "ambassadors.render_social_renditions"
+PUBLISH_TASK = "ambassadors.publish_testimonial"
 PURGE_TASK = "ambassadors.purge_testimonial"
 EMAIL_TASK = "ambassadors.email_moderation_decision"
 TAKE_DOWN_TASK = "ambassadors.take_down_public_files"
@@ -250,6 +251,45 @@ def testimonial_schedule(
 
     The resident was emailed the date at approval: a different date is emailed again.
     """
+    testimonial, moved = _set_publish_at(
+        testimonial_id=testimonial_id,
+        actor=actor,
+        publish_at=publish_at,
+        note=_note("Publication programmée le %(when)s", when=publish_at),
+    )
+    if moved:
+        _on_commit_email(testimonial.pk, "rescheduled")
+    return testimonial
+
+
+def testimonial_publish_now(*, testimonial_id: Any, actor: AbstractBaseUser | None) -> Testimonial:
+    """Bring an approved testimonial's publication to now and queue its publication.
+
+    The publication itself is the scheduled one (`testimonial_publish`, run by the worker): the
+    same lock, public copies, cache invalidation and first-publication email. The minute
+    publisher may queue it as well meanwhile; the lock makes the second run a no-op. No
+    "new date" email: the resident hears "it is online" seconds later.
+    """
+    if not _review_media_present(testimonial_id):
+        raise ModerationError(_("La vidéo web de ce témoignage est introuvable."))
+    testimonial, _moved = _set_publish_at(
+        testimonial_id=testimonial_id,
+        actor=actor,
+        publish_at=timezone.now(),
+        note=_note("Publication immédiate demandée"),
+    )
+    _on_commit_send_task(PUBLISH_TASK, testimonial.pk)
+    return testimonial
+
+
+def _set_publish_at(
+    *,
+    testimonial_id: Any,
+    actor: AbstractBaseUser | None,
+    publish_at: datetime.datetime,
+    note: str,
+) -> tuple[Testimonial, bool]:
+    """Set an approved testimonial's publication time (audited); say whether it moved."""
     with transaction.atomic():
         testimonial = Testimonial.objects.select_for_update().get(pk=testimonial_id)
         if testimonial.status != Status.APPROVED:
@@ -260,14 +300,8 @@ def testimonial_schedule(
         moved = testimonial.publish_at is not None and testimonial.publish_at != publish_at
         testimonial.publish_at = publish_at
         testimonial.save(update_fields=["publish_at", "updated_at"])
-        _audit(
-            testimonial,
-            actor=actor,
-            note=_note("Publication programmée le %(when)s", when=publish_at),
-        )
-        if moved:
-            _on_commit_email(testimonial.pk, "rescheduled")
-    return testimonial
+        _audit(testimonial, actor=actor, note=note)
+    return testimonial, moved
 
 
 def testimonial_feature(

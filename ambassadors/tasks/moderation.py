@@ -29,7 +29,7 @@ def publish_due_testimonials() -> int:
 
 
 @shared_task(
-    name="ambassadors.publish_testimonial",
+    name=moderation.PUBLISH_TASK,
     acks_late=True,
     autoretry_for=(BotoCoreError, ClientError, OSError),
     retry_backoff=True,

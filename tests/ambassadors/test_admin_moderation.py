@@ -6,6 +6,7 @@ import re
 import zipfile
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -13,7 +14,8 @@ from django.utils import timezone
 
 from ambassadors import keys
 from ambassadors.models import RejectionReason, Status, Testimonial
-from onprovence.storage import private_storage
+from ambassadors.tasks.moderation import publish_testimonial
+from onprovence.storage import private_storage, public_storage
 
 from .moderation_support import *  # noqa: F403
 from .moderation_support import stored_keys
@@ -543,3 +545,102 @@ def test_the_review_page_shows_the_suggested_post_in_french_and_english(
     assert "Découvrez son témoignage : http://localhost:8000/temoignages/" in posts[0][1]
     assert "Watch their testimonial: http://localhost:8000/en/temoignages/" in posts[1][1]
     assert "Proposée une fois le témoignage approuvé." in waiting.content.decode()
+
+
+def test_publish_now_queues_the_publication_which_the_worker_does_as_a_scheduled_one(
+    moderator_client, make_testimonial, moderator, broker, django_capture_on_commit_callbacks
+):
+    slot = timezone.now() + datetime.timedelta(days=3)
+    testimonial = make_testimonial(Status.APPROVED, publish_at=slot)
+    change_url = f"/admin/ambassadors/testimonial/{testimonial.pk}/change/"
+    url = f"/admin/ambassadors/testimonial/moderate/publish_now/?ids={testimonial.pk}"
+    assert url in moderator_client.get(change_url).content.decode()
+    assert "Publier maintenant" in moderator_client.get(url).content.decode()
+
+    before = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = moderator_client.post(url, {"ids": str(testimonial.pk)}, follow=True)
+
+    assert "Publication en cours… (1 témoignage(s))" in response.content.decode()
+    testimonial.refresh_from_db()
+    assert testimonial.status == Status.APPROVED
+    assert before <= testimonial.publish_at <= timezone.now()
+    # Queued for the worker, and no "new date" email to the resident.
+    assert broker.tasks() == [("ambassadors.publish_testimonial", [str(testimonial.pk)])]
+    asked = testimonial.events.get()
+    assert (asked.actor, asked.note) == (moderator, "Publication immédiate demandée")
+
+    broker.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publish_testimonial.apply(args=[str(testimonial.pk)]).get() is True
+
+    testimonial.refresh_from_db()
+    assert testimonial.status == Status.PUBLISHED
+    assert public_storage().exists(keys.testimonial_key(testimonial.pk, keys.WEB))
+    assert broker.tasks() == [
+        ("ambassadors.email_moderation_decision", [str(testimonial.pk), "published"])
+    ]
+    page = moderator_client.get(change_url).content.decode()
+    assert "Publication immédiate demandée" in page
+    assert "moderate/publish_now/" not in page
+    assert "moderate/unpublish/" in page
+
+
+def test_publish_now_is_not_offered_for_a_testimonial_that_is_not_approved(
+    moderator_client, make_testimonial, broker
+):
+    for status in (Status.IN_REVIEW, Status.PUBLISHED, Status.REJECTED):
+        testimonial = make_testimonial(status)
+        page = moderator_client.get(f"/admin/ambassadors/testimonial/{testimonial.pk}/change/")
+        assert "moderate/publish_now/" not in page.content.decode()
+
+        response = moderator_client.post(
+            "/admin/ambassadors/testimonial/moderate/publish_now/",
+            {"ids": str(testimonial.pk)},
+            follow=True,
+        )
+
+        assert "ne s&#x27;applique à aucun des témoignages choisis" in response.content.decode()
+        testimonial.refresh_from_db()
+        assert testimonial.status == status
+        assert not testimonial.events.exists()
+    assert broker.tasks() == []
+
+
+def test_publish_now_without_the_moderation_permission_is_refused(
+    client, django_user_model, make_testimonial, broker
+):
+    testimonial = make_testimonial(Status.APPROVED)
+    user = django_user_model.objects.create_user("observer", password="x", is_staff=True)
+    group = Group.objects.get(name="Modération")
+    user.user_permissions.add(*group.permissions.exclude(codename="moderate_testimonial"))
+    client.force_login(user)
+    page = client.get(f"/admin/ambassadors/testimonial/{testimonial.pk}/change/")
+    assert page.status_code == 200
+    assert "moderate/publish_now/" not in page.content.decode()
+
+    response = client.post(
+        "/admin/ambassadors/testimonial/moderate/publish_now/", {"ids": str(testimonial.pk)}
+    )
+
+    assert response.status_code == 403
+    testimonial.refresh_from_db()
+    assert (testimonial.status, testimonial.publish_at) == (Status.APPROVED, None)
+    assert broker.tasks() == []
+
+
+def test_publish_now_of_a_testimonial_without_its_video_says_so_and_queues_nothing(
+    moderator_client, make_testimonial, broker
+):
+    testimonial = make_testimonial(Status.APPROVED, media=False)
+
+    response = moderator_client.post(
+        "/admin/ambassadors/testimonial/moderate/publish_now/",
+        {"ids": str(testimonial.pk)},
+        follow=True,
+    )
+
+    assert "La vidéo web de ce témoignage est introuvable." in response.content.decode()
+    testimonial.refresh_from_db()
+    assert (testimonial.status, testimonial.publish_at) == (Status.APPROVED, None)
+    assert broker.tasks() == []
