@@ -4,9 +4,11 @@ import secrets
 from decimal import Decimal
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -229,7 +231,9 @@ class KeyFigure(models.Model):
         verbose_name_plural = _("chiffres clés")
 
     def __str__(self) -> str:
-        return f"{self.value}{self.unit} — {self.label}"
+        # Read in the admin, which is French whatever language the request is in.
+        with translation.override(settings.LANGUAGE_CODE):
+            return f"{figure_text(self.value, self.unit)} — {self.label}"
 
     @property
     def display_value(self) -> str:

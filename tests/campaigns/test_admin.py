@@ -4,15 +4,16 @@ import csv
 import io
 import zipfile
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import zxingcpp
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from ambassadors.models import Status
-from campaigns.models import Campaign, FunnelCount
+from campaigns.models import Campaign, FunnelCount, KeyFigure
 from campaigns.services import funnel_record
 
 PLACES = [
@@ -248,3 +249,22 @@ def test_a_hero_image_gets_public_webp_and_jpeg_widths_shown_with_sizes(
     html = client.get("/").content.decode()
     assert 'type="image/webp"' in html and "-960.webp 960w" in html
     assert 'alt="Le Vieux-Port au petit matin"' in html and 'sizes="100vw"' in html
+
+
+def test_a_key_figure_reads_as_the_french_pages_write_it_in_the_admin(editor):
+    figure = KeyFigure.objects.create(
+        value=Decimal("83.00"),
+        unit="%",
+        label="des cadres recommandent la région",
+        source_name="Test",
+    )
+    decimal = KeyFigure.objects.create(
+        value=Decimal("7.80"), unit="/10", label="qualité de vie", source_name="Test"
+    )
+
+    with translation.override("en"):
+        assert str(figure) == "83\u202f% — des cadres recommandent la région"
+        assert str(decimal) == "7,8/10 — qualité de vie"
+    page = editor.get(f"/admin/campaigns/keyfigure/{figure.pk}/delete/").content.decode()
+    assert "83\u202f% — des cadres recommandent la région" in page
+    assert "83.00%" not in page
