@@ -252,6 +252,9 @@ if env("AMBASSADORS_PUBLIC_SWEEP_GRACE_SECONDS", default=""):
 
 # --- Email -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Folder of the file-based backend (django.core.mail.backends.filebased), e.g. for a staging
+# walkthrough: without it that backend fails on the first email.
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")

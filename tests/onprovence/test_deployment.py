@@ -104,3 +104,24 @@ def test_compose_runs_web_worker_beat_and_the_services_with_one_environment():
     )
     assert media[media.index("-Q") + 1] == "media"
     assert default[default.index("-Q") + 1] == "default"
+
+
+def test_the_file_based_email_backend_writes_to_email_file_path(tmp_path):
+    """EMAIL_BACKEND can be switched to files by environment alone (a staging walkthrough)."""
+    env = production_env(tmp_path)
+    env["EMAIL_BACKEND"] = "django.core.mail.backends.filebased.EmailBackend"
+    env["EMAIL_FILE_PATH"] = str(tmp_path / "mail")
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "sendtestemail", "lea@example.org"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    [message] = (tmp_path / "mail").iterdir()
+    assert "To: lea@example.org" in message.read_text()
