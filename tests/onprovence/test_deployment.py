@@ -69,7 +69,7 @@ def test_production_settings_turn_on_https_hsts_and_secure_cookies(tmp_path):
         "31536000",
         "True",
         "True",
-        "storages.backends.s3.S3Storage",
+        "onprovence.storage.S3StorageForBrowsers",
         "django.core.cache.backends.redis.RedisCache",
     ]
 
@@ -104,6 +104,11 @@ def test_compose_runs_web_worker_beat_and_the_services_with_one_environment():
     )
     assert media[media.index("-Q") + 1] == "media"
     assert default[default.index("-Q") + 1] == "default"
+    # Browsers get media and upload links for MinIO's published port, which the CSP allows.
+    environment = config["x-app"]["environment"]
+    assert environment["AWS_S3_ENDPOINT_URL"] == "http://minio:9000"
+    assert environment["AWS_S3_BROWSER_ENDPOINT_URL"] == environment["CSP_MEDIA_ORIGIN"]
+    assert "9000:9000" in config["services"]["minio"]["ports"]
 
 
 def test_the_file_based_email_backend_writes_to_email_file_path(tmp_path):
