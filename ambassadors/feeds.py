@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from onprovence.encoders import MarkupSafeJSONEncoder
 
@@ -141,12 +141,12 @@ def _cached(request: HttpRequest, kind: str, build) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def rss(request: HttpRequest) -> HttpResponse:
     return _cached(request, "rss", TestimonialsRss())
 
 
-@require_GET
+@require_safe
 def atom(request: HttpRequest) -> HttpResponse:
     return _cached(request, "atom", TestimonialsAtom())
 
@@ -199,6 +199,6 @@ def _json_feed(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def json_feed(request: HttpRequest) -> HttpResponse:
     return _cached(request, "json", _json_feed)

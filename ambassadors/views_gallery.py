@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from campaigns.selectors import sectors_all
 from onprovence.storage import public_storage
@@ -30,7 +30,7 @@ def _published_or_404(testimonial_id: uuid.UUID) -> Testimonial:
     return testimonial
 
 
-@require_GET
+@require_safe
 def gallery(request: HttpRequest) -> HttpResponse:
     """All published testimonials, featured first, filterable by sector and commune."""
     sectors = list(sectors_all())
@@ -59,7 +59,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def detail(request: HttpRequest, testimonial_id: uuid.UUID) -> HttpResponse:
     """One testimonial: the web video with its poster and captions, and sharing tags."""
     testimonial = _published_or_404(testimonial_id)
@@ -70,7 +70,7 @@ def detail(request: HttpRequest, testimonial_id: uuid.UUID) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})
 def player(request: HttpRequest, testimonial_id: uuid.UUID) -> HttpResponse:
@@ -79,7 +79,7 @@ def player(request: HttpRequest, testimonial_id: uuid.UUID) -> HttpResponse:
     return render(request, "ambassadors/gallery/player.html", {"testimonial": testimonial})
 
 
-@require_GET
+@require_safe
 def captions(request: HttpRequest, testimonial_id: uuid.UUID) -> HttpResponse:
     """The published captions, from our own origin (a <track> needs no CORS then)."""
     testimonial = _published_or_404(testimonial_id)

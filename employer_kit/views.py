@@ -25,7 +25,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from ambassadors import keys
 from campaigns.selectors import sectors_all
@@ -89,7 +94,7 @@ def _point_sources(point) -> list:
     return list(by_source.values())
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The kit: filters, talking points to copy, assets with previews, credits and rights."""
     form = KitFilterForm(request.GET or None)
@@ -354,7 +359,7 @@ def _widget_sector(value: str | None):
 
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})
-@require_GET
+@require_safe
 def widget(request: HttpRequest) -> HttpResponse:
     """Published testimonials for a company's careers page: the one page allowed in a frame.
 
@@ -387,7 +392,7 @@ def widget(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def oembed(request: HttpRequest) -> HttpResponse:
     """oEmbed (https://oembed.com/) for widget URLs: type "rich", an <iframe> to paste."""
     if request.GET.get("format", "json") != "json":

@@ -164,6 +164,8 @@ PUBLIC_MEDIA_URL = env("PUBLIC_MEDIA_URL", default="/media/public/")
 if S3_PRIVATE_BUCKET:
     _s3 = {
         "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+        # The address browsers reach the store by, when it differs (onprovence/storage.py).
+        "browser_endpoint_url": env("AWS_S3_BROWSER_ENDPOINT_URL", default=None),
         "region_name": env("AWS_S3_REGION_NAME", default="eu-west-3"),
         "access_key": env("AWS_ACCESS_KEY_ID", default=None),
         "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
@@ -173,7 +175,7 @@ if S3_PRIVATE_BUCKET:
     }
     STORAGES = {
         "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
+            "BACKEND": "onprovence.storage.S3StorageForBrowsers",
             "OPTIONS": {
                 **_s3,
                 "bucket_name": S3_PRIVATE_BUCKET,
@@ -183,7 +185,7 @@ if S3_PRIVATE_BUCKET:
             },
         },
         "public": {
-            "BACKEND": "storages.backends.s3.S3Storage",
+            "BACKEND": "onprovence.storage.S3StorageForBrowsers",
             "OPTIONS": {
                 **_s3,
                 "bucket_name": S3_PUBLIC_BUCKET or S3_PRIVATE_BUCKET,
@@ -235,8 +237,12 @@ MEDIA_WORK_DIR = Path(env("MEDIA_WORK_DIR", default=str(VAR_DIR / "work")))
 # The apps' own knobs (defaults in ambassadors/conf.py); those a deployment sets by environment:
 # the S3 address browsers upload to when it differs from the one the web processes use, the
 # origins allowed to PUT upload parts (default: SITE_URL), and the x264 speed/size trade-off.
-if env("AMBASSADORS_UPLOAD_ENDPOINT_URL", default=""):
-    AMBASSADORS_UPLOAD_ENDPOINT_URL = env("AMBASSADORS_UPLOAD_ENDPOINT_URL")
+if env("AMBASSADORS_UPLOAD_ENDPOINT_URL", default="") or env(
+    "AWS_S3_BROWSER_ENDPOINT_URL", default=""
+):
+    AMBASSADORS_UPLOAD_ENDPOINT_URL = env(
+        "AMBASSADORS_UPLOAD_ENDPOINT_URL", default=env("AWS_S3_BROWSER_ENDPOINT_URL", default="")
+    )
 if env("AMBASSADORS_UPLOAD_CORS_ORIGINS", default=""):
     AMBASSADORS_UPLOAD_CORS_ORIGINS = env.list("AMBASSADORS_UPLOAD_CORS_ORIGINS")
 AMBASSADORS_MEDIA_X264_PRESET = env("AMBASSADORS_MEDIA_X264_PRESET", default="veryfast")
@@ -252,6 +258,9 @@ if env("AMBASSADORS_PUBLIC_SWEEP_GRACE_SECONDS", default=""):
 
 # --- Email -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Folder of the file-based backend (django.core.mail.backends.filebased), e.g. for a staging
+# walkthrough: without it that backend fails on the first email.
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")

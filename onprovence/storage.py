@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.urls import reverse
+from storages.backends.s3 import S3Storage
 
 PRIVATE_MEDIA_SALT = "onprovence.private-media"
 
@@ -44,6 +45,35 @@ def storage_error_is_transient(error: Exception) -> bool:
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         return code in TRANSIENT_S3_CODES or status >= 500
     return isinstance(error, BotoCoreError)
+
+
+class S3StorageForBrowsers(S3Storage):
+    """S3Storage whose links (url()) use the address browsers reach the store by.
+
+    The processes may reach the store by another address than browsers do (docker-compose:
+    http://minio:9000 inside the network, http://localhost:9000 on the host), set as
+    `browser_endpoint_url` (settings: AWS_S3_BROWSER_ENDPOINT_URL). A presigned link signs its
+    host, so it is made by a copy of the storage pointed at that address (making a link sends
+    no request); every call to the store keeps `endpoint_url`.
+    """
+
+    def __init__(self, **settings):
+        self.browser_endpoint_url = settings.pop("browser_endpoint_url", None)
+        super().__init__(**settings)
+
+    def url(self, name, parameters=None, expire=None, http_method=None):
+        if self.browser_endpoint_url in (None, "", self.endpoint_url) or self.custom_domain:
+            return super().url(name, parameters, expire, http_method)
+        browser = self.__dict__.get("_browser_copy")
+        if browser is None:
+            # S3Storage's __getstate__/__setstate__ give the copy its own connections.
+            browser = copy.copy(self)
+            for attribute in ("_web_copies", "_browser_copy"):
+                browser.__dict__.pop(attribute, None)
+            browser.endpoint_url = self.browser_endpoint_url
+            browser.browser_endpoint_url = None
+            self._browser_copy = browser
+        return browser.url(name, parameters, expire, http_method)
 
 
 def private_storage() -> Storage:
@@ -96,6 +126,7 @@ def web_s3_client(storage: Storage, *, assembling: bool = False):
         # S3Storage's __getstate__/__setstate__ give the copy its own (thread-local) connections.
         web_storage = copy.copy(storage)
         web_storage.__dict__.pop("_web_copies", None)
+        web_storage.__dict__.pop("_browser_copy", None)
         web_storage.client_config = storage.client_config.merge(config)
         copies[key] = web_storage
     return web_storage.connection.meta.client

@@ -6,7 +6,7 @@ from django.core import signing
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .celery import app as celery_app
 from .storage import is_local, private_storage, read_private_token
@@ -30,7 +30,7 @@ def _check_storage() -> str:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """Report database, broker and storage status; 503 when any is down."""
     report = {}
@@ -49,7 +49,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
-@require_GET
+@require_safe
 def private_media(request: HttpRequest, token: str) -> FileResponse:
     """Serve a private object from local storage behind a signed, expiring token."""
     storage = private_storage()

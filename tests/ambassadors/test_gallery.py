@@ -206,3 +206,20 @@ def test_sharing_tags_and_player_use_the_web_renditions_size(probe, size):
     from ambassadors.templatetags.gallery import web_size
 
     assert web_size(Testimonial(probe=probe)) == {"width": size[0], "height": size[1]}
+
+
+def test_the_gallery_its_pages_and_feeds_answer_head_as_get(client, publish):
+    """Uptime monitors and link checkers ask with HEAD: same status and headers, no body."""
+    testimonial = publish(display_name="Léa")
+    for path in (
+        "/temoignages/",
+        f"/temoignages/{testimonial.pk}/",
+        "/temoignages/flux.rss",
+        "/temoignages/flux.atom",
+        "/temoignages/flux.json",
+    ):
+        get = client.get(path)
+        head = client.head(path)
+        assert (path, get.status_code, head.status_code) == (path, 200, 200)
+        assert head["Content-Type"] == get["Content-Type"]
+        assert head.content == b""

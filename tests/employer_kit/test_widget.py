@@ -67,3 +67,17 @@ def test_oembed_returns_a_rich_iframe_for_a_widget_url(client, settings, testimo
 )
 def test_oembed_refuses_other_urls_and_formats(client, params, status):
     assert client.get("/kit/oembed/", params).status_code == status
+
+
+def test_widget_oembed_and_kit_answer_head_as_get(client, settings, testimonials):
+    """Link checkers and oEmbed consumers may ask with HEAD first: same answer, no body."""
+    for path in (
+        "/kit/",
+        "/kit/widget/?secteur=aeronautique",
+        f"/kit/oembed/?url={settings.SITE_URL}/kit/widget/",
+    ):
+        get = client.get(path)
+        head = client.head(path)
+        assert (path, get.status_code, head.status_code) == (path, 200, 200)
+        assert head["Content-Type"] == get["Content-Type"]
+        assert head.content == b""

@@ -69,7 +69,7 @@ def test_production_settings_turn_on_https_hsts_and_secure_cookies(tmp_path):
         "31536000",
         "True",
         "True",
-        "storages.backends.s3.S3Storage",
+        "onprovence.storage.S3StorageForBrowsers",
         "django.core.cache.backends.redis.RedisCache",
     ]
 
@@ -104,3 +104,29 @@ def test_compose_runs_web_worker_beat_and_the_services_with_one_environment():
     )
     assert media[media.index("-Q") + 1] == "media"
     assert default[default.index("-Q") + 1] == "default"
+    # Browsers get media and upload links for MinIO's published port, which the CSP allows.
+    environment = config["x-app"]["environment"]
+    assert environment["AWS_S3_ENDPOINT_URL"] == "http://minio:9000"
+    assert environment["AWS_S3_BROWSER_ENDPOINT_URL"] == environment["CSP_MEDIA_ORIGIN"]
+    assert "9000:9000" in config["services"]["minio"]["ports"]
+
+
+def test_the_file_based_email_backend_writes_to_email_file_path(tmp_path):
+    """EMAIL_BACKEND can be switched to files by environment alone (a staging walkthrough)."""
+    env = production_env(tmp_path)
+    env["EMAIL_BACKEND"] = "django.core.mail.backends.filebased.EmailBackend"
+    env["EMAIL_FILE_PATH"] = str(tmp_path / "mail")
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "sendtestemail", "lea@example.org"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    [message] = (tmp_path / "mail").iterdir()
+    assert "To: lea@example.org" in message.read_text()

@@ -49,3 +49,10 @@ def test_healthz_answers_503_when_the_storage_endpoint_is_down(client, settings)
 
     assert response.status_code == 503
     assert response.json()["storage"].startswith("error: ")
+
+
+def test_healthz_answers_head_for_monitors_that_ask_with_head(client):
+    response = client.head("/healthz")
+
+    assert response.status_code == 200
+    assert response.content == b""

@@ -3,6 +3,7 @@ from django.core import signing
 from django.core.files.base import ContentFile
 
 from onprovence.storage import (
+    S3StorageForBrowsers,
     delete_prefix,
     list_prefix,
     private_storage,
@@ -61,3 +62,39 @@ def test_local_delete_prefix_removes_the_folder(local_storage):
 
     assert delete_prefix(storage, "testimonials/abc") == 2
     assert not (local_storage / "private" / "testimonials" / "abc").exists()
+
+
+def test_links_use_the_address_browsers_reach_the_store_by_and_stay_valid_there(s3_endpoint):
+    """docker-compose: the processes reach MinIO as minio:9000, browsers as localhost:9000.
+
+    Here the processes use 127.0.0.1 and browsers "localhost", one S3 server: a presigned
+    link is made for "localhost" and accepted there, a public link names it too (this moto
+    bucket has no public-read policy to fetch it by); the files still go through
+    `endpoint_url`.
+    """
+    import urllib.request
+
+    from django.conf import settings
+
+    browser_endpoint = s3_endpoint.replace("127.0.0.1", "localhost")
+    assert browser_endpoint != s3_endpoint
+    options = {
+        name: {**settings.STORAGES[name]["OPTIONS"], "browser_endpoint_url": browser_endpoint}
+        for name in ("default", "public")
+    }
+    private = S3StorageForBrowsers(**options["default"])
+    public = S3StorageForBrowsers(**options["public"])
+    private.save("tests/browser/private.txt", ContentFile(b"prive"))
+    public.save("tests/browser/public.txt", ContentFile(b"public"))
+
+    private_link = private.url("tests/browser/private.txt", expire=60)
+    public_link = public.url("tests/browser/public.txt")
+
+    assert private_link.startswith(browser_endpoint + "/")
+    assert "X-Amz-Signature=" in private_link
+    assert public_link == f"{browser_endpoint}/{settings.S3_PUBLIC_BUCKET}/tests/browser/public.txt"
+    with urllib.request.urlopen(private_link) as response:
+        assert response.read() == b"prive"
+    assert public.exists("tests/browser/public.txt")  # saved through endpoint_url
+    # Without the setting, links keep the processes' address.
+    assert private_storage().url("tests/browser/private.txt").startswith(s3_endpoint + "/")
