@@ -7,7 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from ambassadors.links import resident_status_url, resident_withdraw_url
+from ambassadors.links import resident_status_url, resident_withdraw_url, site_home_url
 from ambassadors.models import ConsentRecord, Testimonial
 
 
@@ -20,7 +20,7 @@ def _email(
             "first_name": testimonial.first_name,
             "status_url": resident_status_url(testimonial.pk, language),
             "withdraw_url": resident_withdraw_url(testimonial.pk, language),
-            "site_url": settings.SITE_URL,
+            "site_url": site_home_url(language),
             "language": language,
         }
         subject = _(subject)

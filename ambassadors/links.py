@@ -24,9 +24,18 @@ def read_resident_token(token: str) -> UUID:
     return UUID(signing.loads(token, salt=SALT))
 
 
+def _prefix(language: str) -> str:
+    return "/en" if language.startswith("en") else ""
+
+
 def _url(kind: str, testimonial_id: UUID | str, language: str) -> str:
-    prefix = "/en" if language.startswith("en") else ""
+    prefix = _prefix(language)
     return f"{settings.SITE_URL}{prefix}/ambassadeurs/{kind}/{resident_token(testimonial_id)}/"
+
+
+def site_home_url(language: str = "fr") -> str:
+    """The campaign's home page in the resident's language (the signature of every email)."""
+    return f"{settings.SITE_URL}{_prefix(language)}/"
 
 
 def resident_status_url(testimonial_id: UUID | str, language: str = "fr") -> str:

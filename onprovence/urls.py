@@ -12,6 +12,7 @@ admin.site.index_title = "Administration de la plateforme"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("media/private/<str:token>", views.private_media, name="private-media"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -4,7 +4,14 @@ import mimetypes
 
 from django.core import signing
 from django.db import connection
-from django.http import FileResponse, Http404, HttpRequest, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -70,3 +77,9 @@ def private_media(request: HttpRequest, token: str) -> FileResponse:
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers and the admin ask for /favicon.ico whatever the page declares: the site's icon."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

@@ -761,7 +761,7 @@ def testimonial_email_decision(*, testimonial_id: Any, decision: str) -> bool:
             "public_url": settings.SITE_URL + testimonial.get_absolute_url(),
             "status_url": links.resident_status_url(testimonial.pk, language),
             "withdraw_url": links.resident_withdraw_url(testimonial.pk, language),
-            "site_url": settings.SITE_URL,
+            "site_url": links.site_home_url(language),
         }
         template = f"ambassadors/emails/moderation-{decision}"
         subject = render_to_string(f"{template}-subject.txt", context).strip()

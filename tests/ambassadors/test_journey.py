@@ -350,6 +350,9 @@ def test_the_confirmation_email_is_in_the_residents_language_with_both_links(tes
         assert tokens and all(read_resident_token(token) == testimonial.pk for token in tokens)
     assert "/en/ambassadeurs/retrait/" in message.body
     assert 'lang="en"' in html
+    # Signed with the English home page, not the French one.
+    assert message.body.rstrip().endswith("\nhttp://localhost:8000/en/")
+    assert '<a href="http://localhost:8000/en/"' in html
 
 
 def test_the_status_page_shows_the_status_and_answers_json_while_it_moves(client, testimonial):

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from onprovence.celery import app as celery_app
@@ -56,3 +58,14 @@ def test_healthz_answers_head_for_monitors_that_ask_with_head(client):
 
     assert response.status_code == 200
     assert response.content == b""
+
+
+def test_favicon_ico_leads_to_the_sites_icon(client):
+    from django.contrib.staticfiles import finders
+
+    # The admin declares no icon, so browsers ask for /favicon.ico (it was a 404 in the log).
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/static/img/favicon.svg"
+    assert "<svg" in Path(finders.find("img/favicon.svg")).read_text(encoding="utf-8")
