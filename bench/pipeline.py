@@ -138,13 +138,12 @@ def bare_commands(source: Path, workdir: Path) -> list[list[str]]:
     """
     from django.conf import settings
 
-    from ambassadors import keys
     from ambassadors.media import probe as media_probe
-    from ambassadors.media.renditions import ModerationOutputs, moderation_command
+    from ambassadors.media.renditions import moderation_command
     from ambassadors.services.processing import (
-        SIGNATURE_SAMPLES,
         check_spec,
         media_limits,
+        moderation_outputs,
         probe_local,
         signature_spec,
         web_spec,
@@ -160,13 +159,7 @@ def bare_commands(source: Path, workdir: Path) -> list[list[str]]:
         )
     if not verdict.accepted:
         return commands
-    outputs = ModerationOutputs(
-        web=str(workdir / keys.WEB),
-        poster_jpeg=str(workdir / keys.POSTER_JPEG),
-        poster_webp=str(workdir / keys.POSTER_WEBP),
-        preview=str(workdir / keys.PREVIEW),
-        signature=str(workdir / SIGNATURE_SAMPLES),
-    )
+    outputs = moderation_outputs(workdir)
     commands.append(
         moderation_command(
             settings.FFMPEG_BINARY, str(source), demuxer, facts, outputs,

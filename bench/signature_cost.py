@@ -8,7 +8,6 @@ without the signature output.
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -22,11 +21,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onprovence.settings")
 
 
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=4)
@@ -37,15 +31,15 @@ def main() -> None:
 
     django.setup()
     from django.conf import settings
-    from pipeline import make_clip
+    from pipeline import children_cpu, make_clip
 
-    from ambassadors import keys
-    from ambassadors.media.renditions import ModerationOutputs, moderation_command
+    from ambassadors.media.renditions import moderation_command
     from ambassadors.media.signature import hashes_from_raw
     from ambassadors.services.processing import (
         SIGNATURE_SAMPLES,
         check_spec,
         media_limits,
+        moderation_outputs,
         probe_local,
         signature_spec,
         web_spec,
@@ -60,13 +54,7 @@ def main() -> None:
         workdir = Path(folder)
         for _ in range(args.repeat):
             for with_signature in (False, True):
-                outputs = ModerationOutputs(
-                    web=str(workdir / keys.WEB),
-                    poster_jpeg=str(workdir / keys.POSTER_JPEG),
-                    poster_webp=str(workdir / keys.POSTER_WEBP),
-                    preview=str(workdir / keys.PREVIEW),
-                    signature=str(workdir / SIGNATURE_SAMPLES) if with_signature else None,
-                )
+                outputs = moderation_outputs(workdir, signature=with_signature)
                 command = moderation_command(
                     settings.FFMPEG_BINARY, str(clip), demuxer, facts, outputs,
                     spec=web_spec(), checks=check_spec(),

@@ -37,7 +37,7 @@ from ambassadors.models import (
     TestimonialEvent,
 )
 from ambassadors.selectors import PUBLISHED_VERSION_KEY, publication_free_slots
-from ambassadors.services.processing import TransientStorageError
+from ambassadors.services.processing import TransientStorageError, storage_errors
 from ambassadors.services.status import InvalidTransition, testimonial_transition
 from onprovence.storage import (
     delete_prefix,
@@ -547,12 +547,8 @@ def testimonial_take_down(*, testimonial_id: Any) -> int | None:
         )
         if status == Status.PUBLISHED:
             return None
-        try:
+        with storage_errors():
             return delete_prefix(public_storage(), keys.testimonial_prefix(testimonial_id))
-        except Exception as error:
-            if storage_error_is_transient(error):
-                raise TransientStorageError(str(error)) from error
-            raise
 
 
 # --- The public-store sweep ----------------------------------------------------------------------
@@ -610,14 +606,11 @@ def public_store_reconcile(
     now = now or timezone.now()
     report = PublicStoreReport(dry_run=dry_run)
     try:
-        folders = list_folders(public_storage(), keys.FOLDER, page_size=page_size)
-        while batch := list(itertools.islice(folders, page_size)):
-            if not _reconcile_batch(batch, report, dry_run, max_take_downs, now, grace):
-                break
-    except Exception as error:
-        if storage_error_is_transient(error):
-            raise TransientStorageError(str(error)) from error
-        raise
+        with storage_errors():
+            folders = list_folders(public_storage(), keys.FOLDER, page_size=page_size)
+            while batch := list(itertools.islice(folders, page_size)):
+                if not _reconcile_batch(batch, report, dry_run, max_take_downs, now, grace):
+                    break
     finally:
         logger.info("public store sweep: %s", report.summary())
     return report

@@ -276,6 +276,17 @@ def probe_local(
     return demuxer, facts, validate_probe(facts, limits), timings
 
 
+def moderation_outputs(workdir: Path, *, signature: bool = True) -> ModerationOutputs:
+    """Where the moderation pass writes in `workdir` (the signature samples stay local)."""
+    return ModerationOutputs(
+        web=str(workdir / keys.WEB),
+        poster_jpeg=str(workdir / keys.POSTER_JPEG),
+        poster_webp=str(workdir / keys.POSTER_WEBP),
+        preview=str(workdir / keys.PREVIEW),
+        signature=str(workdir / SIGNATURE_SAMPLES) if signature else None,
+    )
+
+
 def video_process_local(
     source: Path,
     workdir: Path,
@@ -295,13 +306,7 @@ def video_process_local(
     result = LocalResult(verdict, demuxer=demuxer, facts=facts, timings=timings)
     if not verdict.accepted:
         return result
-    outputs = ModerationOutputs(
-        web=str(workdir / keys.WEB),
-        poster_jpeg=str(workdir / keys.POSTER_JPEG),
-        poster_webp=str(workdir / keys.POSTER_WEBP),
-        preview=str(workdir / keys.PREVIEW),
-        signature=str(workdir / SIGNATURE_SAMPLES),
-    )
+    outputs = moderation_outputs(workdir)
     command = moderation_command(
         settings.FFMPEG_BINARY,
         str(source),
@@ -368,7 +373,7 @@ _NO_SPACE_MESSAGES = tuple(os.strerror(code) for code in _NO_SPACE)
 
 
 @contextlib.contextmanager
-def _storage_errors() -> Iterator[None]:
+def storage_errors() -> Iterator[None]:
     """Turn connection failures and 5xx answers into TransientStorageError."""
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -388,7 +393,7 @@ def download_original(key: str, destination: Path) -> str:
     """Copy a private object to a local file; return the sha256 of its bytes."""
     storage = private_storage()
     digest = hashlib.sha256()
-    with _storage_errors():
+    with storage_errors():
         if not storage.exists(key):
             raise OriginalMissing(key)
         if is_local(storage):
@@ -406,7 +411,7 @@ def download_original(key: str, destination: Path) -> str:
 def upload_file(path: Path, key: str) -> None:
     """Store a local file under `key` in the private store, replacing what was there."""
     storage = private_storage()
-    with _storage_errors():
+    with storage_errors():
         if is_local(storage):
             if storage.exists(key):
                 storage.delete(key)
@@ -434,7 +439,7 @@ def upload_files(files: dict[str, Path]) -> None:
 
     def put(item: tuple[str, Path]) -> None:
         key, path = item
-        with _storage_errors():
+        with storage_errors():
             client.upload_file(
                 str(path),
                 storage.bucket_name,
@@ -811,7 +816,7 @@ def testimonial_branding(testimonial: Testimonial, workdir: Path) -> Branding:
         suffix = Path(campaign.logo.name).suffix.lower()
         if suffix in {".png", ".jpg", ".jpeg", ".webp"}:
             logo_path = workdir / f"logo{suffix}"
-            with _storage_errors(), campaign.logo.open("rb") as source:
+            with storage_errors(), campaign.logo.open("rb") as source:
                 logo_path.write_bytes(source.read())
             logo = logo_path.name
     return Branding(
@@ -846,7 +851,7 @@ def testimonial_render_social(*, testimonial_id: Any) -> str:
                 return "skipped"
             captions = None
             captions_key = keys.testimonial_key(testimonial.pk, keys.CAPTIONS)
-            with _storage_errors():
+            with storage_errors():
                 if storage.exists(captions_key):
                     with storage.open(captions_key, "rb") as handle:
                         (workdir / keys.CAPTIONS).write_bytes(handle.read())
