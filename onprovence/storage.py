@@ -64,16 +64,27 @@ class S3StorageForBrowsers(S3Storage):
     def url(self, name, parameters=None, expire=None, http_method=None):
         if self.browser_endpoint_url in (None, "", self.endpoint_url) or self.custom_domain:
             return super().url(name, parameters, expire, http_method)
-        browser = self.__dict__.get("_browser_copy")
-        if browser is None:
-            # S3Storage's __getstate__/__setstate__ give the copy its own connections.
-            browser = copy.copy(self)
-            for attribute in ("_web_copies", "_browser_copy"):
-                browser.__dict__.pop(attribute, None)
-            browser.endpoint_url = self.browser_endpoint_url
-            browser.browser_endpoint_url = None
-            self._browser_copy = browser
+        browser = _storage_variant(
+            self, "browser", endpoint_url=self.browser_endpoint_url, browser_endpoint_url=None
+        )
         return browser.url(name, parameters, expire, http_method)
+
+
+def _storage_variant(storage: Storage, key: object, **attributes: object) -> Storage:
+    """A copy of an S3 storage with `attributes` changed, made once and kept on the storage.
+
+    S3Storage's __getstate__/__setstate__ give the copy its own (thread-local) connections; a
+    settings change makes a new storage, and so new variants.
+    """
+    variants = storage.__dict__.setdefault("_variants", {})
+    variant = variants.get(key)
+    if variant is None:
+        variant = copy.copy(storage)
+        variant.__dict__.pop("_variants", None)  # the copy shares the dict otherwise
+        for name, value in attributes.items():
+            setattr(variant, name, value)
+        variants[key] = variant
+    return variant
 
 
 def private_storage() -> Storage:
@@ -111,24 +122,15 @@ def web_s3_config(*, assembling: bool = False):
 def web_s3_client(storage: Storage, *, assembling: bool = False):
     """The boto3 client of an S3 storage with web_s3_config: for calls made inside a request.
 
-    Celery workers use `storage.connection` (boto's defaults). The client comes from a copy of
-    the storage with its `client_config` merged, so credentials, endpoint and addressing stay
-    those of the storage; the copy is kept on the storage (a settings change makes a new
-    storage) and, like django-storages, makes one connection per thread.
+    Celery workers use `storage.connection` (boto's defaults). The client comes from a variant
+    of the storage with its `client_config` merged, so credentials, endpoint and addressing stay
+    those of the storage.
     """
     config = web_s3_config(assembling=assembling)
     if config is None:
         return storage.connection.meta.client
-    copies = storage.__dict__.setdefault("_web_copies", {})
-    key = (assembling, tuple(sorted(settings.S3_WEB_CLIENT.items())))
-    web_storage = copies.get(key)
-    if web_storage is None:
-        # S3Storage's __getstate__/__setstate__ give the copy its own (thread-local) connections.
-        web_storage = copy.copy(storage)
-        web_storage.__dict__.pop("_web_copies", None)
-        web_storage.__dict__.pop("_browser_copy", None)
-        web_storage.client_config = storage.client_config.merge(config)
-        copies[key] = web_storage
+    key = ("web", assembling, tuple(sorted(settings.S3_WEB_CLIENT.items())))
+    web_storage = _storage_variant(storage, key, client_config=storage.client_config.merge(config))
     return web_storage.connection.meta.client
 
 
