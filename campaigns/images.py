@@ -22,6 +22,15 @@ except ImportError:  # Pillow built without LittleCMS: CMYK logos use the plain 
 WIDTHS = (480, 960, 1440, 1920)
 
 
+def _save_copy(storage, name: str, image: Image.Image, fmt: str, options: dict) -> None:
+    """Encode `image` and store it under `name`, replacing an earlier copy of that name."""
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)
+    if storage.exists(name):
+        storage.delete(name)
+    storage.save(name, ContentFile(buffer.getvalue()))
+
+
 def image_renditions_write(*, source: FieldFile, prefix: str) -> dict:
     """Write WebP and JPEG copies of `source` at each width it allows; describe them.
 
@@ -44,12 +53,7 @@ def image_renditions_write(*, source: FieldFile, prefix: str) -> dict:
             ("WEBP", "webp", {"quality": 78, "method": 4}),
             ("JPEG", "jpg", {"quality": 82, "optimize": True, "progressive": True}),
         ):
-            buffer = io.BytesIO()
-            resized.save(buffer, fmt, **options)
-            name = f"{key}-{width}.{ext}"
-            if storage.exists(name):
-                storage.delete(name)
-            storage.save(name, ContentFile(buffer.getvalue()))
+            _save_copy(storage, f"{key}-{width}.{ext}", resized, fmt, options)
     return {"key": key, "widths": widths, "width": image.width, "height": image.height}
 
 
@@ -141,12 +145,7 @@ def logo_renditions_write(*, source: FieldFile, prefix: str) -> dict:
             ("WEBP", "webp", {"lossless": True, "quality": 100, "method": 6}),
             ("PNG", "png", {"optimize": True}),
         ):
-            buffer = io.BytesIO()
-            resized.save(buffer, fmt, **options)
-            name = f"{key}-{width}x{height}.{ext}"
-            if storage.exists(name):
-                storage.delete(name)
-            storage.save(name, ContentFile(buffer.getvalue()))
+            _save_copy(storage, f"{key}-{width}x{height}.{ext}", resized, fmt, options)
         copies.append({"density": density, "width": width, "height": height})
     return {
         "key": key,
