@@ -7,14 +7,12 @@ them: the status moved on, the public copies stayed.
 
 import datetime
 import io
-import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from celery import current_app
 from django.core.management import CommandError, call_command
-from django.db import transaction
 from django.utils import timezone
 
 from ambassadors import keys
@@ -26,9 +24,9 @@ from onprovence.storage import public_storage
 from .moderation_support import *  # noqa: F403
 from .test_takedown import (
     PUBLIC_NAMES,
-    ROW,
     PublicStore,
     _in_thread,
+    _publisher_held_after_its_copies,
     _wait_until,
     _waits_for_a_lock,
     public_names,
@@ -300,21 +298,7 @@ def test_the_sweep_waits_for_a_publication_in_flight_and_keeps_its_copies(make_t
         Status.APPROVED, publish_at=timezone.now() - datetime.timedelta(hours=1)
     )
     results: dict = {}
-    release_row = threading.Event()
-    row_locked = threading.Event()
-
-    def hold_row() -> None:
-        with transaction.atomic():
-            Testimonial.objects.select_for_update().get(pk=late.pk)
-            row_locked.set()
-            release_row.wait(30)
-
-    holder = _in_thread(hold_row, results, "holder")
-    assert row_locked.wait(10)
-    publisher = _in_thread(
-        lambda: moderation.testimonial_publish(testimonial_id=late.pk), results, "publish"
-    )
-    _wait_until(lambda: _waits_for_a_lock(results, "publish", ROW), "the publisher at the row")
+    release_row, threads = _publisher_held_after_its_copies(late, results)
     assert public_names(late) == PUBLIC_NAMES
     sweep = _in_thread(moderation.public_store_reconcile, results, "sweep")
     _wait_until(
@@ -325,7 +309,7 @@ def test_the_sweep_waits_for_a_publication_in_flight_and_keeps_its_copies(make_t
     assert public_names(late) == PUBLIC_NAMES
 
     release_row.set()
-    for thread in (holder, publisher, sweep):
+    for thread in (*threads, sweep):
         thread.join(30)
         assert not thread.is_alive()
 

@@ -228,18 +228,14 @@ def _in_thread(function, results: dict, name: str) -> threading.Thread:
 ROW = ("transactionid", "tuple")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_take_down_waits_for_a_publication_in_flight_and_then_keeps_its_copies(
-    make_testimonial, moderator
-):
-    """An unpublish's take-down is delivered while the same testimonial, rescheduled, is being
-    published again: the publisher has copied the files but not yet marked it published.
+def _publisher_held_after_its_copies(
+    testimonial, results: dict, name: str = "publish"
+) -> tuple[threading.Event, list[threading.Thread]]:
+    """Start a publisher of `testimonial` and hold it after its copies, before `published`.
 
-    The publisher is held at that point by a row lock the test takes (its status move waits for
-    the row); the take-down must wait for the publisher instead of deleting the fresh copies.
+    A row lock the test takes holds it there (its status move waits for the row). Returns the
+    event that releases the row and the threads to join (the row holder, the publisher).
     """
-    testimonial = make_testimonial(Status.APPROVED, publish_at=timezone.now())
-    results: dict = {}
     release_row = threading.Event()
     row_locked = threading.Event()
 
@@ -252,10 +248,26 @@ def test_a_take_down_waits_for_a_publication_in_flight_and_then_keeps_its_copies
     holder = _in_thread(hold_row, results, "holder")
     assert row_locked.wait(10)
     publisher = _in_thread(
-        lambda: moderation.testimonial_publish(testimonial_id=testimonial.pk), results, "publish"
+        lambda: moderation.testimonial_publish(testimonial_id=testimonial.pk), results, name
     )
+    _wait_until(lambda: _waits_for_a_lock(results, name, ROW), f"the {name} at the row")
+    return release_row, [holder, publisher]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_take_down_waits_for_a_publication_in_flight_and_then_keeps_its_copies(
+    make_testimonial, moderator
+):
+    """An unpublish's take-down is delivered while the same testimonial, rescheduled, is being
+    published again: the publisher has copied the files but not yet marked it published.
+
+    The publisher is held at that point by a row lock the test takes (its status move waits for
+    the row); the take-down must wait for the publisher instead of deleting the fresh copies.
+    """
+    testimonial = make_testimonial(Status.APPROVED, publish_at=timezone.now())
+    results: dict = {}
     # The publisher has copied the files and waits for the row to mark it published.
-    _wait_until(lambda: _waits_for_a_lock(results, "publish", ROW), "the publisher at the row")
+    release_row, threads = _publisher_held_after_its_copies(testimonial, results)
     assert public_names(testimonial) == PUBLIC_NAMES
     take_down = _in_thread(
         lambda: moderation.testimonial_take_down(testimonial_id=testimonial.pk),
@@ -271,7 +283,7 @@ def test_a_take_down_waits_for_a_publication_in_flight_and_then_keeps_its_copies
     assert public_names(testimonial) == PUBLIC_NAMES
 
     release_row.set()
-    for thread in (holder, publisher, take_down):
+    for thread in (*threads, take_down):
         thread.join(30)
         assert not thread.is_alive()
 
@@ -291,21 +303,7 @@ def test_a_second_publisher_waits_for_the_first_and_does_not_delete_its_copies(m
     """
     testimonial = make_testimonial(Status.APPROVED, publish_at=timezone.now())
     results: dict = {}
-    release_row = threading.Event()
-    row_locked = threading.Event()
-
-    def hold_row() -> None:
-        with transaction.atomic():
-            Testimonial.objects.select_for_update().get(pk=testimonial.pk)
-            row_locked.set()
-            release_row.wait(30)
-
-    holder = _in_thread(hold_row, results, "holder")
-    assert row_locked.wait(10)
-    first = _in_thread(
-        lambda: moderation.testimonial_publish(testimonial_id=testimonial.pk), results, "first"
-    )
-    _wait_until(lambda: _waits_for_a_lock(results, "first", ROW), "the first at the row")
+    release_row, threads = _publisher_held_after_its_copies(testimonial, results, "first")
     second = _in_thread(
         lambda: moderation.testimonial_publish(testimonial_id=testimonial.pk), results, "second"
     )
@@ -316,7 +314,7 @@ def test_a_second_publisher_waits_for_the_first_and_does_not_delete_its_copies(m
     )
 
     release_row.set()
-    for thread in (holder, first, second):
+    for thread in (*threads, second):
         thread.join(30)
         assert not thread.is_alive()
 

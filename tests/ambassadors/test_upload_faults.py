@@ -95,7 +95,7 @@ class TcpProxy:
     def _pump(self, source: socket.socket, target: socket.socket) -> None:
         try:
             while data := source.recv(65536):
-                target.sendall(data)
+                self._forward(source, target, data)
         except OSError:
             pass
         finally:
@@ -108,16 +108,25 @@ class TcpProxy:
                         self._sockets.discard(sock)
                         sock.close()
 
+    def _forward(self, source: socket.socket, target: socket.socket, data: bytes) -> None:
+        """Pass `data` read from `source` on to `target` (subclasses delay or count it)."""
+        target.sendall(data)
+
+
+def storages_through(settings, proxy: TcpProxy) -> None:
+    """Point both S3 storages of the site (and so the presigned URLs) at `proxy`."""
+    storages = copy.deepcopy(settings.STORAGES)
+    for name in ("default", "public"):
+        storages[name]["OPTIONS"]["endpoint_url"] = proxy.url
+    settings.STORAGES = storages
+
 
 @pytest.fixture
 def s3_proxy(settings, s3_endpoint):
     """Point the site's S3 storage (and so the presigned URLs) at a proxy to the endpoint."""
     proxy = TcpProxy(urlparse(s3_endpoint).port)
     proxy.up()
-    storages = copy.deepcopy(settings.STORAGES)
-    for name in ("default", "public"):
-        storages[name]["OPTIONS"]["endpoint_url"] = proxy.url
-    settings.STORAGES = storages
+    storages_through(settings, proxy)
     policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
     for directive in ("connect-src", "media-src", "img-src"):
         policy["DIRECTIVES"][directive].append(proxy.url)

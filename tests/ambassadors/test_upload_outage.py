@@ -11,7 +11,6 @@ The bounds on time are generous (boto's defaults took 7–12 s refused and 60 s 
 blackhole); precise figures: `bench/upload_outage.py`, docs/reliability/outage.md.
 """
 
-import contextlib
 import socket
 import threading
 import time
@@ -26,6 +25,7 @@ from tests.ambassadors.test_upload_faults import (
     post,
     s3_proxy,  # noqa: F401 (fixture)
     send_two_parts,
+    storages_through,
 )
 from tests.faults import audit_trail
 
@@ -126,39 +126,22 @@ class SlowAssemblyProxy(TcpProxy):
         self._late: set[socket.socket] = set()
         self.completions = 0
 
-    def _pump(self, source: socket.socket, target: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                request_line = data.split(b"\r\n", 1)[0]
-                if request_line.startswith(b"POST ") and b"uploadId=" in request_line:
-                    self.completions += 1
-                    self._late.add(source)  # the answer to this client comes late
-                if target in self._late:
-                    self._late.discard(target)
-                    time.sleep(self.delay)
-                target.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for sock in (source, target):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                with self._lock:
-                    if sock in self._sockets:
-                        self._sockets.discard(sock)
-                        sock.close()
+    def _forward(self, source: socket.socket, target: socket.socket, data: bytes) -> None:
+        request_line = data.split(b"\r\n", 1)[0]
+        if request_line.startswith(b"POST ") and b"uploadId=" in request_line:
+            self.completions += 1
+            self._late.add(source)  # the answer to this client comes late
+        if target in self._late:
+            self._late.discard(target)
+            time.sleep(self.delay)
+        target.sendall(data)
 
 
 @pytest.fixture
 def slow_assembly(settings, s3_endpoint):
-    import copy
-
     proxy = SlowAssemblyProxy(urlparse(s3_endpoint).port)
     proxy.up()
-    storages = copy.deepcopy(settings.STORAGES)
-    for name in ("default", "public"):
-        storages[name]["OPTIONS"]["endpoint_url"] = proxy.url
-    settings.STORAGES = storages
+    storages_through(settings, proxy)
     yield proxy
     proxy.down()
 
