@@ -13,8 +13,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from ambassadors.forms import journey_token
-from ambassadors.models import ConsentRecord, ConsentText, ConsentTextLocked, Testimonial
-from ambassadors.services import consent
+from ambassadors.models import ConsentRecord, ConsentText, Testimonial
 from ambassadors.services.journey import testimonial_erase, testimonial_withdraw
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +102,8 @@ def test_an_accepted_consent_text_cannot_be_edited_in_the_admin(client, admin_cl
 
 
 def test_the_model_refuses_to_change_an_accepted_text_outside_the_admin(client):
+    from ambassadors.models import ConsentTextLocked
+
     give_consent(client)
     text = current_text()
     text.body = text.body.replace("36 mois", "120 mois")
@@ -120,6 +121,8 @@ def test_the_model_refuses_to_change_an_accepted_text_outside_the_admin(client):
 
 
 def test_an_accepted_text_can_still_be_taken_out_of_force_and_another_put_in(client):
+    from ambassadors.services import consent
+
     give_consent(client)
     text = current_text()
     draft = consent.consent_text_new_version(source_id=text.pk)
@@ -186,6 +189,8 @@ def test_the_proof_keeps_the_english_text_an_english_speaker_was_shown(client):
 
 
 def test_the_migration_fills_in_the_text_and_hash_of_existing_proofs(testimonial):
+    from ambassadors.services import consent
+
     record = ConsentRecord.objects.create(
         testimonial=testimonial,
         testimonial_ref=testimonial.pk,
@@ -310,6 +315,8 @@ def test_an_adult_without_parental_consent_reads_non(client, admin_client):
 def test_a_moderator_downloads_the_proof_from_the_admin(client, django_user_model):
     from django.contrib.auth.models import Group
     from django.test import Client
+
+    from ambassadors.services import consent
 
     testimonial = give_minor_consent(client)
     moderator = django_user_model.objects.create_user("camille", password="x", is_staff=True)
