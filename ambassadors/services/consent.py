@@ -20,6 +20,7 @@ from uuid import UUID
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -234,6 +235,7 @@ def consent_proof_pdf(*, testimonial_ref: UUID | str) -> bytes:
     heading = ParagraphStyle("heading", parent=body, fontSize=15, leading=19, spaceAfter=6)
     subheading = ParagraphStyle("subheading", parent=body, fontSize=11.5, leading=15)
     code = ParagraphStyle("code", parent=body, fontName=mono, fontSize=8.5)
+    hash_style = ParagraphStyle("hash", parent=code, fontSize=7.5)
 
     def cell(value: Any, style: ParagraphStyle = body) -> Paragraph:
         return Paragraph(escape(str(value)), style)
@@ -250,7 +252,7 @@ def consent_proof_pdf(*, testimonial_ref: UUID | str) -> bytes:
                 ),
             ),
             (gettext("Langue du texte"), cell(LANGUAGES.get(proof["language"], "—"))),
-            (gettext("Empreinte SHA-256 du texte"), cell(proof["sha256"] or "—", code)),
+            (gettext("Empreinte SHA-256 du texte"), cell(proof["sha256"] or "—", hash_style)),
             (
                 gettext("Mineur (15-17 ans)"),
                 cell(gettext("oui") if proof["is_minor"] else gettext("non")),
@@ -260,7 +262,10 @@ def consent_proof_pdf(*, testimonial_ref: UUID | str) -> bytes:
             (label, cell(value)) for label, value in consent_choices_labelled(proof["choices"])
         ]
         facts += [
-            (name.replace("_", " "), cell(_choice_value(name, value) if value else "—"))
+            (
+                capfirst(ConsentRecord._meta.get_field(name).verbose_name),
+                cell(_choice_value(name, value) if value else "—"),
+            )
             for name, value in proof.items()
             if name.startswith("parent_")
         ]

@@ -90,15 +90,15 @@ def test_an_accepted_consent_text_cannot_be_edited_in_the_admin(client, admin_cl
     page = admin_client.get(url)
     response = admin_client.post(url, text_form(text, body=edited, duration_months=120))
 
+    assert response.status_code == 302
+    text.refresh_from_db()
+    assert "36 mois" in text.body and "120 mois" not in text.body
+    assert text.duration_months == 36
     html = page.content.decode()
     assert "Cette version a été acceptée par 1 résident" in html
     assert "créez une nouvelle version à partir de celle-ci" in html
     assert "Créer une nouvelle version à partir de celle-ci" in html
     assert 'name="body"' not in html and 'name="duration_months"' not in html
-    assert response.status_code == 302
-    text.refresh_from_db()
-    assert "36 mois" in text.body and "120 mois" not in text.body
-    assert text.duration_months == 36
 
 
 def test_the_model_refuses_to_change_an_accepted_text_outside_the_admin(client):
