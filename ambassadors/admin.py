@@ -1064,6 +1064,8 @@ class ConsentTextAdmin(admin.ModelAdmin):
 @admin.register(ConsentRecord)
 class ConsentRecordAdmin(admin.ModelAdmin):
     list_display = ["testimonial_ref", "text_version", "accepted_at", "is_minor", "anonymised_at"]
+    list_filter = ["text_version", "text_language", "is_minor"]
+    search_fields = ["=testimonial_ref"]
     # Shown in the proof section below, in French and folded.
     exclude = ["choices", "text_shown", "text_sha256", "text_language"]
     readonly_fields = ["proof"]

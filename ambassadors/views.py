@@ -142,7 +142,15 @@ def consent(request: HttpRequest) -> HttpResponse:
         form = ConsentForm(request.POST)
         if not ratelimit_request(request, scope="consent", rate=conf.consent_rate()):
             return _too_many(request)
-        if form.is_valid():
+        valid = form.is_valid()
+        # Consent only to the version the page showed: if another came into force meanwhile,
+        # show it and ask again (the proof stores the text of the version accepted).
+        if valid and request.POST.get("consent_version", consent_text.version) != (
+            consent_text.version
+        ):
+            form.add_error("release", _("Le texte d'autorisation a changé : lisez-le ci-dessous."))
+            valid = False
+        if valid:
             data = form.cleaned_data
             placement = placement_by_code(data["journey"]) if data["journey"] else None
             is_minor = data["age_group"] == AgeGroup.MINOR

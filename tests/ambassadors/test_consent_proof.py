@@ -178,6 +178,36 @@ def test_the_proof_keeps_the_text_shown_in_french_with_its_sha256(client):
         assert f"<p>{escape(paragraph)}</p>" in page
 
 
+def test_a_resident_consents_only_to_the_version_the_page_showed(client):
+    shown = current_text()
+    page = client.get("/ambassadeurs/vous/").content.decode()
+    newer = ConsentText.objects.create(
+        version="2026.2", title="Nouvelle autorisation", body="Durée : 24 mois.", is_current=True
+    )
+    ConsentText.objects.filter(pk=shown.pk).update(is_current=False)
+
+    stale = client.post(
+        "/ambassadeurs/vous/",
+        consent_form(consent_version=shown.version),
+        HTTP_ORIGIN=ORIGIN,
+    )
+    again = client.post(
+        "/ambassadeurs/vous/", consent_form(consent_version=newer.version), HTTP_ORIGIN=ORIGIN
+    )
+
+    assert f'name="consent_version" value="{shown.version}"' in page
+    assert stale.status_code == 400
+    html = stale.content.decode()
+    assert "Le texte d&#x27;autorisation a changé : lisez-le ci-dessous." in html
+    assert "Durée : 24 mois." in html
+    assert again.status_code == 302
+    record = ConsentRecord.objects.get()
+    assert (record.text_version, record.text_shown) == (
+        "2026.2",
+        "Nouvelle autorisation\n\nDurée : 24 mois.",
+    )
+
+
 def test_the_proof_keeps_the_english_text_an_english_speaker_was_shown(client):
     testimonial = give_consent(client, english=True, email="ann@example.org")
 
@@ -339,6 +369,8 @@ def test_a_moderator_downloads_the_proof_from_the_admin(client, django_user_mode
     assert (as_pdf.status_code, as_pdf["Content-Type"]) == (200, "application/pdf")
     assert as_pdf.content.startswith(b"%PDF")
     assert "<li>Durée : 36 mois</li>" in record_page.content.decode()
+    found = staff.get(f"/admin/ambassadors/consentrecord/?q={testimonial.pk}&is_minor__exact=1")
+    assert found.context["cl"].result_count == 1
     assert staff.get(f"{base}/xml/").status_code == 403
     assert (
         staff.get(
