@@ -994,6 +994,16 @@ class ConsentTextAdmin(admin.ModelAdmin):
     """Versions of the release. An accepted one is read-only: a new wording is a new version."""
 
     list_display = ["title", "version", "is_current", "accepted_count", "created_at"]
+    fields = [
+        "version",
+        "title",
+        "title_en",
+        "body",
+        "body_en",
+        "channels",
+        "duration_months",
+        "is_current",
+    ]
     actions = ["new_version_selected"]
     change_form_template = "ambassadors/admin/consenttext_change_form.html"
 
@@ -1003,6 +1013,10 @@ class ConsentTextAdmin(admin.ModelAdmin):
     @admin.display(description=_("acceptations"))
     def accepted_count(self, obj: ConsentText) -> int:
         return ConsentRecord.objects.filter(consent_text=obj).count()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Proofs point at an accepted version (and protect it in the database too).
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_accepted)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.is_accepted:

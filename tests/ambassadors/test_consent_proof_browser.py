@@ -65,3 +65,39 @@ def test_a_moderator_reads_the_consent_proof_and_downloads_it(desktop_page, live
     assert download.value.suggested_filename == f"preuve-consentement-{testimonial.pk}.pdf"
     with open(download.value.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
+
+
+def test_an_accepted_version_is_read_only_and_copied_into_a_new_one(
+    desktop_page, live_server, django_user_model, screenshot
+):
+    from ambassadors.models import ConsentText
+
+    django_user_model.objects.create_superuser("dominique", password="dominique-mot-de-passe")
+    resident = Client()
+    form = {
+        "first_name": "Maëlle",
+        "email": "maelle@example.org",
+        "commune": "Gardanne",
+        "sector": "energie",
+        "age_group": "adult",
+        "release": "on",
+        "journey": journey_token(""),
+    }
+    assert resident.post("/ambassadeurs/vous/", form, HTTP_ORIGIN="http://testserver").status_code
+    text = ConsentText.objects.get(is_current=True)
+    page = desktop_page
+    page.goto(live_server.url + "/admin/")
+    page.fill("#id_username", "dominique")
+    page.fill("#id_password", "dominique-mot-de-passe")
+    page.click("input[type=submit]")
+    expect(page.locator("#user-tools")).to_be_visible()
+
+    page.goto(f"{live_server.url}/admin/ambassadors/consenttext/{text.pk}/change/")
+    expect(page.get_by_text("Cette version a été acceptée par 1 résident")).to_be_visible()
+    expect(page.locator("textarea[name=body]")).to_have_count(0)
+    screenshot(page, "admin-consent-text-locked", full_page=False)
+    page.get_by_role("button", name="Créer une nouvelle version à partir de celle-ci").click()
+
+    expect(page.get_by_text("Nouvelle version « 2026.2 » créée")).to_be_visible()
+    expect(page.locator("textarea[name=body]")).to_have_value(text.body)
+    assert ConsentText.objects.get(version="2026.2").is_current is False
