@@ -169,10 +169,10 @@ def consent_record_for(*, testimonial_ref: UUID | str) -> ConsentRecord:
 
 
 def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime.datetime):
+    if isinstance(value, datetime.date):  # datetimes too
         return value.isoformat()
-    if isinstance(value, datetime.date | UUID):
-        return str(value) if isinstance(value, UUID) else value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
     return value
 
 
