@@ -56,10 +56,6 @@ def consent_rate() -> tuple[int, int]:
     return _setting("AMBASSADORS_CONSENT_RATE", (20, 3600))
 
 
-def email_rate() -> tuple[int, int]:
-    return _setting("AMBASSADORS_EMAIL_RATE", (10, 3600))
-
-
 # --- Media pipeline ---------------------------------------------------------------------------
 # What a testimonial video must be (probe verdicts), see ambassadors.media.validation.
 MEDIA_VIDEO_CODECS: tuple[str, ...] = _setting(

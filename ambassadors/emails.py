@@ -58,14 +58,25 @@ def parent_notice_email(testimonial: Testimonial, parent_email: str) -> EmailMul
 
 
 def testimonial_send_confirmation(*, testimonial_id) -> bool:
-    """Send the confirmation (and the parent's notice for a minor); False if no one to tell."""
+    """Send the resident the confirmation; False if there is no one to tell.
+
+    The parent's notice is its own task (`testimonial_send_parent_notice`): a retry after one
+    of the two emails failed never sends the other one twice.
+    """
     testimonial = Testimonial.objects.filter(pk=testimonial_id).first()
     if testimonial is None or not testimonial.email:
         return False
-    messages = [confirmation_email(testimonial)]
+    confirmation_email(testimonial).send(fail_silently=False)
+    return True
+
+
+def testimonial_send_parent_notice(*, testimonial_id) -> bool:
+    """Send the parent of a 15-17 year old the notice; False if there is no parent to tell."""
+    testimonial = Testimonial.objects.filter(pk=testimonial_id).first()
+    if testimonial is None:
+        return False
     consent = ConsentRecord.objects.filter(testimonial=testimonial).first()
-    if consent is not None and consent.is_minor and consent.parent_email:
-        messages.append(parent_notice_email(testimonial, consent.parent_email))
-    for message in messages:
-        message.send(fail_silently=False)
+    if consent is None or not consent.is_minor or not consent.parent_email:
+        return False
+    parent_notice_email(testimonial, consent.parent_email).send(fail_silently=False)
     return True

@@ -4,6 +4,7 @@ import datetime
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -66,6 +67,56 @@ class ConsentText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} (v{self.version})"
+
+    def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        if self.pk is not None and (
+            update_fields is None or set(update_fields) & set(CONSENT_TEXT_LOCKED_FIELDS)
+        ):
+            self.locked_change_refuse()
+        super().save(*args, **kwargs)
+
+    @property
+    def is_accepted(self) -> bool:
+        """True once a resident accepted this version: its wording can no longer change."""
+        return self.pk is not None and ConsentRecord.objects.filter(consent_text=self).exists()
+
+    def locked_change_refuse(self) -> None:
+        """Raise ConsentTextLocked if this accepted version's wording, duration or channels
+        differ from what is stored (every proof points at the stored wording)."""
+        stored = type(self).objects.filter(pk=self.pk).values(*CONSENT_TEXT_LOCKED_FIELDS).first()
+        if stored is None:
+            return
+        changed = [name for name, value in stored.items() if getattr(self, name) != value]
+        if changed and self.is_accepted:
+            raise ConsentTextLocked(changed)
+
+
+# The wording of a consent version and what it grants: frozen once a resident accepted it.
+CONSENT_TEXT_LOCKED_FIELDS = (
+    "version",
+    "title",
+    "title_en",
+    "body",
+    "body_en",
+    "duration_months",
+    "channels",
+)
+
+
+class ConsentTextLocked(ValidationError):
+    """An accepted consent version was about to change; a new wording is a new version."""
+
+    def __init__(self, fields: list[str]) -> None:
+        self.fields = fields
+        super().__init__(
+            _(
+                "Cette version du texte de consentement a déjà été acceptée : son texte, sa "
+                "durée et ses canaux ne peuvent plus être modifiés. Créez une nouvelle version "
+                "à partir de celle-ci."
+            ),
+            code="consent_text_locked",
+        )
 
 
 class Testimonial(models.Model):
@@ -220,6 +271,11 @@ class ConsentRecord(models.Model):
     is_minor = models.BooleanField(_("mineur (15-17 ans)"), default=False)
     parent_email = models.EmailField(_("e-mail du parent"), blank=True)
     anonymised_at = models.DateTimeField(_("anonymisé le"), null=True, blank=True)
+    # The exact text the resident was shown (title and body, in their language) and the
+    # SHA-256 (hex) of its UTF-8 bytes: kept on anonymisation, exported as the proof.
+    text_language = models.CharField(_("langue du texte présenté"), max_length=5, blank=True)
+    text_shown = models.TextField(_("texte présenté"), blank=True)
+    text_sha256 = models.CharField(_("empreinte SHA-256 du texte"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["-accepted_at"]

@@ -32,6 +32,7 @@ from ambassadors.forms import AgeGroup, ConsentForm, journey_token
 from ambassadors.links import read_resident_token, resident_token
 from ambassadors.models import Status, Testimonial
 from ambassadors.services import journey
+from ambassadors.services.consent import consent_text_shown
 from campaigns.selectors import placement_by_code
 from onprovence.ratelimit import ratelimit_request
 from onprovence.security import same_origin
@@ -141,7 +142,15 @@ def consent(request: HttpRequest) -> HttpResponse:
         form = ConsentForm(request.POST)
         if not ratelimit_request(request, scope="consent", rate=conf.consent_rate()):
             return _too_many(request)
-        if form.is_valid():
+        valid = form.is_valid()
+        # Consent only to the version the page showed: if another came into force meanwhile,
+        # show it and ask again (the proof stores the text of the version accepted).
+        if valid and request.POST.get("consent_version", consent_text.version) != (
+            consent_text.version
+        ):
+            form.add_error("release", _("Le texte d'autorisation a changé : lisez-le ci-dessous."))
+            valid = False
+        if valid:
             data = form.cleaned_data
             placement = placement_by_code(data["journey"]) if data["journey"] else None
             is_minor = data["age_group"] == AgeGroup.MINOR
@@ -168,19 +177,16 @@ def consent(request: HttpRequest) -> HttpResponse:
             return redirect("ambassadors:record")
     else:
         form = ConsentForm(initial={"journey": journey_token(request.GET.get("p", "")[:16])})
-    body = consent_text.body_en if language == "en" and consent_text.body_en else consent_text.body
-    if language != "en":
-        title = consent_text.title
-    else:
-        title = consent_text.title_en or _("Autorisation de diffusion de votre vidéo")
+    # What the page shows is what the proof stores and hashes (ambassadors.services.consent).
+    shown = consent_text_shown(consent_text=consent_text, language=language)
     return render(
         request,
         "ambassadors/consent.html",
         {
             "form": form,
             "consent_text": consent_text,
-            "consent_title": title,
-            "consent_paragraphs": [line for line in body.splitlines() if line.strip()],
+            "consent_title": shown.title,
+            "consent_paragraphs": shown.paragraphs,
             "step": 2,
         },
         status=400 if form.is_bound else 200,
@@ -474,10 +480,10 @@ def upload_complete(request: HttpRequest) -> JsonResponse:
         return _no_journey()
     try:
         session = _session_from(testimonial, _json_body(request))
-        # Over the email limit the video is still accepted; only the email is skipped.
-        send_email = ratelimit_request(request, scope="email", rate=conf.email_rate())
+        # No rate limit here: the emails that follow a legitimate consent are always sent (the
+        # consent and the upload start, which create work, are the limited requests).
         testimonial = journey.testimonial_upload_complete(
-            testimonial_id=testimonial.pk, session=session, send_email=send_email
+            testimonial_id=testimonial.pk, session=session
         )
     except uploads.UploadRefused as error:
         return _refused(error, status=409)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ambassadors import keys, uploads
 from ambassadors.models import ConsentRecord, ConsentText, Status, Testimonial
+from ambassadors.services.consent import consent_text_shown
 from ambassadors.services.status import InvalidTransition, testimonial_transition
 from campaigns.models import Placement, Sector
 from campaigns.services import funnel_record
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 PROCESS_TASK = "ambassadors.process_testimonial"
 PURGE_TASK = "ambassadors.purge_testimonial"
 CONFIRMATION_TASK = "ambassadors.send_confirmation_email"
+PARENT_NOTICE_TASK = "ambassadors.send_parent_notice_email"
 # Emptied on erasure: everything that says who the resident is or what they said.
 PERSONAL_FIELDS: dict[str, Any] = {
     "first_name": "",
@@ -90,7 +92,11 @@ def testimonial_start(
     is_minor: bool = False,
     parent_email: str = "",
 ) -> Testimonial:
-    """Create a testimonial (status `created`) and the proof of the consent just given."""
+    """Create a testimonial (status `created`) and the proof of the consent just given.
+
+    The proof keeps a copy of the text as the consent page showed it in `language`, and its hash.
+    """
+    shown = consent_text_shown(consent_text=consent_text, language=language)
     with transaction.atomic():
         testimonial = Testimonial.objects.create(
             first_name=first_name,
@@ -118,6 +124,9 @@ def testimonial_start(
             placement=placement,
             is_minor=is_minor,
             parent_email=parent_email,
+            text_language=shown.language,
+            text_shown=shown.text,
+            text_sha256=shown.sha256,
         )
     return testimonial
 
@@ -176,6 +185,13 @@ def testimonial_upload_complete(
             transaction.on_commit(lambda: current_app.send_task(PROCESS_TASK, args=[pk]))
             if send_email:
                 transaction.on_commit(lambda: current_app.send_task(CONFIRMATION_TASK, args=[pk]))
+                # Its own task: a retry of one email never sends the other twice.
+                if ConsentRecord.objects.filter(
+                    testimonial_id=pk, is_minor=True, parent_email__gt=""
+                ).exists():
+                    transaction.on_commit(
+                        lambda: current_app.send_task(PARENT_NOTICE_TASK, args=[pk])
+                    )
     except InvalidTransition:
         # A concurrent completion won the race; its result stands.
         testimonial.refresh_from_db()

@@ -7,24 +7,39 @@ from botocore.exceptions import BotoCoreError, ClientError
 from celery import current_app, shared_task
 
 from ambassadors import uploads
-from ambassadors.emails import testimonial_send_confirmation
+from ambassadors.emails import testimonial_send_confirmation, testimonial_send_parent_notice
 from ambassadors.models import Status, Testimonial
-from ambassadors.services.journey import testimonial_erase
+from ambassadors.services.journey import (
+    CONFIRMATION_TASK,
+    PARENT_NOTICE_TASK,
+    testimonial_erase,
+)
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    name="ambassadors.send_confirmation_email",
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    retry_jitter=True,
-    max_retries=8,
-)
+# Every email to a resident or a parent: one email per task, retried while the mail server
+# refuses or cannot be reached (SMTPException is an OSError; both named for the reader), for up
+# to about 8 hours.
+EMAIL_RETRY = {
+    "autoretry_for": (smtplib.SMTPException, OSError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 3600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(name=CONFIRMATION_TASK, **EMAIL_RETRY)
 def send_confirmation_email(testimonial_id: str) -> bool:
     """Send the resident the "we received your video" email (retried if the server is down)."""
     return testimonial_send_confirmation(testimonial_id=testimonial_id)
+
+
+@shared_task(name=PARENT_NOTICE_TASK, **EMAIL_RETRY)
+def send_parent_notice_email(testimonial_id: str) -> bool:
+    """Send a minor's parent the notice with the withdrawal link (retried likewise)."""
+    return testimonial_send_parent_notice(testimonial_id=testimonial_id)
 
 
 @shared_task(

@@ -497,7 +497,7 @@ def test_a_part_arriving_after_withdrawal_is_refused_and_not_stored(
 def test_the_parent_of_a_15_to_17_year_old_is_told_with_the_withdrawal_link(testimonial):
     from django.utils import timezone
 
-    from ambassadors.emails import testimonial_send_confirmation
+    from ambassadors.emails import testimonial_send_confirmation, testimonial_send_parent_notice
 
     ConsentRecord.objects.create(
         testimonial=testimonial,
@@ -509,7 +509,9 @@ def test_the_parent_of_a_15_to_17_year_old_is_told_with_the_withdrawal_link(test
         parent_email="mere@example.org",
     )
 
+    # Each email is its own task: a retry of one never sends the other twice.
     testimonial_send_confirmation(testimonial_id=testimonial.pk)
+    testimonial_send_parent_notice(testimonial_id=testimonial.pk)
 
     assert [message.to for message in mail.outbox] == [
         ["nadia@example.org"],
