@@ -76,18 +76,20 @@ def test_an_unpublished_testimonial_cannot_be_added(published_testimonial):
 
 
 def test_asset_expires_with_the_consent(published_testimonial):
-    consent = published_testimonial.consent
-    consent.accepted_at = timezone.now() - timedelta(days=37 * 31)
-    consent.save(update_fields=["accepted_at"])
-
     asset = kit_asset_from_testimonial(testimonial_id=published_testimonial.pk)
+    # The consent period (36 months from the first publication) has run out since.
+    published_testimonial.first_published_at = timezone.now() - timedelta(days=37 * 31)
+    published_testimonial.save(update_fields=["first_published_at"])
+    asset.available_until = timezone.localdate() - timedelta(days=1)
+    asset.save(update_fields=["available_until"])
 
-    assert asset.available_until < timezone.localdate()
     assert selectors.kit_asset_downloadable(asset_id=asset.pk) is None
+    with pytest.raises(TestimonialNotUsable, match="La durée du consentement de l'auteur"):
+        kit_asset_from_testimonial(testimonial_id=published_testimonial.pk)
 
 
-@pytest.mark.parametrize("to", [Status.WITHDRAWN, Status.APPROVED])
-def test_withdrawing_or_unpublishing_takes_the_asset_down_and_queues_notices(
+@pytest.mark.parametrize("to", [Status.WITHDRAWN])
+def test_withdrawing_takes_the_asset_down_and_queues_notices(
     client, published_testimonial, make_recruiter, broker, django_capture_on_commit_callbacks, to
 ):
     from django.test import Client
