@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import transaction
@@ -258,12 +258,13 @@ def testimonial_kit_limits(*, testimonial: Any) -> ConsentLimits | None:
 def kit_asset_consent_errors(*, asset: KitAsset) -> dict[str, str]:
     """Why a testimonial's asset would exceed its author's consent, by field (French); {} if
     it does not. Staff may shorten the availability, never extend it nor change the rights."""
-    if asset.testimonial_id is None:
-        return {}
+    if asset.testimonial_id is None or asset.withdrawn_at is not None:
+        return {}  # a withdrawn asset is out of the kit for good: nothing left to limit
     with translation.override("fr"):
         limits = testimonial_kit_limits(testimonial=asset.testimonial)
         if limits is None:
-            return {"testimonial": _("Ce témoignage n'a pas de preuve de consentement.")}
+            # Not a field's error: the testimonial is read-only in the admin form.
+            return {NON_FIELD_ERRORS: _("Ce témoignage n'a pas de preuve de consentement.")}
         errors = {}
         if asset.available_until is None or asset.available_until > limits.until:
             errors["available_until"] = _(

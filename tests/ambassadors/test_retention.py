@@ -281,3 +281,28 @@ def test_a_real_worker_erases_a_refused_testimonial_and_its_files_once_its_time_
     assert testimonial.status == Status.ERASED, (tmp_path / "worker.log").read_text()[-3000:]
     _assert_erased(testimonial)
     assert _withdrawal(testimonial).actor_label == "system"
+
+
+@pytest.mark.django_db
+def test_the_migration_back_fills_the_first_publication_from_the_history():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("ambassadors.migrations.0009_testimonial_first_published_at")
+    now = timezone.now()
+    republished = _resident(Status.PUBLISHED, published_at=now - timedelta(days=5))
+    unpublished = _resident(Status.APPROVED)
+    never = _resident(Status.APPROVED)
+    for testimonial, days in ((republished, 400), (republished, 5), (unpublished, 100)):
+        event = TestimonialEvent.objects.create(
+            testimonial=testimonial, from_status=Status.APPROVED, to_status=Status.PUBLISHED
+        )
+        TestimonialEvent.objects.filter(pk=event.pk).update(created_at=now - timedelta(days=days))
+
+    migration.first_publications(apps, None)
+
+    values = dict(Testimonial.objects.values_list("pk", "first_published_at"))
+    assert values[republished.pk] == now - timedelta(days=400)
+    assert values[unpublished.pk] == now - timedelta(days=100)
+    assert values[never.pk] is None

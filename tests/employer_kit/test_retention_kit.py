@@ -183,3 +183,35 @@ def test_consent_end_takes_the_asset_out_for_good_and_tells_the_downloaders(
     assert [notice.recruiter for notice in TakedownNotice.objects.filter(asset=asset)] == [
         recruiter
     ]
+
+
+def test_an_asset_without_consent_proof_gets_a_message_not_an_error_page(
+    kit_editor, first_published
+):
+    from ambassadors.models import ConsentRecord
+
+    asset = kit_asset_from_testimonial(testimonial_id=first_published.pk)
+    ConsentRecord.objects.filter(testimonial=first_published).delete()
+
+    response = kit_editor.post(
+        f"/admin/employer_kit/kitasset/{asset.pk}/change/", _change_form(asset, title="Autre")
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [
+        "Ce témoignage n'a pas de preuve de consentement."
+    ]
+
+
+def test_a_withdrawn_asset_can_still_be_edited(kit_editor, first_published):
+    asset = kit_asset_from_testimonial(testimonial_id=first_published.pk)
+    asset.withdrawn_at = timezone.now()
+    asset.save(update_fields=["withdrawn_at"])
+
+    response = kit_editor.post(
+        f"/admin/employer_kit/kitasset/{asset.pk}/change/",
+        _change_form(asset, title="Témoignage retiré"),
+    )
+
+    assert response.status_code == 302
+    assert KitAsset.objects.get(pk=asset.pk).title == "Témoignage retiré"
