@@ -19,7 +19,7 @@ import calendar
 import dataclasses
 import datetime
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from celery import current_app
@@ -36,6 +36,7 @@ from ambassadors.services.status import InvalidTransition, testimonial_transitio
 logger = logging.getLogger(__name__)
 
 PURGE_TASK = "ambassadors.purge_testimonial"
+TAKE_DOWN_TASK = "ambassadors.take_down_public_files"
 # Statuses in which a testimonial has been online and its consent period runs.
 CONSENT_RUNNING = (Status.PUBLISHED, Status.APPROVED)
 
@@ -90,6 +91,21 @@ def testimonial_consent_ends_at(testimonial: Testimonial) -> datetime.datetime |
     return add_months(first, consent_duration_months(consent_of(testimonial)))
 
 
+def testimonial_erasure_due_at(testimonial: Testimonial) -> datetime.datetime | None:
+    """When retention will erase this testimonial as it stands (None: no period runs now).
+
+    The status page can show it to the resident; the sweeps erase what is due.
+    """
+    if testimonial.status == Status.CREATED:
+        return testimonial.created_at + datetime.timedelta(days=conf.retention_abandoned_days())
+    if testimonial.status == Status.REJECTED:
+        days = conf.retention_rejected_days()
+        return testimonial.status_changed_at + datetime.timedelta(days=days)
+    if testimonial.status in CONSENT_RUNNING:
+        return testimonial_consent_ends_at(testimonial)
+    return None
+
+
 # --- The sweeps -----------------------------------------------------------------------------------
 
 
@@ -108,20 +124,22 @@ def _french(message: Any, **params: Any) -> str:
 
 
 def _erase_each(
-    candidates: list[Any],
+    candidates: Iterable[Any],
     *,
-    due: Callable[[Testimonial], bool],
+    now: datetime.datetime,
     expected_from: tuple[str, ...],
     note: Callable[[Testimonial], str],
     before: Callable[[Testimonial], None] | None = None,
 ) -> RetentionReport:
-    """Withdraw each candidate still due (checked under its row lock) and queue its purge."""
+    """Withdraw each candidate still due (checked again under its row lock: it may have moved
+    since it was listed) and queue its purge, and the take-down of its public copies."""
     report = RetentionReport()
     for testimonial_id in candidates:
         try:
             with transaction.atomic():
                 testimonial = Testimonial.objects.select_for_update().get(pk=testimonial_id)
-                if testimonial.status not in expected_from or not due(testimonial):
+                due_at = testimonial_erasure_due_at(testimonial)
+                if testimonial.status not in expected_from or due_at is None or due_at > now:
                     continue
                 if before is not None:
                     before(testimonial)
@@ -134,9 +152,13 @@ def _erase_each(
                     changes={"publish_at": None},
                 )
                 pk = str(testimonial.pk)
-                transaction.on_commit(
-                    lambda pk=pk: current_app.send_task(PURGE_TASK, args=[pk]), robust=True
-                )
+                # The purge deletes both stores; the take-down empties the public one at once
+                # even while the purge waits for a retry (the same pair as a staff erasure).
+                for task in (TAKE_DOWN_TASK, PURGE_TASK):
+                    transaction.on_commit(
+                        lambda task=task, pk=pk: current_app.send_task(task, args=[pk]),
+                        robust=True,
+                    )
         except (Testimonial.DoesNotExist, InvalidTransition):
             continue
         except Exception:
@@ -150,16 +172,14 @@ def _erase_each(
 
 def testimonials_abandoned_erase(*, now: datetime.datetime | None = None) -> RetentionReport:
     """Erase testimonials whose consent was given but whose video never came, after N days."""
+    now = now or timezone.now()
     days = conf.retention_abandoned_days()
-    limit = (now or timezone.now()) - datetime.timedelta(days=days)
-    candidates = list(
-        Testimonial.objects.filter(status=Status.CREATED, created_at__lt=limit).values_list(
-            "pk", flat=True
-        )
-    )
+    candidates = Testimonial.objects.filter(
+        status=Status.CREATED, created_at__lte=now - datetime.timedelta(days=days)
+    ).values_list("pk", flat=True)
     return _erase_each(
-        candidates,
-        due=lambda testimonial: testimonial.created_at < limit,
+        list(candidates),
+        now=now,
         expected_from=(Status.CREATED,),
         note=lambda testimonial: _french(
             _("Durée de conservation écoulée (aucune vidéo reçue depuis %(days)s jours)"),
@@ -192,13 +212,11 @@ def _refusal_scrub(testimonial: Testimonial) -> None:
 
 def testimonials_rejected_erase(*, now: datetime.datetime | None = None) -> RetentionReport:
     """Erase refused testimonials N days after their refusal; keep the reason's label only."""
+    now = now or timezone.now()
     days = conf.retention_rejected_days()
-    limit = (now or timezone.now()) - datetime.timedelta(days=days)
-    candidates = list(
-        Testimonial.objects.filter(status=Status.REJECTED, status_changed_at__lt=limit).values_list(
-            "pk", flat=True
-        )
-    )
+    candidates = Testimonial.objects.filter(
+        status=Status.REJECTED, status_changed_at__lte=now - datetime.timedelta(days=days)
+    ).values_list("pk", flat=True)
 
     def note(testimonial: Testimonial) -> str:
         label = _refusal_label(testimonial)
@@ -208,8 +226,8 @@ def testimonials_rejected_erase(*, now: datetime.datetime | None = None) -> Rete
         return text
 
     return _erase_each(
-        candidates,
-        due=lambda testimonial: testimonial.status_changed_at < limit,
+        list(candidates),
+        now=now,
         expected_from=(Status.REJECTED,),
         note=note,
         before=_refusal_scrub,
@@ -220,7 +238,7 @@ def testimonials_consent_ended_erase(*, now: datetime.datetime | None = None) ->
     """Unpublish and erase testimonials whose consent period (from the first publication) is
     over, online or unpublished; recruiters who downloaded one from the kit are told."""
     now = now or timezone.now()
-    # The shortest period anyone may have accepted is one month: older rows only are read.
+    # No one accepts less than a month: younger publications are not even read.
     month_ago = now - datetime.timedelta(days=28)
     candidates = [
         testimonial.pk
@@ -234,14 +252,10 @@ def testimonials_consent_ended_erase(*, now: datetime.datetime | None = None) ->
         if (ends := testimonial_consent_ends_at(testimonial)) is not None and ends <= now
     ]
 
-    def due(testimonial: Testimonial) -> bool:
-        ends = testimonial_consent_ends_at(testimonial)
-        return ends is not None and ends <= now
-
     def note(testimonial: Testimonial) -> str:
         return _french(
             _("Fin de la durée du consentement (%(months)s mois à compter de la publication)"),
             months=consent_duration_months(consent_of(testimonial)),
         )
 
-    return _erase_each(candidates, due=due, expected_from=CONSENT_RUNNING, note=note)
+    return _erase_each(candidates, now=now, expected_from=CONSENT_RUNNING, note=note)

@@ -26,7 +26,11 @@ from ambassadors.services.moderation import (
     testimonial_reject,
     testimonial_unpublish,
 )
-from ambassadors.services.retention import add_months, testimonials_abandoned_erase
+from ambassadors.services.retention import (
+    add_months,
+    testimonial_erasure_due_at,
+    testimonials_abandoned_erase,
+)
 from ambassadors.tasks.journey import purge_testimonial
 from ambassadors.tasks.retention import (
     retention_erase_abandoned,
@@ -38,6 +42,15 @@ from tests import processes
 from tests.ambassadors.conftest import queued_tasks
 
 PURGE = "ambassadors.purge_testimonial"
+TAKE_DOWN = "ambassadors.take_down_public_files"
+
+
+def _erasures_queued(broker) -> list[str]:
+    """Ids whose purge was queued, each with the take-down of its public copies."""
+    queued = queued_tasks(broker, "default")
+    purged = [args[0] for name, args in queued if name == PURGE]
+    assert sorted(args[0] for name, args in queued if name == TAKE_DOWN) == sorted(purged)
+    return purged
 
 
 def _resident(status: str = Status.CREATED, *, duration_months: int = 36, **fields) -> Testimonial:
@@ -105,7 +118,7 @@ def test_an_abandoned_testimonial_is_erased_after_seven_days_by_the_task(
     event = _withdrawal(old)
     assert (event.from_status, event.actor_label, event.actor) == (Status.CREATED, "system", None)
     assert event.note == "Durée de conservation écoulée (aucune vidéo reçue depuis 7 jours)"
-    assert queued_tasks(broker, "default") == [(PURGE, [str(old.pk)])]
+    assert _erasures_queued(broker) == [str(old.pk)]
     young.refresh_from_db()
     assert young.status == Status.CREATED
 
@@ -162,7 +175,7 @@ def test_a_refused_testimonial_is_erased_after_thirty_days_keeping_only_the_reas
     # The reason is kept as its template's label; the moderator's free text is gone.
     refusals = refused.events.filter(to_status=Status.REJECTED)
     assert list(refusals.values_list("note", flat=True)) == ["Hors sujet"]
-    assert queued_tasks(broker, "default") == [(PURGE, [str(refused.pk)])]
+    assert _erasures_queued(broker) == [str(refused.pk)]
     purge_testimonial(str(refused.pk))
     _assert_erased(refused)
     recent.refresh_from_db()
@@ -213,7 +226,7 @@ def test_a_published_testimonial_is_unpublished_and_erased_when_its_consent_ends
     assert _withdrawal(short).note == (
         "Fin de la durée du consentement (12 mois à compter de la publication)"
     )
-    assert sorted(args[0] for _, args in queued_tasks(broker, "default")) == sorted(erased)
+    assert sorted(_erasures_queued(broker)) == sorted(erased)
     for testimonial in (running, never_published):
         testimonial.refresh_from_db()
         assert testimonial.status in (Status.PUBLISHED, Status.APPROVED)
@@ -241,6 +254,21 @@ def test_first_publication_is_set_once_and_kept_by_a_republication(
 
     testimonial.refresh_from_db()
     assert testimonial.first_published_at == first < testimonial.published_at
+
+
+@pytest.mark.django_db
+def test_each_status_has_its_erasure_date(settings):
+    settings.AMBASSADORS_RETENTION_REJECTED_DAYS = 10
+    now = timezone.now()
+    created = _resident()
+    refused = _resident(Status.REJECTED)
+    published = _resident(Status.PUBLISHED, published_at=now, first_published_at=now)
+    in_review = _resident(Status.IN_REVIEW)
+
+    assert testimonial_erasure_due_at(created) == created.created_at + timedelta(days=7)
+    assert testimonial_erasure_due_at(refused) == refused.status_changed_at + timedelta(days=10)
+    assert testimonial_erasure_due_at(published) == add_months(now, 36)
+    assert testimonial_erasure_due_at(in_review) is None
 
 
 def test_the_retention_tasks_are_in_the_beat_schedule():
