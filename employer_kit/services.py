@@ -255,6 +255,12 @@ def testimonial_kit_limits(*, testimonial: Any) -> ConsentLimits | None:
     return ConsentLimits(until=until, channels=channels, usage_rights=usage_rights)
 
 
+def _consent_includes_kit(consent: Any) -> bool:
+    return consent.choices.get("employer_kit") is not False and any(
+        "kit" in channel.lower() for channel in retention.consent_channels(consent)
+    )
+
+
 def kit_asset_consent_errors(*, asset: KitAsset) -> dict[str, str]:
     """Why a testimonial's asset would exceed its author's consent, by field (French); {} if
     it does not. Staff may shorten the availability, never extend it nor change the rights."""
@@ -265,6 +271,10 @@ def kit_asset_consent_errors(*, asset: KitAsset) -> dict[str, str]:
         if limits is None:
             # Not a field's error: the testimonial is read-only in the admin form.
             return {NON_FIELD_ERRORS: _("Ce témoignage n'a pas de preuve de consentement.")}
+        if not _consent_includes_kit(retention.consent_of(asset.testimonial)):
+            return {
+                NON_FIELD_ERRORS: _("Le consentement de l'auteur n'inclut pas le kit employeur.")
+            }
         errors = {}
         if asset.available_until is None or asset.available_until > limits.until:
             errors["available_until"] = _(
@@ -295,9 +305,7 @@ def _kit_asset_from_testimonial(testimonial_id: Any) -> KitAsset:
     consent = retention.consent_of(testimonial)
     if consent is None:
         raise TestimonialNotUsable(_("Ce témoignage n'a pas de preuve de consentement."))
-    if consent.choices.get("employer_kit") is False or not any(
-        "kit" in channel.lower() for channel in retention.consent_channels(consent)
-    ):
+    if not _consent_includes_kit(consent):
         raise TestimonialNotUsable(_("Le consentement de l'auteur n'inclut pas le kit employeur."))
     limits = testimonial_kit_limits(testimonial=testimonial)
     if limits is None or limits.until < timezone.localdate():

@@ -215,3 +215,15 @@ def test_a_withdrawn_asset_can_still_be_edited(kit_editor, first_published):
 
     assert response.status_code == 302
     assert KitAsset.objects.get(pk=asset.pk).title == "Témoignage retiré"
+
+
+def test_an_asset_whose_consent_excludes_the_kit_cannot_be_saved(first_published):
+    asset = kit_asset_from_testimonial(testimonial_id=first_published.pk)
+    consent = first_published.consent
+    consent.choices = {**consent.choices, "channels": "site web, réseaux sociaux"}
+    consent.save(update_fields=["choices"])
+    asset = KitAsset.objects.get(pk=asset.pk)
+
+    with pytest.raises(ValidationError) as raised:
+        kit_asset_save(asset=asset, file_changed=False)
+    assert raised.value.messages == ["Le consentement de l'auteur n'inclut pas le kit employeur."]
