@@ -48,8 +48,9 @@ def test_a_published_testimonial_becomes_a_video_asset_within_its_consent(publis
     assert asset.kind == KitAsset.Kind.VIDEO
     assert asset.file.name == f"testimonials/{published_testimonial.pk}/web.mp4"
     assert asset.sector == published_testimonial.sector
-    accepted = published_testimonial.consent.accepted_at
-    assert asset.available_until.year == timezone.localtime(accepted).year + 3
+    # Until the day before the consent period (36 months from publication) ends.
+    published = timezone.localdate(published_testimonial.published_at)
+    assert asset.available_until == published.replace(year=published.year + 3) - timedelta(days=1)
     assert "Recrutement uniquement" in asset.usage_rights
     assert "Léa, ingénieure" in asset.credits
     assert "Léa" not in asset.file.name and "lea@" not in asset.usage_rights + asset.credits
