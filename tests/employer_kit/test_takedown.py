@@ -11,6 +11,7 @@ from django.core import mail
 from django.utils import timezone
 
 from ambassadors.models import Status
+from ambassadors.services.retention import add_months
 from ambassadors.services.status import testimonial_transition
 from employer_kit import selectors
 from employer_kit.models import KitAsset, TakedownNotice
@@ -49,8 +50,8 @@ def test_a_published_testimonial_becomes_a_video_asset_within_its_consent(publis
     assert asset.file.name == f"testimonials/{published_testimonial.pk}/web.mp4"
     assert asset.sector == published_testimonial.sector
     # Until the day before the consent period (36 months from publication) ends.
-    published = timezone.localdate(published_testimonial.published_at)
-    assert asset.available_until == published.replace(year=published.year + 3) - timedelta(days=1)
+    ends = add_months(published_testimonial.published_at, 36)
+    assert asset.available_until == timezone.localdate(ends) - timedelta(days=1)
     assert "Recrutement uniquement" in asset.usage_rights
     assert "Léa, ingénieure" in asset.credits
     assert "Léa" not in asset.file.name and "lea@" not in asset.usage_rights + asset.credits
