@@ -115,3 +115,22 @@ def public_sweep_max_take_downs() -> int:
 
 def public_sweep_grace_seconds() -> float:
     return _setting("AMBASSADORS_PUBLIC_SWEEP_GRACE_SECONDS", 600.0)
+
+
+# --- Retention (docs/PRIVACY.md) ------------------------------------------------------------------
+# Read at call time. Each figure is quoted in docs/PRIVACY.md; a test keeps the two in step.
+
+
+def retention_abandoned_days() -> int:
+    """A testimonial still `created` (consent given, no video sent) is erased after N days."""
+    return _setting("AMBASSADORS_RETENTION_ABANDONED_DAYS", 7)
+
+
+def retention_rejected_days() -> int:
+    """A refused testimonial is erased N days after its refusal (the reason's label is kept)."""
+    return _setting("AMBASSADORS_RETENTION_REJECTED_DAYS", 30)
+
+
+def retention_sweep_interval_seconds() -> float:
+    """How often the retention sweep runs (abandoned, refused, consent period ended)."""
+    return _setting("AMBASSADORS_RETENTION_SWEEP_INTERVAL_SECONDS", 3600.0)

@@ -182,6 +182,11 @@ class Testimonial(models.Model):
     published_at = models.DateTimeField(_("publié le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    # Set once, by the first publication: the consent period ("36 mois à compter de la
+    # publication") runs from here, and an unpublish/republish does not restart it.
+    first_published_at = models.DateTimeField(
+        _("première publication le"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -73,7 +73,13 @@ class KitAssetAdmin(admin.ModelAdmin):
         (None, {"fields": ["title", "kind", "sector", "audience", "language", "file"]}),
         (
             _("Crédits et droits"),
-            {"fields": ["credits", "usage_rights", "available_from", "available_until"]},
+            {
+                "fields": ["credits", "usage_rights", "available_from", "available_until"],
+                "description": _(
+                    "Pour un témoignage, les droits d'usage et la date de fin découlent du "
+                    "consentement de son auteur : la date peut être avancée, jamais repoussée."
+                ),
+            },
         ),
         (
             _("Lu dans le fichier"),

@@ -5,6 +5,7 @@ import secrets
 import unicodedata
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -114,8 +115,9 @@ class KitAsset(models.Model):
     )
     available_from = models.DateField(_("disponible du"), null=True, blank=True)
     available_until = models.DateField(_("disponible jusqu'au"), null=True, blank=True)
-    # A published testimonial added to the kit: its consent limits apply, and the asset goes
-    # the moment the testimonial leaves `published`.
+    # A published testimonial added to the kit: its consent limits apply (availability ends the
+    # day before its consent period does, rights are the consent's). It is hidden while the
+    # testimonial is unpublished, and withdrawn for good when the testimonial is withdrawn.
     testimonial = models.OneToOneField(
         "ambassadors.Testimonial",
         on_delete=models.SET_NULL,
@@ -148,6 +150,14 @@ class KitAsset(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        """A testimonial's asset never outlasts nor outreaches its author's consent."""
+        super().clean()
+        from .services import kit_asset_consent_errors
+
+        if errors := kit_asset_consent_errors(asset=self):
+            raise ValidationError(errors)
 
     @property
     def kind_before_title(self) -> str:

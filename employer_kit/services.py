@@ -1,7 +1,6 @@
 """Writes of the employer kit: recruiters' access, assets and their versions, downloads,
 archives, takedowns and the co-branded one-pager."""
 
-import calendar
 import io
 import logging
 import re
@@ -12,13 +11,13 @@ import tempfile
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import transaction
@@ -31,6 +30,7 @@ from zipstream import ZIP_STORED, ZipStream
 
 from ambassadors import keys
 from ambassadors.selectors import testimonials_published
+from ambassadors.services import retention
 from campaigns.models import KeyFigure, Sector, localized
 from campaigns.selectors import key_figures_active
 from onprovence.storage import delete_prefix, is_local, private_storage, public_storage
@@ -148,7 +148,12 @@ def _localized_path(path: str, language: str) -> str:
 
 
 def kit_asset_save(*, asset: KitAsset, file_changed: bool) -> KitAsset:
-    """Save an asset edited by staff; a new file keeps the previous one as a version."""
+    """Save an asset edited by staff; a new file keeps the previous one as a version.
+
+    A testimonial's asset stays inside its author's consent (ValidationError otherwise).
+    """
+    if errors := kit_asset_consent_errors(asset=asset):
+        raise ValidationError(errors)
     with transaction.atomic():
         if asset.pk and file_changed:
             previous = KitAsset.objects.select_for_update().get(pk=asset.pk)
@@ -219,10 +224,69 @@ class TestimonialNotUsable(Exception):
     """The testimonial cannot go into the kit; the message says why (shown to staff)."""
 
 
-def _add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+@dataclass(frozen=True)
+class ConsentLimits:
+    """What a testimonial's consent allows the kit: until when, under which rights."""
+
+    until: date  # the last day of use, the day before the consent period ends
+    channels: list[str]
+    usage_rights: str
+
+
+def testimonial_kit_limits(*, testimonial: Any) -> ConsentLimits | None:
+    """The kit's limits for a testimonial: its first publication + the accepted duration, the
+    accepted channels. None without a consent record or before any publication."""
+    consent = retention.consent_of(testimonial)
+    ends = retention.testimonial_consent_ends_at(testimonial)
+    if consent is None or ends is None:
+        return None
+    until = timezone.localdate(ends) - timedelta(days=1)
+    channels = retention.consent_channels(consent)
+    with translation.override("fr"):
+        usage_rights = _(
+            "Recrutement uniquement, dans les canaux acceptés par l'auteur (%(channels)s), sans "
+            "montage ni recadrage, avec la mention « One Provence — Tous Ambassadeurs », "
+            "jusqu'au %(day)s (accord de l'auteur, v%(version)s)."
+        ) % {
+            "channels": ", ".join(channels),
+            "day": until.strftime("%d/%m/%Y"),
+            "version": consent.text_version,
+        }
+    return ConsentLimits(until=until, channels=channels, usage_rights=usage_rights)
+
+
+def _consent_includes_kit(consent: Any) -> bool:
+    return consent.choices.get("employer_kit") is not False and any(
+        "kit" in channel.lower() for channel in retention.consent_channels(consent)
+    )
+
+
+def kit_asset_consent_errors(*, asset: KitAsset) -> dict[str, str]:
+    """Why a testimonial's asset would exceed its author's consent, by field (French); {} if
+    it does not. Staff may shorten the availability, never extend it nor change the rights."""
+    if asset.testimonial_id is None or asset.withdrawn_at is not None:
+        return {}  # a withdrawn asset is out of the kit for good: nothing left to limit
+    with translation.override("fr"):
+        limits = testimonial_kit_limits(testimonial=asset.testimonial)
+        if limits is None:
+            # Not a field's error: the testimonial is read-only in the admin form.
+            return {NON_FIELD_ERRORS: _("Ce témoignage n'a pas de preuve de consentement.")}
+        if not _consent_includes_kit(retention.consent_of(asset.testimonial)):
+            return {
+                NON_FIELD_ERRORS: _("Le consentement de l'auteur n'inclut pas le kit employeur.")
+            }
+        errors = {}
+        if asset.available_until is None or asset.available_until > limits.until:
+            errors["available_until"] = _(
+                "La date de fin ne peut pas dépasser la fin du consentement de l'auteur : "
+                "le %(day)s au plus tard."
+            ) % {"day": limits.until.strftime("%d/%m/%Y")}
+        if asset.usage_rights.strip() != limits.usage_rights:
+            errors["usage_rights"] = _(
+                "Les droits d'usage d'un témoignage sont ceux que son auteur a acceptés "
+                "(canaux : %(channels)s) : ils ne peuvent être ni élargis ni modifiés."
+            ) % {"channels": ", ".join(limits.channels)}
+    return errors
 
 
 def kit_asset_from_testimonial(*, testimonial_id: Any) -> KitAsset:
@@ -238,17 +302,14 @@ def _kit_asset_from_testimonial(testimonial_id: Any) -> KitAsset:
     testimonial = testimonials_published().filter(pk=testimonial_id).first()
     if testimonial is None:
         raise TestimonialNotUsable(_("Seul un témoignage publié peut être ajouté au kit."))
-    consent = getattr(testimonial, "consent", None)
+    consent = retention.consent_of(testimonial)
     if consent is None:
         raise TestimonialNotUsable(_("Ce témoignage n'a pas de preuve de consentement."))
-    if (
-        consent.choices.get("employer_kit") is False
-        or "kit" not in consent.consent_text.channels.lower()
-    ):
+    if not _consent_includes_kit(consent):
         raise TestimonialNotUsable(_("Le consentement de l'auteur n'inclut pas le kit employeur."))
-    until = _add_months(
-        timezone.localtime(consent.accepted_at).date(), consent.consent_text.duration_months
-    )
+    limits = testimonial_kit_limits(testimonial=testimonial)
+    if limits is None or limits.until < timezone.localdate():
+        raise TestimonialNotUsable(_("La durée du consentement de l'auteur est écoulée."))
     name = testimonial.display_name or _("un ambassadeur")
     key = keys.testimonial_key(testimonial.pk, keys.WEB)
     storage = private_storage()
@@ -259,12 +320,8 @@ def _kit_asset_from_testimonial(testimonial_id: Any) -> KitAsset:
         "sector": testimonial.sector,
         "language": testimonial.language[:2] if testimonial.language[:2] in ("fr", "en") else "fr",
         "credits": _("%(name)s, ambassadeur One Provence — Tous Ambassadeurs") % {"name": name},
-        "usage_rights": _(
-            "Recrutement uniquement, sans montage ni recadrage, avec la mention « One Provence — "
-            "Tous Ambassadeurs », jusqu'au %(day)s (accord de l'auteur, v%(version)s)."
-        )
-        % {"day": until.strftime("%d/%m/%Y"), "version": consent.text_version},
-        "available_until": until,
+        "usage_rights": limits.usage_rights,
+        "available_until": limits.until,
         "file_format": "MP4",
         "duration": testimonial.duration,
         "size_bytes": size,

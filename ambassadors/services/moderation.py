@@ -485,6 +485,7 @@ def _publish(testimonial_id: Any, *, actor: AbstractBaseUser | None) -> bool:
         _copy_to_public(key)
     # Feeds announce the video's length in bytes (RSS enclosures, JSON Feed attachments).
     web_size = private.size(keys.testimonial_key(testimonial.pk, keys.WEB))
+    now = timezone.now()
     try:
         testimonial_transition(
             testimonial_id=testimonial.pk,
@@ -492,7 +493,12 @@ def _publish(testimonial_id: Any, *, actor: AbstractBaseUser | None) -> bool:
             actor=actor,
             actor_label="" if actor is not None else "system",
             expected_from=[Status.APPROVED],
-            changes={"published_at": timezone.now(), "web_size": web_size},
+            # The consent period runs from the first publication: a republication keeps it.
+            changes={
+                "published_at": now,
+                "first_published_at": testimonial.first_published_at or now,
+                "web_size": web_size,
+            },
         )
     except InvalidTransition:
         # Withdrawn or rejected while the files were copied: take the copies back down.

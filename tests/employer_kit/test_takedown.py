@@ -11,6 +11,7 @@ from django.core import mail
 from django.utils import timezone
 
 from ambassadors.models import Status
+from ambassadors.services.retention import add_months
 from ambassadors.services.status import testimonial_transition
 from employer_kit import selectors
 from employer_kit.models import KitAsset, TakedownNotice
@@ -48,8 +49,9 @@ def test_a_published_testimonial_becomes_a_video_asset_within_its_consent(publis
     assert asset.kind == KitAsset.Kind.VIDEO
     assert asset.file.name == f"testimonials/{published_testimonial.pk}/web.mp4"
     assert asset.sector == published_testimonial.sector
-    accepted = published_testimonial.consent.accepted_at
-    assert asset.available_until.year == timezone.localtime(accepted).year + 3
+    # Until the day before the consent period (36 months from publication) ends.
+    ends = add_months(published_testimonial.published_at, 36)
+    assert asset.available_until == timezone.localdate(ends) - timedelta(days=1)
     assert "Recrutement uniquement" in asset.usage_rights
     assert "Léa, ingénieure" in asset.credits
     assert "Léa" not in asset.file.name and "lea@" not in asset.usage_rights + asset.credits
@@ -76,18 +78,20 @@ def test_an_unpublished_testimonial_cannot_be_added(published_testimonial):
 
 
 def test_asset_expires_with_the_consent(published_testimonial):
-    consent = published_testimonial.consent
-    consent.accepted_at = timezone.now() - timedelta(days=37 * 31)
-    consent.save(update_fields=["accepted_at"])
-
     asset = kit_asset_from_testimonial(testimonial_id=published_testimonial.pk)
+    # The consent period (36 months from the first publication) has run out since.
+    published_testimonial.first_published_at = timezone.now() - timedelta(days=37 * 31)
+    published_testimonial.save(update_fields=["first_published_at"])
+    asset.available_until = timezone.localdate() - timedelta(days=1)
+    asset.save(update_fields=["available_until"])
 
-    assert asset.available_until < timezone.localdate()
     assert selectors.kit_asset_downloadable(asset_id=asset.pk) is None
+    with pytest.raises(TestimonialNotUsable, match="La durée du consentement de l'auteur"):
+        kit_asset_from_testimonial(testimonial_id=published_testimonial.pk)
 
 
-@pytest.mark.parametrize("to", [Status.WITHDRAWN, Status.APPROVED])
-def test_withdrawing_or_unpublishing_takes_the_asset_down_and_queues_notices(
+@pytest.mark.parametrize("to", [Status.WITHDRAWN])
+def test_withdrawing_takes_the_asset_down_and_queues_notices(
     client, published_testimonial, make_recruiter, broker, django_capture_on_commit_callbacks, to
 ):
     from django.test import Client
