@@ -38,7 +38,7 @@ def within_consent(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ambassadors", "0009_testimonial_first_published_at"),
+        ("ambassadors", "0008_testimonial_first_published_at"),
         ("employer_kit", "0003_kit_group_and_talking_points"),
     ]
 

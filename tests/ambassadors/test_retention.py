@@ -317,7 +317,7 @@ def test_the_migration_back_fills_the_first_publication_from_the_history():
 
     from django.apps import apps
 
-    migration = import_module("ambassadors.migrations.0009_testimonial_first_published_at")
+    migration = import_module("ambassadors.migrations.0008_testimonial_first_published_at")
     now = timezone.now()
     republished = _resident(Status.PUBLISHED, published_at=now - timedelta(days=5))
     unpublished = _resident(Status.APPROVED)

@@ -24,7 +24,7 @@ def first_publications(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ambassadors", "0006_testimonial_signature"),
+        ("ambassadors", "0007_consent_record_text_shown"),
     ]
 
     operations = [
