@@ -164,6 +164,35 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class MinorFilter(admin.SimpleListFilter):
+    title = _("Mineur")
+    parameter_name = "mineur"
+
+    def lookups(self, request, model_admin):
+        return [("oui", _("oui")), ("non", _("non"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "oui":
+            return queryset.filter(consent__is_minor=True)
+        if self.value() == "non":
+            return queryset.exclude(consent__is_minor=True)
+        return queryset
+
+
+def parent_state(testimonial: Testimonial) -> str:
+    """A minor's parent confirmation in words ("" for an adult), for the moderation pages."""
+    record = getattr(testimonial, "consent", None)
+    if record is None or not record.is_minor:
+        return ""
+    if record.parent_confirmed_at is not None:
+        return gettext("accord parental : confirmé le %(when)s") % {
+            "when": timezone.localtime(record.parent_confirmed_at).strftime("%d/%m/%Y %H:%M")
+        }
+    return gettext("accord parental : en attente (relancé %(count)s fois)") % {
+        "count": record.parent_reminders_sent
+    }
+
+
 # --- The testimonial form: what moderators may edit ---------------------------------------------
 
 
@@ -341,6 +370,7 @@ class TestimonialAdmin(admin.ModelAdmin):
         "duration_display",
         "flags_display",
         "status",
+        "minor_display",
     ]
     list_display_links = ["poster_thumbnail", "name"]
     list_filter = [
@@ -351,10 +381,11 @@ class TestimonialAdmin(admin.ModelAdmin):
         DurationFilter,
         FlagFilter,
         AgeFilter,
+        MinorFilter,
         "language",
         "featured",
     ]
-    list_select_related = ["sector", "placement"]
+    list_select_related = ["sector", "placement", "consent"]
     search_fields = [
         "display_name",
         "first_name",
@@ -400,6 +431,7 @@ class TestimonialAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "status",
+                    "minor_display",
                     "status_changed_at",
                     "publish_at",
                     "published_at",
@@ -432,6 +464,7 @@ class TestimonialAdmin(admin.ModelAdmin):
         "probe_facts",
         "featured",
         "status",
+        "minor_display",
         "status_changed_at",
         "publish_at",
         "published_at",
@@ -529,6 +562,17 @@ class TestimonialAdmin(admin.ModelAdmin):
     def age_in_status(self, obj: Testimonial) -> str:
         return timesince(obj.status_changed_at, depth=1)
 
+    @admin.display(description=_("mineur"))
+    def minor_display(self, obj: Testimonial) -> str:
+        state = parent_state(obj)
+        if not state:
+            return "—"
+        return format_html(
+            '<span class="moderation-minor">{}</span> <span class="moderation-parent">{}</span>',
+            gettext("mineur"),
+            state,
+        )
+
     # --- Change page ---
 
     @admin.display(description=_("vidéo de modération"))
@@ -625,6 +669,7 @@ class TestimonialAdmin(admin.ModelAdmin):
         ]
         if record.is_minor:
             rows.append((gettext("e-mail du parent"), record.parent_email or "—"))
+            rows.append((gettext("accord parental"), parent_state(obj)))
         return format_html(
             '<dl class="moderation-facts">{}</dl>',
             format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows),
@@ -763,9 +808,11 @@ class TestimonialAdmin(admin.ModelAdmin):
         ids = _parse_ids(request.POST.get("ids") or request.GET.get("ids", ""))
         testimonials = list(
             Testimonial.objects.filter(pk__in=ids)
-            .select_related("sector")
+            .select_related("sector", "consent")
             .order_by("status_changed_at")
         )
+        for testimonial in testimonials:
+            testimonial.parent_state = parent_state(testimonial)
         back = _safe_next(request, reverse("admin:ambassadors_testimonial_changelist"))
         if len(testimonials) == 1 and "next" not in request.GET and "next" not in request.POST:
             back = reverse("admin:ambassadors_testimonial_change", args=[testimonials[0].pk])

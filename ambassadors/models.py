@@ -220,6 +220,15 @@ class ConsentRecord(models.Model):
     is_minor = models.BooleanField(_("mineur (15-17 ans)"), default=False)
     parent_email = models.EmailField(_("e-mail du parent"), blank=True)
     anonymised_at = models.DateTimeField(_("anonymisé le"), null=True, blank=True)
+    # A minor's consent holds once a parent confirms it through their own signed link
+    # (ambassadors.services.parents); until then the testimonial cannot be approved.
+    parent_confirmed_at = models.DateTimeField(
+        _("accord parental confirmé le"), null=True, blank=True
+    )
+    parent_reminders_sent = models.PositiveSmallIntegerField(_("relances du parent"), default=0)
+    parent_last_reminded_at = models.DateTimeField(
+        _("dernière relance du parent"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-accepted_at"]

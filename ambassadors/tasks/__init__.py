@@ -3,6 +3,6 @@
 Each task is an API: it takes a testimonial id, loads the row, calls a service.
 """
 
-from . import journey, moderation, processing
+from . import journey, moderation, parents, processing
 
-__all__ = ["journey", "moderation", "processing"]
+__all__ = ["journey", "moderation", "parents", "processing"]
