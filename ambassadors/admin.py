@@ -363,6 +363,7 @@ class TestimonialAdmin(admin.ModelAdmin):
     list_display = [
         "poster_thumbnail",
         "name",
+        "minor_display",
         "age_in_status",
         "commune",
         "sector",
@@ -370,7 +371,6 @@ class TestimonialAdmin(admin.ModelAdmin):
         "duration_display",
         "flags_display",
         "status",
-        "minor_display",
     ]
     list_display_links = ["poster_thumbnail", "name"]
     list_filter = [
@@ -678,6 +678,7 @@ class TestimonialAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["moderation_actions"] = self._actions_for(request, obj)
+            context["parent_state"] = parent_state(obj)
             context["social_pack_url"] = (
                 reverse("admin:ambassadors_testimonial_social_pack", args=[obj.pk])
                 if obj.status in (Status.APPROVED, Status.PUBLISHED)
