@@ -219,6 +219,17 @@ def test_the_parent_page_shows_the_text_the_name_and_the_status_and_get_never_co
     assert not testimonial.events.exists()
 
 
+def test_an_english_speaking_resident_s_parent_reads_the_text_in_english(make_testimonial):
+    testimonial = _minor(make_testimonial(first_name="Zoé", language="en"))
+
+    html = Client().get(_path(parent_url(testimonial.pk, "en"))).content.decode()
+
+    assert "<h1>Zoé's testimonial</h1>" in html
+    assert "I authorise One Provence, the attractiveness agency" in html
+    assert "duration: 36 months from publication" in html
+    assert "I confirm my consent" in html
+
+
 def test_the_parent_confirms_by_post_with_csrf_once_and_it_is_audited(make_testimonial):
     testimonial = _minor(make_testimonial(first_name="Zoé"))
     url = _path(parent_url(testimonial.pk))
@@ -305,6 +316,7 @@ def test_the_parent_withdraws_after_a_confirmation_step_and_the_purge_is_queued(
     assert ("ambassadors.purge_testimonial", [str(testimonial.pk)]) in broker.tasks()
     # The parent's page now says where things are and offers nothing more to do.
     html = Client().get(_path(parent_url(testimonial.pk))).content.decode()
+    assert "<h1>Le témoignage est retiré</h1>" in html
     assert "Retirée : effacement en cours" in html
     assert "Je confirme mon accord" not in html
 
@@ -397,3 +409,25 @@ def test_the_beat_runs_the_parent_sweep_hourly():
 
     entry = current_app.conf.beat_schedule["ambassadors.parent_confirmations"]
     assert (entry["task"], entry["schedule"]) == ("ambassadors.parent_confirmations", 3600.0)
+
+
+def test_a_mail_server_that_refuses_leaves_the_reminder_due_for_the_next_run(
+    make_testimonial, settings
+):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    minor = _uploaded_minor(make_testimonial)
+    due = timezone.now() + datetime.timedelta(days=2, hours=1)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed_port
+
+    assert _sweep(due) == {"reminded": 0, "withdrawn": 0, "failed": 1}
+    consent = ConsentRecord.objects.get(testimonial=minor)
+    assert (consent.parent_reminders_sent, consent.parent_last_reminded_at) == (0, None)
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert _sweep(due + datetime.timedelta(hours=1))["reminded"] == 1
+    assert [message.to for message in mail.outbox] == [["mere@example.org"]]
