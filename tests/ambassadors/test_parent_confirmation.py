@@ -12,7 +12,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from ambassadors import keys
+from ambassadors import keys, selectors
 from ambassadors.emails import testimonial_send_confirmation
 from ambassadors.links import parent_token, parent_url, resident_token
 from ambassadors.models import ConsentRecord, Status, Testimonial
@@ -94,6 +94,8 @@ def test_finding_3_the_scheduled_publisher_does_not_publish_an_unconfirmed_minor
         make_testimonial(Status.APPROVED, publish_at=timezone.now() - datetime.timedelta(minutes=1))
     )
 
+    assert testimonial.pk not in selectors.testimonials_due()
+    # Queued anyway (a "publish now" asked before the check existed): the worker refuses.
     with pytest.raises(ParentConfirmationPending, match=PUBLISH_REFUSED):
         publish_testimonial.apply(args=[str(testimonial.pk)]).get()
 
@@ -102,6 +104,7 @@ def test_finding_3_the_scheduled_publisher_does_not_publish_an_unconfirmed_minor
     assert list_prefix(public_storage(), keys.testimonial_prefix(testimonial.pk)) == []
 
     _confirm(testimonial)
+    assert testimonial.pk in selectors.testimonials_due()
     assert publish_testimonial.apply(args=[str(testimonial.pk)]).get() is True
     testimonial.refresh_from_db()
     assert testimonial.status == Status.PUBLISHED
