@@ -4,6 +4,8 @@ The signed link (ambassadors.links.parent_url) is the credential; GET only shows
 is a POST protected by Django's CSRF check. Views parse input and call services.parents.
 """
 
+import contextlib
+
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,8 +36,10 @@ def _view_for(request: HttpRequest, token: str) -> parents.ParentView | HttpResp
         return _link_refused(request, expired=False)
     try:
         return parents.parent_view(testimonial_id=testimonial_id, issued_at=issued_at)
-    except parents.ParentLinkError as error:
-        return _link_refused(request, expired=str(error) == "expired")
+    except parents.ParentLinkExpired:
+        return _link_refused(request, expired=True)
+    except parents.ParentLinkError:
+        return _link_refused(request, expired=False)
 
 
 @never_cache
@@ -48,7 +52,9 @@ def parent(request: HttpRequest, token: str) -> HttpResponse:
     testimonial, consent = view.testimonial, view.consent
     closed = testimonial.status in parents.CLOSED
     if request.method == "POST" and not closed:
-        parents.parent_confirm(testimonial_id=testimonial.pk)
+        # Withdrawn meanwhile: nothing to confirm, and the page says so.
+        with contextlib.suppress(parents.ParentLinkError):
+            parents.parent_confirm(testimonial_id=testimonial.pk)
         # Post/redirect/get: a reload does not post again.
         return redirect(reverse("ambassadors:parent", args=[token]))
     _stage, label = STATUS_WORDS[Status(testimonial.status)]

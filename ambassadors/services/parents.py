@@ -38,6 +38,10 @@ class ParentLinkError(Exception):
     """The parent's link cannot be used (expired, or the testimonial is gone)."""
 
 
+class ParentLinkExpired(ParentLinkError):
+    """The parent's link is older than the consent it confirms."""
+
+
 @dataclass(frozen=True)
 class ParentView:
     """What the parent's page shows."""
@@ -77,7 +81,8 @@ def parent_view(
     issued_at: datetime.datetime,
     now: datetime.datetime | None = None,
 ) -> ParentView:
-    """Load what a parent's link points at; raise ParentLinkError when it cannot be used."""
+    """Load what a parent's link points at; raise ParentLinkError when it cannot be used
+    (ParentLinkExpired when it is too old)."""
     now = now or timezone.now()
     consent = (
         ConsentRecord.objects.select_related("consent_text", "testimonial")
@@ -87,7 +92,7 @@ def parent_view(
     if consent is None or consent.testimonial is None:
         raise ParentLinkError("no minor's testimonial behind this link")
     if now > parent_link_expires_at(consent=consent, issued_at=issued_at):
-        raise ParentLinkError("expired")
+        raise ParentLinkExpired("expired")
     title, paragraphs = consent_text_for(consent.consent_text, consent.testimonial.language)
     return ParentView(
         testimonial=consent.testimonial,
