@@ -168,6 +168,35 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class MinorFilter(admin.SimpleListFilter):
+    title = _("Mineur")
+    parameter_name = "mineur"
+
+    def lookups(self, request, model_admin):
+        return [("oui", _("oui")), ("non", _("non"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "oui":
+            return queryset.filter(consent__is_minor=True)
+        if self.value() == "non":
+            return queryset.exclude(consent__is_minor=True)
+        return queryset
+
+
+def parent_state(testimonial: Testimonial) -> str:
+    """A minor's parent confirmation in words ("" for an adult), for the moderation pages."""
+    record = getattr(testimonial, "consent", None)
+    if record is None or not record.is_minor:
+        return ""
+    if record.parent_confirmed_at is not None:
+        return gettext("accord parental : confirmé le %(when)s") % {
+            "when": timezone.localtime(record.parent_confirmed_at).strftime("%d/%m/%Y %H:%M")
+        }
+    return gettext("accord parental : en attente (relancé %(count)s fois)") % {
+        "count": record.parent_reminders_sent
+    }
+
+
 # --- The testimonial form: what moderators may edit ---------------------------------------------
 
 
@@ -338,6 +367,7 @@ class TestimonialAdmin(admin.ModelAdmin):
     list_display = [
         "poster_thumbnail",
         "name",
+        "minor_display",
         "age_in_status",
         "commune",
         "sector",
@@ -355,10 +385,11 @@ class TestimonialAdmin(admin.ModelAdmin):
         DurationFilter,
         FlagFilter,
         AgeFilter,
+        MinorFilter,
         "language",
         "featured",
     ]
-    list_select_related = ["sector", "placement"]
+    list_select_related = ["sector", "placement", "consent"]
     search_fields = [
         "display_name",
         "first_name",
@@ -404,6 +435,7 @@ class TestimonialAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "status",
+                    "minor_display",
                     "status_changed_at",
                     "publish_at",
                     "published_at",
@@ -436,6 +468,7 @@ class TestimonialAdmin(admin.ModelAdmin):
         "probe_facts",
         "featured",
         "status",
+        "minor_display",
         "status_changed_at",
         "publish_at",
         "published_at",
@@ -533,6 +566,17 @@ class TestimonialAdmin(admin.ModelAdmin):
     def age_in_status(self, obj: Testimonial) -> str:
         return timesince(obj.status_changed_at, depth=1)
 
+    @admin.display(description=_("mineur"))
+    def minor_display(self, obj: Testimonial) -> str:
+        state = parent_state(obj)
+        if not state:
+            return "—"
+        return format_html(
+            '<span class="moderation-minor">{}</span> <span class="moderation-parent">{}</span>',
+            gettext("mineur"),
+            state,
+        )
+
     # --- Change page ---
 
     @admin.display(description=_("vidéo de modération"))
@@ -619,6 +663,7 @@ class TestimonialAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["moderation_actions"] = self._actions_for(request, obj)
+            context["parent_state"] = parent_state(obj)
             context["social_pack_url"] = (
                 reverse("admin:ambassadors_testimonial_social_pack", args=[obj.pk])
                 if obj.status in (Status.APPROVED, Status.PUBLISHED)
@@ -749,9 +794,11 @@ class TestimonialAdmin(admin.ModelAdmin):
         ids = _parse_ids(request.POST.get("ids") or request.GET.get("ids", ""))
         testimonials = list(
             Testimonial.objects.filter(pk__in=ids)
-            .select_related("sector")
+            .select_related("sector", "consent")
             .order_by("status_changed_at")
         )
+        for testimonial in testimonials:
+            testimonial.parent_state = parent_state(testimonial)
         back = _safe_next(request, reverse("admin:ambassadors_testimonial_changelist"))
         if len(testimonials) == 1 and "next" not in request.GET and "next" not in request.POST:
             back = reverse("admin:ambassadors_testimonial_change", args=[testimonials[0].pk])
@@ -983,6 +1030,7 @@ def consent_proof_html(record: ConsentRecord) -> str:
             and local(record.anonymised_at).strftime("%d/%m/%Y %H:%M"),
             "language": consent.LANGUAGES.get(record.text_language, record.text_language),
             "choices": consent.consent_choices_labelled(record.choices),
+            "parent_state": parent_state(record.testimonial) if record.testimonial else "",
             "pdf_url": export_url("pdf"),
             "json_url": export_url("json"),
         },

@@ -56,6 +56,18 @@ def consent_rate() -> tuple[int, int]:
     return _setting("AMBASSADORS_CONSENT_RATE", (20, 3600))
 
 
+# --- A minor's parent (ambassadors.services.parents) ------------------------------------------
+# Days after the upload at which an unconfirmed parent is reminded (one reminder per figure).
+def parent_reminder_days() -> tuple[int, ...]:
+    return tuple(_setting("AMBASSADORS_PARENT_REMINDER_DAYS", (2, 5)))
+
+
+# Days after the upload after which a minor's testimonial without the parent's confirmation is
+# withdrawn (and so erased).
+def parent_confirmation_days() -> int:
+    return _setting("AMBASSADORS_PARENT_CONFIRMATION_DAYS", 14)
+
+
 # --- Media pipeline ---------------------------------------------------------------------------
 # What a testimonial video must be (probe verdicts), see ambassadors.media.validation.
 MEDIA_VIDEO_CODECS: tuple[str, ...] = _setting(

@@ -7,22 +7,33 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from ambassadors.links import resident_status_url, resident_withdraw_url, site_home_url
+from ambassadors import conf
+from ambassadors.links import (
+    parent_url,
+    resident_status_url,
+    resident_withdraw_url,
+    site_home_url,
+)
 from ambassadors.models import ConsentRecord, Testimonial
 
 
 def _email(
-    testimonial: Testimonial, *, template: str, subject: str, to: str
+    testimonial: Testimonial, *, template: str, subject: str, to: str, for_parent: bool = False
 ) -> EmailMultiAlternatives:
     language = "en" if testimonial.language.startswith("en") else "fr"
     with translation.override(language):
         context = {
             "first_name": testimonial.first_name,
-            "status_url": resident_status_url(testimonial.pk, language),
-            "withdraw_url": resident_withdraw_url(testimonial.pk, language),
             "site_url": site_home_url(language),
             "language": language,
         }
+        # A parent gets their own link, never the resident's (which would act as the child).
+        if for_parent:
+            context["parent_url"] = parent_url(testimonial.pk, language)
+            context["days"] = conf.parent_confirmation_days()
+        else:
+            context["status_url"] = resident_status_url(testimonial.pk, language)
+            context["withdraw_url"] = resident_withdraw_url(testimonial.pk, language)
         subject = _(subject)
         text = render_to_string(f"ambassadors/email/{template}.txt", context)
         html = render_to_string(f"ambassadors/email/{template}.html", context)
@@ -48,12 +59,24 @@ def confirmation_email(testimonial: Testimonial) -> EmailMultiAlternatives:
 
 
 def parent_notice_email(testimonial: Testimonial, parent_email: str) -> EmailMultiAlternatives:
-    """Tell the parent of a 15-17 year old about the video, with the withdrawal link."""
+    """Ask the parent of a 15-17 year old to confirm (or withdraw) through their own link."""
     return _email(
         testimonial,
         template="parent_notice",
         subject=gettext_noop("Votre enfant a envoyé un témoignage"),
         to=parent_email,
+        for_parent=True,
+    )
+
+
+def parent_reminder_email(testimonial: Testimonial, parent_email: str) -> EmailMultiAlternatives:
+    """Remind the parent that their confirmation is awaited, with a fresh link."""
+    return _email(
+        testimonial,
+        template="parent_reminder",
+        subject=gettext_noop("Rappel : votre accord est attendu"),
+        to=parent_email,
+        for_parent=True,
     )
 
 

@@ -281,6 +281,15 @@ class ConsentRecord(models.Model):
     text_language = models.CharField(_("langue du texte présenté"), max_length=5, blank=True)
     text_shown = models.TextField(_("texte présenté"), blank=True)
     text_sha256 = models.CharField(_("empreinte SHA-256 du texte"), max_length=64, blank=True)
+    # A minor's consent holds once a parent confirms it through their own signed link
+    # (ambassadors.services.parents); until then the testimonial cannot be approved.
+    parent_confirmed_at = models.DateTimeField(
+        _("accord parental confirmé le"), null=True, blank=True
+    )
+    parent_reminders_sent = models.PositiveSmallIntegerField(_("relances du parent"), default=0)
+    parent_last_reminded_at = models.DateTimeField(
+        _("dernière relance du parent"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-accepted_at"]

@@ -70,11 +70,16 @@ def moderation_queue_count() -> int:
 
 
 def testimonials_due(*, now: datetime.datetime | None = None) -> list[uuid.UUID]:
-    """Ids of approved testimonials whose publication time has come, oldest first."""
+    """Ids of approved testimonials whose publication time has come, oldest first.
+
+    A minor's testimonial still waiting for the parent's confirmation is left out: publishing
+    it would be refused (`testimonial_transition`), every minute.
+    """
     return list(
         Testimonial.objects.filter(
             status=Status.APPROVED, publish_at__isnull=False, publish_at__lte=now or timezone.now()
         )
+        .exclude(consent__is_minor=True, consent__parent_confirmed_at=None)
         .order_by("publish_at")
         .values_list("pk", flat=True)
     )

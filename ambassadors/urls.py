@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_parent
 
 app_name = "ambassadors"
 
@@ -17,4 +17,6 @@ urlpatterns = [
     # Paths fixed by ambassadors.links (sent by email).
     path("suivi/<str:token>/", views.status, name="status"),
     path("retrait/<str:token>/", views.withdraw, name="withdraw"),
+    path("parent/<str:token>/", views_parent.parent, name="parent"),
+    path("parent/<str:token>/retrait/", views_parent.parent_withdraw, name="parent-withdraw"),
 ]

@@ -255,6 +255,13 @@ if env("AMBASSADORS_PUBLIC_SWEEP_MAX_TAKE_DOWNS", default=""):
     AMBASSADORS_PUBLIC_SWEEP_MAX_TAKE_DOWNS = env.int("AMBASSADORS_PUBLIC_SWEEP_MAX_TAKE_DOWNS")
 if env("AMBASSADORS_PUBLIC_SWEEP_GRACE_SECONDS", default=""):
     AMBASSADORS_PUBLIC_SWEEP_GRACE_SECONDS = env.float("AMBASSADORS_PUBLIC_SWEEP_GRACE_SECONDS")
+# A minor's parent: reminder days after the upload ("2,5"), days before an unconfirmed withdrawal.
+if env("AMBASSADORS_PARENT_REMINDER_DAYS", default=""):
+    AMBASSADORS_PARENT_REMINDER_DAYS = tuple(
+        int(day) for day in env.list("AMBASSADORS_PARENT_REMINDER_DAYS")
+    )
+if env("AMBASSADORS_PARENT_CONFIRMATION_DAYS", default=""):
+    AMBASSADORS_PARENT_CONFIRMATION_DAYS = env.int("AMBASSADORS_PARENT_CONFIRMATION_DAYS")
 
 # --- Email -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -199,7 +199,7 @@ def testimonial_upload_complete(
 
 
 def testimonial_withdraw(
-    *, testimonial_id: UUID | str, actor=None, actor_label: str = "resident"
+    *, testimonial_id: UUID | str, actor=None, actor_label: str = "resident", note: str = ""
 ) -> Testimonial:
     """Withdraw a testimonial at the resident's (or staff's) request and queue its purge."""
     testimonial = Testimonial.objects.get(pk=testimonial_id)
@@ -211,6 +211,7 @@ def testimonial_withdraw(
             to=Status.WITHDRAWN,
             actor=actor,
             actor_label=actor_label,
+            note=note,
         )
         pk = str(testimonial.pk)
         transaction.on_commit(lambda: current_app.send_task(PURGE_TASK, args=[pk]))

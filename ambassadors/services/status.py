@@ -6,8 +6,15 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from ambassadors.models import ALLOWED_TRANSITIONS, Status, Testimonial, TestimonialEvent
+from ambassadors.models import (
+    ALLOWED_TRANSITIONS,
+    ConsentRecord,
+    Status,
+    Testimonial,
+    TestimonialEvent,
+)
 from ambassadors.signals import testimonial_status_changed
 
 
@@ -17,6 +24,35 @@ class InvalidTransition(Exception):
     def __init__(self, testimonial_id: Any, current: str, target: str) -> None:
         self.current, self.target = current, target
         super().__init__(f"testimonial {testimonial_id}: {current} -> {target} is not allowed")
+
+
+PARENT_PENDING_MESSAGES = {
+    Status.APPROVED: gettext_noop(
+        "Accord parental en attente : ce témoignage ne peut pas être approuvé."
+    ),
+    Status.PUBLISHED: gettext_noop(
+        "Accord parental en attente : ce témoignage ne peut pas être publié."
+    ),
+}
+
+
+class ParentConfirmationPending(InvalidTransition):
+    """A minor's testimonial cannot be approved or published before a parent confirms."""
+
+    def __init__(self, testimonial_id: Any, current: str, target: str) -> None:
+        self.testimonial_id, self.current, self.target = testimonial_id, current, target
+        # The admin shows the message as is (in French, as the admin is).
+        Exception.__init__(self, PARENT_PENDING_MESSAGES[Status(target)])
+
+    def __reduce__(self):
+        # A worker's result store pickles it: rebuild it from what __init__ takes.
+        return type(self), (self.testimonial_id, self.current, self.target)
+
+
+def _parent_confirmation_pending(testimonial_id: Any) -> bool:
+    return ConsentRecord.objects.filter(
+        testimonial_id=testimonial_id, is_minor=True, parent_confirmed_at=None
+    ).exists()
 
 
 def testimonial_transition(
@@ -44,6 +80,12 @@ def testimonial_transition(
             expected_from is not None and current not in set(expected_from)
         ):
             raise InvalidTransition(testimonial_id, current, to)
+        # Every road to the public (approval, publication, the scheduled publisher) passes here;
+        # unpublishing (published -> approved) stays open.
+        if (
+            to == Status.PUBLISHED or (to == Status.APPROVED and current != Status.PUBLISHED)
+        ) and _parent_confirmation_pending(testimonial.pk):
+            raise ParentConfirmationPending(testimonial_id, current, to)
         testimonial.status = to
         testimonial.status_changed_at = timezone.now()
         fields = ["status", "status_changed_at", "updated_at"]

@@ -494,7 +494,9 @@ def test_a_part_arriving_after_withdrawal_is_refused_and_not_stored(
     assert uploads.upload_parts(session=session) == {}
 
 
-def test_the_parent_of_a_15_to_17_year_old_is_told_with_the_withdrawal_link(testimonial):
+def test_the_parent_of_a_15_to_17_year_old_is_told_with_their_own_link_to_confirm_or_withdraw(
+    testimonial,
+):
     from django.utils import timezone
 
     from ambassadors.emails import testimonial_send_confirmation, testimonial_send_parent_notice
@@ -520,4 +522,6 @@ def test_the_parent_of_a_15_to_17_year_old_is_told_with_the_withdrawal_link(test
     notice = mail.outbox[1]
     assert notice.subject == "Votre enfant a envoyé un témoignage · One Provence"
     assert "Nadia vient d'envoyer une vidéo" in notice.body
-    assert "/ambassadeurs/retrait/" in notice.body
+    # The parent's own link (confirm or withdraw), never the resident's (issue 12).
+    assert "/ambassadeurs/parent/" in notice.body
+    assert "/ambassadeurs/retrait/" not in notice.body
