@@ -80,7 +80,8 @@ def test_eleven_residents_behind_one_address_and_a_parent_all_get_their_email(
     )
     parent = next(message for message in mail.outbox if message.to == ["parent@example.org"])
     assert parent.subject == "Votre enfant a envoyé un témoignage · One Provence"
-    assert "/ambassadeurs/retrait/" in parent.body
+    # The parent gets their own link to confirm or withdraw (never the resident's).
+    assert "/ambassadeurs/parent/" in parent.body
 
 
 def test_the_requests_that_create_work_are_still_limited_per_address(settings):

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from ambassadors import keys, selectors
-from ambassadors.emails import testimonial_send_confirmation
+from ambassadors.emails import testimonial_send_parent_notice
 from ambassadors.links import parent_token, parent_url, resident_token
 from ambassadors.models import ConsentRecord, Status, Testimonial
 from ambassadors.services import moderation, parents
@@ -178,7 +178,7 @@ def test_the_queue_shows_a_minor_badge_the_state_and_filters_on_mineur(
 def test_after_the_upload_the_parent_gets_their_own_link_not_the_residents(make_testimonial):
     testimonial = _minor(make_testimonial(Status.UPLOADED, first_name="Zoé"))
 
-    testimonial_send_confirmation(testimonial_id=testimonial.pk)
+    testimonial_send_parent_notice(testimonial_id=testimonial.pk)
 
     notice = next(message for message in mail.outbox if message.to == ["mere@example.org"])
     assert notice.subject == "Votre enfant a envoyé un témoignage · One Provence"
@@ -194,7 +194,7 @@ def test_after_the_upload_the_parent_gets_their_own_link_not_the_residents(make_
 def test_an_english_speaking_resident_s_parent_is_written_to_in_english(make_testimonial):
     testimonial = _minor(make_testimonial(Status.UPLOADED, first_name="Zoé", language="en"))
 
-    testimonial_send_confirmation(testimonial_id=testimonial.pk)
+    testimonial_send_parent_notice(testimonial_id=testimonial.pk)
 
     notice = next(message for message in mail.outbox if message.to == ["mere@example.org"])
     assert notice.subject == "Your child has sent a testimonial · One Provence"
