@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_access
 
 app_name = "ambassadors"
 
@@ -17,4 +17,6 @@ urlpatterns = [
     # Paths fixed by ambassadors.links (sent by email).
     path("suivi/<str:token>/", views.status, name="status"),
     path("retrait/<str:token>/", views.withdraw, name="withdraw"),
+    path("suivi/<str:token>/donnees.json", views_access.access_data, name="access-data"),
+    path("suivi/<str:token>/video/", views_access.access_video, name="access-video"),
 ]
