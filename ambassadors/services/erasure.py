@@ -26,8 +26,10 @@ from ambassadors.models import (
     TestimonialEvent,
 )
 from ambassadors.services.journey import PERSONAL_FIELDS, JourneyError
+from ambassadors.services.moderation import testimonials_published_changed
 from ambassadors.services.status import testimonial_transition
 from ambassadors.signals import testimonial_erasing
+from campaigns.pagecache import pages_forget
 from onprovence.erasure import admin_log_anonymise, cache_forget, mail_files_erase
 from onprovence.storage import delete_prefix, private_storage, public_storage
 
@@ -122,9 +124,6 @@ def _generic_note(event: TestimonialEvent, labels: list[str]) -> str:
 
 def public_reads_forget() -> None:
     """Make every cached public page and feed stale and delete the cached copies."""
-    from ambassadors.services.moderation import testimonials_published_changed
-    from campaigns.pagecache import pages_forget
-
     testimonials_published_changed()
     pages_forget()
     cache_forget(patterns=[FEED_CACHE_PATTERN])
