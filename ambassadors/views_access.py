@@ -16,6 +16,7 @@ from onprovence.storage import private_url
 
 # A presigned link to the original: long enough to start the download, not to be passed on.
 VIDEO_LINK_SECONDS = 300
+# ffprobe's format names, most specific first ("mov,mp4,m4a,…" is MP4 or QuickTime: .mp4).
 VIDEO_EXTENSIONS = {"webm": ".webm", "matroska": ".mkv", "mp4": ".mp4", "mov": ".mov"}
 
 
@@ -28,7 +29,7 @@ def _held(token: str) -> Testimonial:
 
 def video_download_name(testimonial: Testimonial) -> str:
     formats = str((testimonial.probe or {}).get("format_name", "")).split(",")
-    extension = next((VIDEO_EXTENSIONS[f] for f in formats if f in VIDEO_EXTENSIONS), "")
+    extension = next((ext for name, ext in VIDEO_EXTENSIONS.items() if name in formats), "")
     return f"ma-video-one-provence{extension}"
 
 

@@ -169,3 +169,23 @@ def test_the_status_page_states_the_retention_of_each_stage(client, make_testimo
     english = client.get("/en" + _urls(published)[0]).content.decode()
     assert "36 months from its publication" in english
     assert "Download my data (JSON)" in english
+
+
+def test_on_local_storage_the_video_link_is_a_signed_local_link(client, local_storage):
+    from django.core.files.base import ContentFile
+
+    from ambassadors import keys
+    from onprovence.storage import private_storage
+
+    testimonial = _start("Inès", "ines@example.org")
+    key = keys.testimonial_key(testimonial.pk, keys.ORIGINAL)
+    private_storage().save(key, ContentFile(b"\x00\x00\x00\x18ftypmp42original-bytes"))
+    type(testimonial).objects.filter(pk=testimonial.pk).update(
+        original_key=key, probe={"format_name": "mov,mp4,m4a,3gp,3g2,mj2"}
+    )
+
+    redirect = client.get(_urls(testimonial)[2])
+    assert redirect.status_code == 302 and redirect["Location"].startswith("/media/private/")
+    served = client.get(redirect["Location"])
+    assert b"".join(served.streaming_content).endswith(b"original-bytes")
+    assert 'filename="ma-video-one-provence.mp4"' in served["Content-Disposition"]
