@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_parent
+from . import views, views_access, views_parent
 
 app_name = "ambassadors"
 
@@ -19,4 +19,6 @@ urlpatterns = [
     path("retrait/<str:token>/", views.withdraw, name="withdraw"),
     path("parent/<str:token>/", views_parent.parent, name="parent"),
     path("parent/<str:token>/retrait/", views_parent.parent_withdraw, name="parent-withdraw"),
+    path("suivi/<str:token>/donnees.json", views_access.access_data, name="access-data"),
+    path("suivi/<str:token>/video/", views_access.access_video, name="access-video"),
 ]

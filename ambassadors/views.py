@@ -27,7 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ambassadors import conf, uploads
+from ambassadors import access, conf, uploads
 from ambassadors.forms import AgeGroup, ConsentForm, journey_token
 from ambassadors.links import read_resident_token, resident_token
 from ambassadors.models import Status, Testimonial
@@ -315,6 +315,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
             "public_url": (
                 testimonial.get_absolute_url() if testimonial.status == Status.PUBLISHED else ""
             ),
+            "access": access.status_page_access(testimonial=testimonial, token=token),
             "step": 5,
         },
     )

@@ -49,3 +49,12 @@ def cached_page(name: str, build: Callable[[], dict]) -> dict:
         except Exception as error:
             logger.warning("campaign page cache unavailable: %s", error)
     return page
+
+
+def pages_forget() -> None:
+    """Make every cached campaign page stale and delete the copies (an erasure: none may stay
+    in the cache until it expires)."""
+    from onprovence.erasure import cache_forget
+
+    content_changed()
+    cache_forget(patterns=["campaigns:page:*"])

@@ -4,7 +4,7 @@ from typing import Any
 
 from ambassadors.models import Status
 
-from . import services
+from . import erasure, services
 
 
 def take_down_unpublished_testimonial(
@@ -21,3 +21,8 @@ def take_down_unpublished_testimonial(
     services.kit_asset_takedown(
         testimonial_id=testimonial_id, reason=f"testimonial {from_status} -> {to_status}"
     )
+
+
+def anonymise_erased_testimonial(sender: Any, *, testimonial_id: Any, **kwargs: Any) -> None:
+    """An erased testimonial's asset keeps no name: title, credits, download log, admin log."""
+    erasure.kit_asset_anonymise(testimonial_id=testimonial_id)

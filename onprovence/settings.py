@@ -264,9 +264,9 @@ if env("AMBASSADORS_PARENT_CONFIRMATION_DAYS", default=""):
     AMBASSADORS_PARENT_CONFIRMATION_DAYS = env.int("AMBASSADORS_PARENT_CONFIRMATION_DAYS")
 
 # --- Email -----------------------------------------------------------------------------------
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
-# Folder of the file-based backend (django.core.mail.backends.filebased), e.g. for a staging
-# walkthrough: without it that backend fails on the first email.
+# Embedded default: each email a file in EMAIL_FILE_PATH (never in a log: an erasure deletes a
+# resident's emails there, see onprovence.erasure.mail_files_erase). SMTP in production.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="onprovence.mail.FileEmailBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)

@@ -2,7 +2,8 @@
 # Start two Celery workers and the web server; Ctrl-C stops all three. As in compose, the media
 # queue has its own worker, so a long transcode never delays the resident's emails, the
 # scan-count flush or the kit tasks on `default` (whose worker embeds the beat scheduler).
-# Worker logs (with the emails the console backend prints) are appended to across restarts.
+# Worker logs are appended to across restarts; emails are files in var/mail/ (one per email,
+# deleted with the resident's data when a testimonial is erased), never printed in a log.
 set -euo pipefail
 port="${1:-8000}"
 # Links in emails, feeds and QR codes are built from SITE_URL: on another port they must say so.
@@ -28,6 +29,7 @@ cat <<MSG
   Celery worker, queue media (ffmpeg):  pid $media, log var/log/worker-media.log
   Celery worker, queue default + beat:  pid $default, log var/log/worker.log
   Storage: var/media/ · Database: var/db.sqlite3 · Broker: var/celery/ (filesystem)
+  Emails: var/mail/ (one .eml file per email)
 
 MSG
 $py manage.py runserver "0.0.0.0:$port"

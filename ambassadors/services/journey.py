@@ -12,13 +12,12 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ambassadors import keys, uploads
+from ambassadors import uploads
 from ambassadors.models import ConsentRecord, ConsentText, Status, Testimonial
 from ambassadors.services.consent import consent_text_shown
 from ambassadors.services.status import InvalidTransition, testimonial_transition
 from campaigns.models import Placement, Sector
 from campaigns.services import funnel_record
-from onprovence.storage import delete_prefix, private_storage, public_storage
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +39,7 @@ PERSONAL_FIELDS: dict[str, Any] = {
     "signature": "",
     "rejection_reason": "",
     "probe": {},
+    "tags": "",
 }
 
 
@@ -219,28 +219,7 @@ def testimonial_withdraw(
 
 
 def testimonial_erase(*, testimonial_id: UUID | str) -> Testimonial:
-    """Delete every file of a withdrawn testimonial and its personal data; keep anonymous proof.
+    """Erase a withdrawn testimonial everywhere: see `ambassadors.services.erasure`."""
+    from ambassadors.services import erasure  # it reads PERSONAL_FIELDS from this module
 
-    Files go first: if a store fails, the task retries and nothing says "erased" too early.
-    Running it again is harmless.
-    """
-    prefix = keys.testimonial_prefix(testimonial_id)
-    uploads.s3_abort_prefix(prefix=prefix)
-    delete_prefix(private_storage(), prefix)
-    delete_prefix(public_storage(), prefix)
-    with transaction.atomic():
-        testimonial = Testimonial.objects.select_for_update().get(pk=testimonial_id)
-        if testimonial.status == Status.WITHDRAWN:
-            testimonial = testimonial_transition(
-                testimonial_id=testimonial.pk,
-                to=Status.ERASED,
-                actor_label="system",
-                changes=dict(PERSONAL_FIELDS),
-            )
-        elif testimonial.status != Status.ERASED:
-            raise JourneyError("only a withdrawn testimonial is erased")
-        ConsentRecord.objects.filter(testimonial_ref=testimonial.pk, anonymised_at=None).update(
-            parent_email="", anonymised_at=timezone.now()
-        )
-    logger.info("testimonial %s erased", testimonial.pk)
-    return testimonial
+    return erasure.testimonial_erase(testimonial_id=testimonial_id)

@@ -9,11 +9,8 @@ from celery import current_app, shared_task
 from ambassadors import uploads
 from ambassadors.emails import testimonial_send_confirmation, testimonial_send_parent_notice
 from ambassadors.models import Status, Testimonial
-from ambassadors.services.journey import (
-    CONFIRMATION_TASK,
-    PARENT_NOTICE_TASK,
-    testimonial_erase,
-)
+from ambassadors.services.erasure import testimonial_erase
+from ambassadors.services.journey import CONFIRMATION_TASK, PARENT_NOTICE_TASK
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +48,7 @@ def send_parent_notice_email(testimonial_id: str) -> bool:
     max_retries=20,
 )
 def purge_testimonial(testimonial_id: str) -> str:
-    """Delete a withdrawn testimonial's files and personal data (idempotent, so acks late)."""
+    """Erase a withdrawn testimonial everywhere (idempotent, so acks late)."""
     return testimonial_erase(testimonial_id=testimonial_id).status
 
 
