@@ -13,6 +13,8 @@ import environ
 from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
+from onprovence.secret_key import DEVELOPMENT_SECRET_KEY, secret_key_validate
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
@@ -20,10 +22,15 @@ VAR_DIR = Path(env("ONPROVENCE_VAR_DIR", default=str(BASE_DIR / "var")))
 
 # --- Core -----------------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env(
-    "DJANGO_SECRET_KEY",
-    default="dev-only-insecure-key-set-DJANGO_SECRET_KEY-in-production-0123456789abcdef",
-)
+# With DEBUG off a missing, weak or published key stops every process (onprovence/secret_key.py).
+# Rotation: the new key in DJANGO_SECRET_KEY, the old ones (comma-separated) in
+# DJANGO_SECRET_KEY_FALLBACKS, so residents' links keep working; drop them once they may.
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=None if not DEBUG else DEVELOPMENT_SECRET_KEY)
+SECRET_KEY_FALLBACKS = [
+    key.strip() for key in env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[]) if key.strip()
+]
+if not DEBUG:
+    secret_key_validate(secret_key=SECRET_KEY, fallbacks=SECRET_KEY_FALLBACKS)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute base of links sent by email and in feeds (no request at hand in a worker).
