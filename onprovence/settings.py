@@ -305,10 +305,10 @@ AXES_VERBOSE = False
 # Number of trusted proxies in front of the app: the client IP is then read from the
 # X-Forwarded-For entry that many hops from the right. 0 = use REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# Axes reads the client IP through the rate limiter's reader (the one that honours
+# TRUSTED_PROXY_COUNT), not REMOTE_ADDR: behind a proxy that is every client's address, and
+# one client's failures would lock the account for all.
+AXES_CLIENT_IP_CALLABLE = "onprovence.ratelimit.client_ip"
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
