@@ -15,7 +15,7 @@ COPY . .
 RUN python manage.py compilemessages -v0 \
  && DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput -v0 \
  && useradd --system --home /app onprovence \
- && mkdir -p /var/lib/onprovence && chown onprovence /var/lib/onprovence
+ && mkdir -p /var/lib/onprovence/mail && chown -R onprovence /var/lib/onprovence
 
 USER onprovence
 EXPOSE 8000

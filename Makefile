@@ -1,4 +1,5 @@
-# `make run`: set up, migrate, load demo data, start the web server and two Celery workers.
+# `make run`: set up, migrate, load demo data, start the web server (127.0.0.1; `HOST=0.0.0.0
+# make run` for the local network) and two Celery workers.
 # `make test`: the whole test suite (lint, format, pytest) on the real services.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv

@@ -77,6 +77,7 @@ class MediaAtomFeed(_MediaElements, Atom1Feed):
 
 class TestimonialsRss(Feed):
     feed_type = MediaRssFeed
+    url_name = "gallery:feed-rss"
 
     def title(self) -> str:
         return _("Tous Ambassadeurs — témoignages d'Aix-Marseille-Provence")
@@ -86,6 +87,10 @@ class TestimonialsRss(Feed):
 
     def link(self) -> str:
         return _absolute(reverse("gallery:index"))
+
+    def feed_url(self) -> str:
+        # rel="self" from SITE_URL, not the request's Host: the feed is cached and served to all.
+        return _absolute(reverse(self.url_name))
 
     def item_link(self, item: Testimonial) -> str:
         return _absolute(item.get_absolute_url())
@@ -121,6 +126,7 @@ class TestimonialsRss(Feed):
 
 class TestimonialsAtom(TestimonialsRss):
     feed_type = MediaAtomFeed
+    url_name = "gallery:feed-atom"
 
     def subtitle(self) -> str:
         return self.description()

@@ -5,6 +5,7 @@ from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Sector
+from onprovence.text import single_line, without_links
 
 PLACEMENT_SALT = "ambassadors.journey-placement"
 # How long a consent form stays valid once displayed (a slow resident, not a replay).
@@ -112,13 +113,14 @@ class ConsentForm(forms.Form):
         self.fields["parent_email"].widget.attrs.update(autocomplete="off", inputmode="email")
 
     def _clean_name(self, field: str) -> str:
-        value = name_without_invisible(self.cleaned_data[field])
+        value = single_line(name_without_invisible(self.cleaned_data[field]))
         if self.fields[field].required and not value:
             raise forms.ValidationError(self.fields[field].error_messages["required"])
         return value
 
     def clean_first_name(self) -> str:
-        return self._clean_name("first_name")
+        # It is written into the email a parent receives: never text a mail client links.
+        return without_links(self._clean_name("first_name"))
 
     def clean_last_name(self) -> str:
         return self._clean_name("last_name")

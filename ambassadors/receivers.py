@@ -9,6 +9,8 @@ from .signals import testimonial_status_changed
 # Staff groups that hold every permission of an app, including models added after the
 # migration that created the group (ambassadors 0003_moderation_publication).
 APP_WIDE_GROUPS = {"Campagnes": "campaigns"}
+# Models such a group may only view: the funnel's counts are history (campaigns/admin.py).
+VIEW_ONLY_MODELS = {"campaigns": {"funnelcount"}}
 
 
 @receiver(testimonial_status_changed, dispatch_uid="ambassadors.published-set-changed")
@@ -31,6 +33,9 @@ def app_wide_groups_complete(sender, using: str = "default", **kwargs) -> None:
             continue
         group = Group.objects.using(using).filter(name=group_name).first()
         if group is not None:
-            group.permissions.add(
-                *Permission.objects.using(using).filter(content_type__app_label=app_label)
-            )
+            permissions = Permission.objects.using(using).filter(content_type__app_label=app_label)
+            write_on_view_only = permissions.filter(
+                content_type__model__in=VIEW_ONLY_MODELS.get(app_label, ())
+            ).exclude(codename__startswith="view_")
+            group.permissions.add(*permissions.exclude(pk__in=write_on_view_only))
+            group.permissions.remove(*write_on_view_only)

@@ -29,6 +29,7 @@ BENCH_REDIS_URL (default redis://127.0.0.1:6379/13; the bench empties that Redis
 
 import argparse
 import os
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -241,6 +242,8 @@ def worker_environment() -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DJANGO_DEBUG="false",
+        # DEBUG off needs a key of its own (onprovence/secret_key.py).
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         STATICFILES_BACKEND="django.contrib.staticfiles.storage.StaticFilesStorage",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )

@@ -20,6 +20,7 @@ import io
 import multiprocessing
 import os
 import re
+import secrets
 import shutil
 import socket
 import statistics
@@ -47,6 +48,8 @@ def bench_environment() -> dict[str, str]:
         REDIS_URL=REDIS_URL,
         CELERY_BROKER_URL=REDIS_URL,
         DJANGO_DEBUG="false",
+        # DEBUG off needs a key of its own (onprovence/secret_key.py).
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         STATICFILES_BACKEND="django.contrib.staticfiles.storage.StaticFilesStorage",
         DATABASE_CONN_MAX_AGE="600",
     )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import printing, selectors, services
 from .charts import bars_svg
-from .models import Campaign, KeyFigure, Placement, Sector
+from .models import Campaign, FunnelCount, KeyFigure, Placement, Sector
 from .scans import scan_counts_flush
 
 MAX_DASHBOARD_DAYS = 366
@@ -397,3 +397,23 @@ class PlacementAdmin(admin.ModelAdmin):
             )
             return None
         return _qr_zip_response(Campaign.objects.get(pk=campaign_ids.pop()))
+
+
+@admin.register(FunnelCount)
+class FunnelCountAdmin(admin.ModelAdmin):
+    """The funnel's counts, to look at only: they are the campaign's history, written by the
+    scan flush and the journey (campaigns.services.funnel_record), never by hand."""
+
+    list_display = ["day", "placement", "step", "count"]
+    list_filter = ["step", "placement__campaign"]
+    list_select_related = ["placement"]
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -25,6 +25,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from onprovence.text import markdown_code, markdown_escape, markdown_escape_paragraphs
+
 TERRACOTTA = colors.HexColor("#9c3d1f")
 OCHRE = colors.HexColor("#f2b13b")
 INK = colors.HexColor("#2a1f1a")
@@ -305,13 +307,15 @@ def one_pager_pdf(
 
 
 def talking_points_markdown(points: list[Point], *, language: str) -> str:
+    """Talking points as Markdown; the staff's text is escaped (shown as typed, never markup)."""
     w = words(language)
+    md = markdown_escape
     lines = [f"# {w['points_title']}", ""]
     for point in points:
-        lines += [f"## {point.headline}", "", point.body, ""]
-        meta = [f"{w['audience']}{w['colon']}{point.audience}"] if point.audience else []
+        lines += [f"## {md(point.headline)}", "", markdown_escape_paragraphs(point.body), ""]
+        meta = [f"{w['audience']}{w['colon']}{md(point.audience)}"] if point.audience else []
         if point.sector:
-            meta.append(f"{w['sector_label']}{w['colon']}{point.sector}")
+            meta.append(f"{w['sector_label']}{w['colon']}{md(point.sector)}")
         stamp = f"{w['version']} {point.version}"
         if point.reviewed_on:
             stamp += f", {w['reviewed']} {point.reviewed_on.isoformat()}"
@@ -320,7 +324,7 @@ def talking_points_markdown(points: list[Point], *, language: str) -> str:
         if point.sources:
             lines += [
                 f"{w['sources']}{w['colon'].rstrip()}",
-                *[f"- {source}" for source in point.sources],
+                *[f"- {md(source)}" for source in point.sources],
                 "",
             ]
     return "\n".join(lines)
@@ -409,16 +413,21 @@ def talking_points_docx(points: list[Point], *, language: str) -> bytes:
 
 
 def archive_readme(entries: list[ArchiveEntry], *, language: str, day: date) -> str:
-    """The README.md of an archive: every file with its credits and usage rights."""
+    """The README.md of an archive: every file with its credits and usage rights.
+
+    Titles, credits and rights are typed by staff (a testimonial's title by a resident): they
+    are escaped, so a viewer shows them as typed, never as links, headings or HTML.
+    """
     w = words(language)
+    md = markdown_escape
     lines = [f"# {w['readme_title']}", "", w["readme_intro"].format(day=day.isoformat()), ""]
     lines += [f"## {w['readme_files']}", ""]
     for entry in entries:
-        lines.append(f"### {entry.path}")
+        lines.append(f"### {markdown_code(entry.path)}")
         lines.append("")
-        lines.append(f"- {entry.title} ({entry.kind}, {w['version']} {entry.version})")
-        lines.append(f"- {w['credits']}{w['colon']}{entry.credits or 'One Provence'}")
-        lines.append(f"- {w['rights']}{w['colon']}{entry.usage_rights}")
+        lines.append(f"- {md(entry.title)} ({md(entry.kind)}, {w['version']} {entry.version})")
+        lines.append(f"- {w['credits']}{w['colon']}{md(entry.credits or 'One Provence')}")
+        lines.append(f"- {w['rights']}{w['colon']}{md(entry.usage_rights)}")
         if entry.available_until:
             lines.append(f"- {w['until']}{w['colon']}{entry.available_until.isoformat()}")
         lines.append("")

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Sector
+from onprovence.text import single_line
 
 from . import conf
 from .models import Audience, KitAsset
@@ -69,6 +70,10 @@ class IdentifyForm(forms.Form):
         help_text=_("14 chiffres."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+
+    def clean_company(self) -> str:
+        """One line (it is shown on the recruiter's sheet and to staff), 160 characters."""
+        return single_line(self.cleaned_data["company"])
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()

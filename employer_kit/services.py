@@ -107,18 +107,38 @@ def recruiter_identify(
     return recruiter
 
 
-def recruiter_confirm(*, token: str) -> Recruiter:
-    """Confirm the address behind a magic link and use the link up (it works once)."""
+def _magic_link_data(token: str) -> dict:
     try:
         data = signing.loads(token, salt=MAGIC_LINK_SALT, max_age=conf.MAGIC_LINK_MAX_AGE_SECONDS)
     except signing.BadSignature as exc:
         raise MagicLinkInvalid(str(exc)) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("n"), str):
+        raise MagicLinkInvalid("not a magic link")
+    return data
+
+
+def _magic_link_recruiter(data: dict, *, lock: bool) -> Recruiter:
+    recruiters = Recruiter.objects.select_for_update() if lock else Recruiter.objects
+    recruiter = recruiters.filter(pk=data.get("r")).first()
+    if recruiter is None or not secrets.compare_digest(recruiter.login_nonce, data["n"]):
+        raise MagicLinkInvalid("link already used or account deleted")
+    return recruiter
+
+
+def recruiter_for_magic_link(*, token: str) -> Recruiter:
+    """The recruiter a magic link would sign in, without using the link up.
+
+    Opening the link (GET) only shows a confirm button: mail-security scanners that fetch every
+    link of an email (Safe Links, Mimecast) must not burn it before the recruiter clicks.
+    """
+    return _magic_link_recruiter(_magic_link_data(token), lock=False)
+
+
+def recruiter_confirm(*, token: str) -> Recruiter:
+    """Confirm the address behind a magic link and use the link up (it works once)."""
+    data = _magic_link_data(token)
     with transaction.atomic():
-        recruiter = Recruiter.objects.select_for_update().filter(pk=data.get("r")).first()
-        if recruiter is None or not secrets.compare_digest(
-            recruiter.login_nonce, data.get("n", "")
-        ):
-            raise MagicLinkInvalid("link already used or account deleted")
+        recruiter = _magic_link_recruiter(data, lock=True)
         now = timezone.now()
         recruiter.confirmed_at = recruiter.confirmed_at or now
         recruiter.last_login_at = now

@@ -141,7 +141,9 @@ def identify(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""
     form = IdentifyForm(request.POST or None)
-    if request.method == "POST":
+    # Only well-formed requests count (a typo does not use up the allowance): per IP, then per
+    # address, so nobody floods one inbox from many addresses.
+    if request.method == "POST" and form.is_valid():
         within = ratelimit_hit(
             scope="kit-identify-ip",
             key=client_ip(request),
@@ -150,7 +152,7 @@ def identify(request: HttpRequest) -> HttpResponse:
         )
         if not within:
             form.add_error(None, _("Trop de demandes. Réessayez dans quelques minutes."))
-        elif form.is_valid():
+        else:
             email = form.cleaned_data["email"]
             if ratelimit_hit(
                 scope="kit-identify-email",
@@ -172,10 +174,17 @@ def identify(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    """Open a session from a magic link (once, before it expires)."""
+    """Open a session from a magic link (once, before it expires).
+
+    GET shows a button and changes nothing (mail scanners open every link); its POST, with the
+    CSRF token, uses the link up and signs in.
+    """
     try:
+        if request.method == "GET":
+            services.recruiter_for_magic_link(token=token)
+            return render(request, "employer_kit/confirm.html")
         recruiter = services.recruiter_confirm(token=token)
     except services.MagicLinkInvalid:
         return render(request, "employer_kit/confirm_invalid.html", status=400)

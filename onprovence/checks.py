@@ -1,9 +1,9 @@
-"""System checks: the media tools the workers need must be there."""
+"""System checks: the media tools the workers need must be there; emails stay out of logs."""
 
 import shutil
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 
 
 @register("media")
@@ -26,3 +26,25 @@ def check_media_tools(app_configs=None, **kwargs) -> list[Error]:
                 )
             )
     return errors
+
+
+CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+
+@register("security", deploy=True)
+def check_email_backend(app_configs=None, **kwargs) -> list[Warning]:
+    """In production emails never go to the console: the links they carry would be in the logs."""
+    if settings.EMAIL_BACKEND != CONSOLE_EMAIL_BACKEND:
+        return []
+    return [
+        Warning(
+            "EMAIL_BACKEND is the console backend: magic links and residents' withdrawal "
+            "links would be written to the process logs.",
+            hint=(
+                "Set EMAIL_BACKEND to django.core.mail.backends.smtp.EmailBackend (with "
+                "EMAIL_HOST...) or to django.core.mail.backends.filebased.EmailBackend (with "
+                "EMAIL_FILE_PATH)."
+            ),
+            id="onprovence.W001",
+        )
+    ]

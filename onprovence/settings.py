@@ -13,6 +13,8 @@ import environ
 from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
+from onprovence.secret_key import DEVELOPMENT_SECRET_KEY, secret_key_validate
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
@@ -20,10 +22,15 @@ VAR_DIR = Path(env("ONPROVENCE_VAR_DIR", default=str(BASE_DIR / "var")))
 
 # --- Core -----------------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env(
-    "DJANGO_SECRET_KEY",
-    default="dev-only-insecure-key-set-DJANGO_SECRET_KEY-in-production-0123456789abcdef",
-)
+# With DEBUG off a missing, weak or published key stops every process (onprovence/secret_key.py).
+# Rotation: the new key in DJANGO_SECRET_KEY, the old ones (comma-separated) in
+# DJANGO_SECRET_KEY_FALLBACKS, so residents' links keep working; drop them once they may.
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=None if not DEBUG else DEVELOPMENT_SECRET_KEY)
+SECRET_KEY_FALLBACKS = [
+    key.strip() for key in env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[]) if key.strip()
+]
+if not DEBUG:
+    secret_key_validate(secret_key=SECRET_KEY, fallbacks=SECRET_KEY_FALLBACKS)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute base of links sent by email and in feeds (no request at hand in a worker).
@@ -305,10 +312,10 @@ AXES_VERBOSE = False
 # Number of trusted proxies in front of the app: the client IP is then read from the
 # X-Forwarded-For entry that many hops from the right. 0 = use REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# Axes reads the client IP through the rate limiter's reader (the one that honours
+# TRUSTED_PROXY_COUNT), not REMOTE_ADDR: behind a proxy that is every client's address, and
+# one client's failures would lock the account for all.
+AXES_CLIENT_IP_CALLABLE = "onprovence.ratelimit.client_ip"
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

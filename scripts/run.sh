@@ -6,6 +6,22 @@
 # deleted with the resident's data when a testimonial is erased), never printed in a log.
 set -euo pipefail
 port="${1:-8000}"
+# Loopback only unless HOST says otherwise: DEBUG is on (tracebacks show the settings) and the
+# development secret key is public, so anyone who reaches the server could sign residents' links.
+# `HOST=0.0.0.0 make run` opens it to the local network (a phone on the same Wi-Fi; README.md).
+host="${HOST:-127.0.0.1}"
+lan=""
+if [ "$host" != "127.0.0.1" ] && [ "$host" != "localhost" ] && [ "$host" != "::1" ]; then
+  lan="$host"
+  if [ "$host" = "0.0.0.0" ] || [ "$host" = "::" ]; then
+    lan="$(hostname -I 2>/dev/null | awk '{print $1}')"
+  fi
+  if [ -n "$lan" ]; then
+    # The phone asks for this address: Django must accept it, and links must point to it.
+    export DJANGO_ALLOWED_HOSTS="${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1,[::1],$lan}"
+    export SITE_URL="${SITE_URL:-http://$lan:$port}"
+  fi
+fi
 # Links in emails, feeds and QR codes are built from SITE_URL: on another port they must say so.
 export SITE_URL="${SITE_URL:-http://localhost:$port}"
 py=.venv/bin/python
@@ -32,4 +48,12 @@ cat <<MSG
   Emails: var/mail/ (one .eml file per email)
 
 MSG
-$py manage.py runserver "0.0.0.0:$port"
+if [ -n "$lan" ]; then
+  echo "  Open to the local network (HOST=$host): from a phone, $SITE_URL/"
+  echo
+else
+  echo "  Only this machine can connect; HOST=0.0.0.0 make run opens it to the local network."
+  echo
+fi
+case "$host" in *:*) bind="[$host]:$port" ;; *) bind="$host:$port" ;; esac
+$py manage.py runserver "$bind"

@@ -115,3 +115,26 @@ def test_an_edit_of_a_published_testimonial_reaches_the_cached_feed_at_once(
 
     rss = client.get("/temoignages/flux.rss").content.decode()
     assert "Léa B." in rss and "Léa, ingénieure" not in rss
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [("/temoignages/flux.rss", "/temoignages/flux.rss"), ("/en/temoignages/flux.atom", None)],
+)
+def test_the_feed_s_self_link_is_built_from_site_url_not_the_request_s_host(
+    client, published, settings, path, expected
+):
+    """Reproduction: rel="self" was taken from the request's Host and cached, so the first
+    request with another allowed host (a preview domain, a raw IP) set the feed's address that
+    every reader then got."""
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "preprod.example"]
+    expected = expected or path
+
+    first = client.get(path, HTTP_HOST="preprod.example")
+    second = client.get(path)
+
+    for response in (first, second):
+        root = ET.fromstring(response.content)
+        links = root.iter("{http://www.w3.org/2005/Atom}link")
+        [self_link] = [link.get("href") for link in links if link.get("rel") == "self"]
+        assert self_link == f"{settings.SITE_URL}{expected}"

@@ -268,3 +268,78 @@ def test_a_key_figure_reads_as_the_french_pages_write_it_in_the_admin(editor):
     page = editor.get(f"/admin/campaigns/keyfigure/{figure.pk}/delete/").content.decode()
     assert "83\u202f% — des cadres recommandent la région" in page
     assert "83.00%" not in page
+
+
+# --- The funnel's counts are history: view only (issue 13, low) --------------------------------
+
+
+@pytest.fixture
+def campaigns_editor(client, django_user_model):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("sacha", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name="Campagnes"))
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+def test_the_campagnes_group_may_view_funnel_counts_but_not_change_or_delete_them(
+    django_user_model,
+):
+    """Reproduction: "Campagnes" held every permission of the campaigns app, so also
+    add/change/delete on FunnelCount: the counts the dashboards report could be rewritten."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("sacha", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name="Campagnes"))
+
+    assert user.has_perm("campaigns.view_funnelcount")
+    assert not user.has_perm("campaigns.add_funnelcount")
+    assert not user.has_perm("campaigns.change_funnelcount")
+    assert not user.has_perm("campaigns.delete_funnelcount")
+    assert user.has_perm("campaigns.change_placement")  # the rest of the app stays theirs
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["campaigns_editor", "editor"])  # editor: a superuser
+def test_funnel_counts_are_read_only_in_the_admin_for_everyone(request, who, placement):
+    staff = request.getfixturevalue(who)
+    funnel_record(placement_id=placement.pk, step="scan", n=42)
+    count = FunnelCount.objects.get()
+    change = f"/admin/campaigns/funnelcount/{count.pk}/change/"
+
+    listing = staff.get("/admin/campaigns/funnelcount/")
+    page = staff.get(change).content.decode()
+    posted = staff.post(change, {"placement": placement.pk, "day": count.day, "step": "scan",
+                                 "count": "0"})  # fmt: skip
+    deleted = staff.post(f"/admin/campaigns/funnelcount/{count.pk}/delete/", {"post": "yes"})
+    added = staff.get("/admin/campaigns/funnelcount/add/")
+    bulk = staff.post(
+        "/admin/campaigns/funnelcount/",
+        {"action": "delete_selected", "_selected_action": [count.pk], "post": "yes"},
+    )
+
+    assert listing.status_code == 200 and "Gare Saint-Charles, hall 1" in listing.content.decode()
+    assert 'name="_save"' not in page
+    assert posted.status_code == 403
+    assert deleted.status_code == 403
+    assert added.status_code == 403
+    assert bulk.status_code in (200, 302)  # no delete action offered: nothing happens
+    assert FunnelCount.objects.get().count == 42
+
+
+@pytest.mark.django_db
+def test_deleting_a_placement_cannot_erase_its_counts_from_the_admin(campaigns_editor, placement):
+    """Reproduction: deleting a placement in the admin cascaded to its counts unchecked."""
+    funnel_record(placement_id=placement.pk, step="scan", n=42)
+
+    page = campaigns_editor.get(f"/admin/campaigns/placement/{placement.pk}/delete/")
+    response = campaigns_editor.post(
+        f"/admin/campaigns/placement/{placement.pk}/delete/", {"post": "yes"}
+    )
+
+    assert "Impossible de supprimer" in page.content.decode()
+    assert "compteur du parcours" in page.content.decode()  # named as what stops it
+    assert response.status_code == 403
+    assert FunnelCount.objects.get().count == 42

@@ -99,7 +99,8 @@ def test_magic_link_opens_a_session_once_and_the_download_is_a_short_signed_url(
     link = re.search(r"http://\S+/kit/acces/\S+/", mail.outbox[0].body).group(0)
     path = link.split("://", 1)[1].split("/", 1)[1]
 
-    response = client.get("/" + path)
+    assert client.get("/" + path).status_code == 200  # the confirm button
+    response = client.post("/" + path)
     assert response.status_code == 302
     recruiter = Recruiter.objects.get(email="recrutement@naval-group.test")
     assert recruiter.confirmed_at is not None
@@ -107,6 +108,7 @@ def test_magic_link_opens_a_session_once_and_the_download_is_a_short_signed_url(
 
     # The link works once.
     assert Client().get("/" + path).status_code == 400
+    assert Client().post("/" + path).status_code == 400
 
     response = client.get(f"/kit/telecharger/{asset.pk}/")
     assert response.status_code == 302
@@ -248,7 +250,7 @@ def test_identifying_with_a_confirmed_address_changes_nothing_but_sends_a_link(
     owner.refresh_from_db()
     assert owner.company == "Airbus Helicopters"
     assert [message.to for message in mail.outbox] == [["rh@airbus-test.fr"]]
-    assert "Airbus Helicopters" in mail.outbox[0].body
+    assert "Usurpateur SA" not in mail.outbox[0].body
     assert SESSION_KEY not in client.session
 
 
@@ -269,3 +271,153 @@ def test_the_access_form_sets_no_cookie_and_refuses_a_post_from_another_site(db)
     assert no_origin.status_code == 403
     assert "Ce formulaire doit être envoyé depuis notre site." in response.content.decode()
     assert not Recruiter.objects.exists()
+
+
+# --- Magic links and mail scanners (issue 13, low) --------------------------------------------
+
+
+def _magic_link_path(client, email="rh@naval-group.test") -> str:
+    client.post("/kit/acces/", {"company": "Naval Group", "email": email})
+    link = re.search(r"http://\S+/kit/acces/\S+/", mail.outbox[-1].body).group(0)
+    return "/" + link.split("://", 1)[1].split("/", 1)[1]
+
+
+def test_opening_a_magic_link_uses_nothing_up_until_the_confirm_button(client):
+    """Reproduction: any GET used the link up, so a mail-security scanner (Safe Links,
+    Mimecast) fetching every link of the email burned it before the recruiter clicked."""
+    path = _magic_link_path(client)
+    scanner = Client()
+
+    first, second = scanner.get(path), client.get(path)
+
+    assert first.status_code == second.status_code == 200
+    assert '<button class="button" type="submit">Me connecter</button>' in second.content.decode()
+    assert SESSION_KEY not in scanner.session and SESSION_KEY not in client.session
+    assert Recruiter.objects.get().confirmed_at is None
+
+    signed_in = client.post(path)
+
+    assert signed_in.status_code == 302
+    assert client.session[SESSION_KEY] == str(Recruiter.objects.get().pk)
+    assert Recruiter.objects.get().confirmed_at is not None
+    assert [Client().post(path).status_code, Client().get(path).status_code] == [400, 400]
+
+
+def test_the_confirm_button_needs_the_csrf_token(make_recruiter):
+    recruiter = make_recruiter(confirmed=False)
+    path = f"/kit/acces/{magic_link_token(recruiter=recruiter)}/"
+    browser = Client(enforce_csrf_checks=True)
+
+    page = browser.get(path).content.decode()
+    forged = browser.post(path)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    confirmed = browser.post(path, {"csrfmiddlewaretoken": token})
+
+    assert forged.status_code == 403
+    assert confirmed.status_code == 302
+    recruiter.refresh_from_db()
+    assert recruiter.confirmed_at is not None
+
+
+def test_a_forged_or_foreign_token_gets_the_expired_page_on_get_and_post(client):
+    for path in ("/kit/acces/not-a-token/", f"/kit/acces/{signing_dumps_foreign()}/"):
+        assert client.get(path).status_code == 400
+        assert client.post(path).status_code == 400
+
+
+def signing_dumps_foreign() -> str:
+    """A validly signed value of another salt: not a magic link."""
+    from django.core import signing
+
+    return signing.dumps("x", salt="employer_kit.magic-link")
+
+
+def test_malformed_sign_in_requests_do_not_use_up_the_allowance(client):
+    """Reproduction: every POST counted against the IP before validation, so a recruiter who
+    mistyped a few times (a personal address, a wrong SIRET) was refused the right one."""
+    for _ in range(conf.IDENTIFY_RATE_LIMIT + 2):
+        client.post("/kit/acces/", {"company": "CMA CGM", "email": "rh@gmail.com"})
+        client.post("/kit/acces/", {"company": "", "email": "not-an-address"})
+
+    response = client.post("/kit/acces/", {"company": "CMA CGM", "email": "rh@cma-test.fr"})
+
+    assert "Vérifiez votre messagerie" in response.content.decode()
+    assert [message.to for message in mail.outbox] == [["rh@cma-test.fr"]]
+
+
+def test_sign_in_is_rate_limited_per_address_across_ips(client):
+    answers = []
+    for n in range(conf.IDENTIFY_RATE_LIMIT + 3):
+        response = client.post(
+            "/kit/acces/",
+            {"company": "CMA CGM", "email": "rh@cma-test.fr"},
+            REMOTE_ADDR=f"198.51.100.{n + 1}",
+        )
+        answers.append("Vérifiez votre messagerie" in response.content.decode())
+
+    assert all(answers)  # the same answer each time: nothing tells the limit was reached
+    assert len(mail.outbox) == conf.IDENTIFY_RATE_LIMIT
+
+
+def test_sign_in_is_rate_limited_per_ip_with_well_formed_requests(client):
+    for n in range(conf.IDENTIFY_RATE_LIMIT):
+        client.post("/kit/acces/", {"company": "X", "email": f"rh{n}@x-test.fr"})
+
+    response = client.post("/kit/acces/", {"company": "X", "email": "late@x-test.fr"})
+
+    assert "Trop de demandes" in response.content.decode()
+    assert len(mail.outbox) == conf.IDENTIFY_RATE_LIMIT
+
+
+def test_the_zip_link_is_a_download_only_for_a_signed_in_recruiter(
+    client, kit_content, make_asset, make_recruiter
+):
+    """Reproduction: signed out, `<a href="/kit/acces/?suivant=/kit/archive.zip" download>`
+    made the browser save the sign-in page as a file instead of opening it."""
+    make_asset()
+
+    def zip_link() -> str:
+        page = client.get("/kit/").content.decode()
+        return re.search(r"<a [^>]*>Tout télécharger \(ZIP\)</a>", page).group(0)
+
+    signed_out = zip_link()
+    log_in(client, make_recruiter())
+    signed_in = zip_link()
+
+    assert 'href="/kit/acces/?suivant=' in signed_out and " download" not in signed_out
+    assert 'href="/kit/archive.zip"' in signed_in and " download>" in signed_in
+
+
+# --- Text typed by whoever asks for a link (issue 13, low) -------------------------------------
+
+PHISHING_COMPANY = (
+    "Naval Group\n\nVotre accès expire. Réactivez-le ici : https://onprovence-verif.example/login"
+)
+
+
+def test_a_company_name_on_several_lines_is_refused_clearly(client):
+    """Reproduction: a company name with line breaks and a phishing URL was accepted."""
+    french = client.post("/kit/acces/", {"company": PHISHING_COMPANY, "email": "rh@naval.test"})
+    english = client.post("/en/kit/acces/", {"company": "A\r\nB", "email": "rh@naval.test"})
+    too_long = client.post("/kit/acces/", {"company": "N" * 161, "email": "rh@naval.test"})
+
+    assert "Écrivez ce nom sur une seule ligne." in html.unescape(french.content.decode())
+    assert "Write this name on a single line." in english.content.decode()
+    assert "au plus 160 caractères" in html.unescape(too_long.content.decode())
+    assert Recruiter.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_the_magic_link_email_carries_no_text_typed_by_the_requester(client):
+    """Reproduction: the company name went verbatim into the email, so anyone could send an
+    official One Provence email with their own text and link to any work address."""
+    client.post(
+        "/kit/acces/",
+        {"company": "Naval Group — https://onprovence-verif.example", "email": "rh@naval.test"},
+    )
+
+    [message] = mail.outbox
+    assert "onprovence-verif" not in message.body and "Naval Group" not in message.body
+    assert "Voici votre lien de connexion au kit employeur One Provence :" in message.body
+    urls = re.findall(r"https?://\S+", message.body)
+    assert len(urls) == 1 and urls[0].startswith("http://localhost:8000/kit/acces/")

@@ -1,17 +1,21 @@
 """Production settings pass Django's deploy checks; the compose file validates."""
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "onprovence.settings",
     "DJANGO_DEBUG": "false",
-    "DJANGO_SECRET_KEY": "x7Qv9-KpL2mN8rT4wZ6yB1cD3fG5hJ0sA_eU7iO9pQ2rS4tV6xY8zW1uE3nM5bC",
+    # A fresh key each run: a key written here would be published (onprovence/secret_key.py).
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "DJANGO_ALLOWED_HOSTS": "ambassadeurs.onprovence.fr",
     "DATABASE_URL": "postgres://postgres:postgres@127.0.0.1:5432/test",
     "REDIS_URL": "redis://127.0.0.1:6379/14",
@@ -74,20 +78,89 @@ def test_production_settings_turn_on_https_hsts_and_secure_cookies(tmp_path):
     ]
 
 
-def test_docker_compose_file_validates():
+COMPOSE_SECRETS = {
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "POSTGRES_PASSWORD": secrets.token_hex(16),
+    "MINIO_SECRET_KEY": secrets.token_hex(16),
+}
+
+
+def compose_config(**environment: str) -> subprocess.CompletedProcess:
+    """`docker-compose config` with only PATH and the given variables in its environment."""
     compose = shutil.which("docker-compose")
     assert compose, "docker-compose is missing: `make test` installs Debian's docker-compose"
-
-    result = subprocess.run(
-        [compose, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
+    return subprocess.run(
+        [compose, "-f", str(ROOT / "docker-compose.yml"), "config"],
         cwd=ROOT,
+        env={"PATH": os.environ["PATH"], **environment},
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
 
+
+def test_docker_compose_file_validates_given_its_secrets():
+    result = compose_config(**COMPOSE_SECRETS)
+
     assert result.returncode == 0, result.stderr
+    import yaml
+
+    config = yaml.safe_load(result.stdout)
+    for name in ("web", "worker", "worker-default", "beat"):
+        environment = config["services"][name]["environment"]
+        assert environment["DJANGO_SECRET_KEY"] == COMPOSE_SECRETS["DJANGO_SECRET_KEY"]
+        assert COMPOSE_SECRETS["POSTGRES_PASSWORD"] in environment["DATABASE_URL"]
+        assert environment["AWS_SECRET_ACCESS_KEY"] == COMPOSE_SECRETS["MINIO_SECRET_KEY"]
+    minio = config["services"]["minio"]["environment"]
+    assert minio["MINIO_ROOT_PASSWORD"] == COMPOSE_SECRETS["MINIO_SECRET_KEY"]
+
+
+@pytest.mark.parametrize("missing", sorted(COMPOSE_SECRETS))
+def test_docker_compose_refuses_to_run_without_each_secret(missing):
+    """Reproduction: compose fell back to `change-me-…` (a published key) and a MinIO password
+    written in the file; `docker-compose config` passed with no variable set."""
+    result = compose_config(**{k: v for k, v in COMPOSE_SECRETS.items() if k != missing})
+
+    assert result.returncode != 0
+    assert f"set {missing} " in result.stderr, result.stderr
+
+
+def test_docker_compose_never_sends_emails_to_the_console_logs():
+    """Reproduction: compose defaulted to the console backend, so magic links and withdrawal
+    links landed in the container logs."""
+    import yaml
+
+    config = yaml.safe_load(compose_config(**COMPOSE_SECRETS).stdout)
+    environment = config["services"]["worker-default"]["environment"]
+
+    assert environment["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
+    assert environment["EMAIL_FILE_PATH"] == "/var/lib/onprovence/mail"
+    assert "mail:/var/lib/onprovence/mail:rw" in config["services"]["worker-default"]["volumes"]
+    smtp = compose_config(
+        **COMPOSE_SECRETS, EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="smtp.example.org",
+    )  # fmt: skip
+    smtp_environment = yaml.safe_load(smtp.stdout)["services"]["web"]["environment"]
+    assert smtp_environment["EMAIL_HOST"] == "smtp.example.org"
+
+
+def test_check_deploy_fails_on_the_console_email_backend(tmp_path):
+    env = production_env(tmp_path)
+    env["EMAIL_BACKEND"] = "django.core.mail.backends.console.EmailBackend"
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert "(onprovence.W001) EMAIL_BACKEND is the console backend" in result.stderr
 
 
 def test_compose_runs_web_worker_beat_and_the_services_with_one_environment():

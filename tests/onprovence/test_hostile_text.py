@@ -176,3 +176,58 @@ def test_the_rejection_email_escapes_html_and_its_text_part_is_plain(
     assert f"Bonjour Léa{SCRIPT}," in message.body
     assert IMG in message.body
     assert "\n" not in message.subject and "<" not in message.subject
+
+
+# --- Names that would become a message in someone else's inbox (issue 13, low) -----------------
+
+PHISHING = "Nadia\n\nCompte bloqué : https://op-verif.example/a"  # 44 characters
+
+
+@pytest.mark.parametrize(
+    ("path", "changes", "message"),
+    [
+        ("/ambassadeurs/vous/", {"first_name": PHISHING}, "Écrivez ce nom sur une seule ligne."),
+        ("/en/ambassadeurs/vous/", {"commune": "Marseille\r\nBcc: x"}, "on a single line"),
+        ("/ambassadeurs/vous/", {"last_name": "Ben\u2028ali"}, "sur une seule ligne"),
+        (
+            "/ambassadeurs/vous/",
+            {"first_name": "Nadia https://evil.example"},
+            "Écrivez ce nom sans adresse web ni adresse e-mail.",
+        ),
+        ("/en/ambassadeurs/vous/", {"first_name": "Nadia www.evil.example"}, "without a web"),
+        ("/ambassadeurs/vous/", {"first_name": "Nadia evil.example"}, "sans adresse web"),
+        (
+            "/ambassadeurs/vous/",
+            {"first_name": "Nadia ｅｖｉｌ．ｅｘａｍｐｌｅ"},
+            "sans adresse web",
+        ),
+    ],
+)
+def test_a_name_on_several_lines_or_holding_a_link_is_refused_clearly(
+    client, path, changes, message
+):
+    """Reproduction: a first name with line breaks and a URL was kept as typed and written into
+    the email sent to the address given as the parent's: an official email carrying a phishing
+    link. The parent's address can be anyone's."""
+    response = client.post(
+        path,
+        consent_data(
+            age_group="15-17", parental_consent="on", parent_email="parent@example.org", **changes
+        )
+        if "first_name" in changes
+        else consent_data(**changes),
+        HTTP_ORIGIN=ORIGIN,
+    )
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Testimonial.objects.count() == 0
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize("name", ["Jean-Pierre", "J.-P.", "Marie-Noëlle", "A.J.", "N'Golo"])
+def test_ordinary_names_with_dots_and_dashes_are_kept(client, name):
+    response = client.post("/ambassadeurs/vous/", consent_data(first_name=name), HTTP_ORIGIN=ORIGIN)
+
+    assert response.status_code == 302
+    assert Testimonial.objects.get().first_name == name

@@ -21,7 +21,8 @@ def fake_checkout(tmp_path):
 
 
 def run(folder, *args, **env_changes):
-    env = {k: v for k, v in os.environ.items() if k != "SITE_URL"} | env_changes
+    drop = {"SITE_URL", "HOST", "DJANGO_ALLOWED_HOSTS"}
+    env = {k: v for k, v in os.environ.items() if k not in drop} | env_changes
     subprocess.run(
         ["bash", str(RUN_SCRIPT), *args],
         cwd=folder,
@@ -38,10 +39,34 @@ def test_on_another_port_every_process_builds_links_to_that_port(fake_checkout):
 
     # The two workers send the emails, the web process renders QR codes and feeds.
     assert [line.split(" ", 1)[0] for line in started] == ["http://localhost:8790"] * 3
-    assert any(line.endswith("runserver 0.0.0.0:8790") for line in started)
+    assert any(line.endswith("runserver 127.0.0.1:8790") for line in started)
 
 
 def test_a_site_url_given_in_the_environment_is_kept(fake_checkout):
     started = run(fake_checkout, "8790", SITE_URL="https://ambassadeurs.example.org")
 
     assert {line.split(" ", 1)[0] for line in started} == {"https://ambassadeurs.example.org"}
+
+
+def test_the_development_server_listens_on_loopback_only_by_default(fake_checkout):
+    """Reproduction: `make run` bound 0.0.0.0 with DEBUG on and the published development key,
+    so anyone on the same network could read debug pages and sign residents' links."""
+    started = run(fake_checkout, "8790")
+
+    [server] = [line for line in started if "manage.py runserver " in line]
+    assert server.endswith("runserver 127.0.0.1:8790")
+
+
+def test_host_opens_the_server_to_the_local_network_with_links_a_phone_can_follow(
+    fake_checkout,
+):
+    python = fake_checkout / ".venv" / "bin" / "python"
+    python.write_text('#!/bin/sh\necho "$SITE_URL|$DJANGO_ALLOWED_HOSTS|$*" >>started.txt\n')
+
+    started = run(fake_checkout, "8790", HOST="192.0.2.15")
+
+    [server] = [line for line in started if "manage.py runserver " in line]
+    site_url, allowed_hosts, command = server.split("|")
+    assert command.endswith("runserver 192.0.2.15:8790")
+    assert site_url == "http://192.0.2.15:8790"
+    assert "192.0.2.15" in allowed_hosts.split(",")
