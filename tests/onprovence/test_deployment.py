@@ -134,7 +134,7 @@ def test_docker_compose_never_sends_emails_to_the_console_logs():
     config = yaml.safe_load(compose_config(**COMPOSE_SECRETS).stdout)
     environment = config["services"]["worker-default"]["environment"]
 
-    assert environment["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
+    assert environment["EMAIL_BACKEND"] == "onprovence.mail.FileEmailBackend"
     assert environment["EMAIL_FILE_PATH"] == "/var/lib/onprovence/mail"
     assert "mail:/var/lib/onprovence/mail:rw" in config["services"]["worker-default"]["volumes"]
     smtp = compose_config(
