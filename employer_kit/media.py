@@ -43,7 +43,7 @@ class FileFacts:
     demuxer: str | None = None
 
 
-def _run(args: list[str], cwd: Path | None = None) -> str:
+def run_checked(args: list[str], cwd: Path | None = None) -> str:
     """Run a tool under the project's limits; its stdout, or CalledProcessError."""
     run = mediarunner.run_tool(
         args,
@@ -76,7 +76,7 @@ def _image_header(path: Path) -> tuple[str, int, int] | None:
 def _probe_video(path: Path, demuxer: str) -> FileFacts:
     try:
         report = json.loads(
-            _run(
+            run_checked(
                 [
                     settings.FFPROBE_BINARY,
                     "-hide_banner",
@@ -112,7 +112,7 @@ def probe(path: Path) -> FileFacts:
     head = mediarunner.read_head(path)
     if mediarunner.looks_like_pdf(head):
         try:
-            info = _run(["pdfinfo", str(path)])
+            info = run_checked(["pdfinfo", str(path)])
         except subprocess.SubprocessError:
             return FileFacts(file_format="PDF")
         fields = dict(
@@ -143,13 +143,13 @@ def render_preview(path: Path, facts: FileFacts, out: Path) -> bool:
         source = path
         if facts.file_format == "PDF":
             prefix = Path(work) / "page"
-            _run(["pdftoppm", "-f", "1", "-l", "1", "-singlefile", "-png", "-scale-to-x",
+            run_checked(["pdftoppm", "-f", "1", "-l", "1", "-singlefile", "-png", "-scale-to-x",
                   str(width), "-scale-to-y", "-1", str(path), str(prefix)])  # fmt: skip
             source = prefix.with_suffix(".png")
         elif facts.demuxer is not None:
             source = Path(work) / "poster.png"
             seek = str(min(1.0, (facts.duration or 0) / 2))
-            _run([settings.FFMPEG_BINARY, "-nostdin", "-v", "error",
+            run_checked([settings.FFMPEG_BINARY, "-nostdin", "-v", "error",
                   *mediarunner.input_options(facts.demuxer), "-ss", seek, "-i", str(path),
                   "-map", "0:v:0", "-frames:v", "1", "-vf", f"scale={width}:-2",
                   "-f", "image2", "-c:v", "png", str(source)])  # fmt: skip
