@@ -138,6 +138,11 @@ def test_a_header_that_understates_the_frame_rate_is_judged_on_the_packets():
     assert "packets 1200.0" in verdict.reason.detail
 
 
+def test_a_240_fps_clip_measured_a_little_over_240_on_its_packets_is_accepted():
+    # 721 frames over 3.0 s: 240.3 fps on the packets, within their slack.
+    assert validate_probe(_at(1920, 1080, 240, duration=3.0, video_frames=721), LIMITS).accepted
+
+
 def test_too_long_names_what_the_header_claimed_for_staff():
     verdict = validate_probe(_at(1920, 1080, 30, duration=600.0, header_duration=60.0), LIMITS)
 
