@@ -81,6 +81,19 @@ MEDIA_MIN_SIDE: int = _setting("AMBASSADORS_MEDIA_MIN_SIDE", 96)
 MEDIA_MAX_SIDE: int = _setting("AMBASSADORS_MEDIA_MAX_SIDE", 4096)
 MEDIA_MAX_PIXELS: int = _setting("AMBASSADORS_MEDIA_MAX_PIXELS", 4096 * 2304)
 MEDIA_MAX_FRAME_RATE: float = _setting("AMBASSADORS_MEDIA_MAX_FRAME_RATE", 240.0)
+# Pixels decoded per second (width × height × frame rate), refused above this before any
+# transcode: 1000 Mpx/s takes every phone mode up to 4K at 120 fps (3840×2160×120 = 995 Mpx/s;
+# 4K 60 fps and 1080p 240 fps slow motion are 498 Mpx/s), refuses 4096×2304 at 240 fps (2265).
+MEDIA_MAX_PIXEL_RATE: float = _setting("AMBASSADORS_MEDIA_MAX_PIXEL_RATE", 1_000_000_000)
+
+
+def media_seconds_per_client_per_day() -> int:
+    """Seconds of video one client (IP, behind TRUSTED_PROXY_COUNT proxies) may have processed
+    per day (ambassadors.services.media_budget); 0 turns the budget off. 1800 s = 15 videos of
+    the 120 s maximum, or about 30 ordinary testimonials, from one connection in a day."""
+    return _setting("AMBASSADORS_MEDIA_SECONDS_PER_CLIENT_PER_DAY", 1800)
+
+
 # The moderation rendition (H.264/AAC MP4) and its x264 speed/quality trade-off.
 MEDIA_WEB_LONG_SIDE: int = _setting("AMBASSADORS_MEDIA_WEB_LONG_SIDE", 1280)
 MEDIA_X264_PRESET: str = _setting("AMBASSADORS_MEDIA_X264_PRESET", "veryfast")

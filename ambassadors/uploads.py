@@ -367,7 +367,9 @@ class LocalBackend:
             os.replace(temporary, target)
         finally:
             temporary.unlink(missing_ok=True)
-        shutil.rmtree(folder, ignore_errors=True)
+        # Every session's parts, not only this one's: a page left open on an earlier session
+        # may have sent parts after the restart, and nothing can complete them any more.
+        shutil.rmtree(folder.parent, ignore_errors=True)
         return target.stat().st_size
 
     def abort(self, session: UploadSession) -> None:
@@ -584,6 +586,26 @@ def uploads_configure_bucket(*, force: bool = False, client=None) -> bool:
         cache.delete(BUCKET_CONFIGURED_CACHE_KEY)
         raise
     return True
+
+
+# Parts of a testimonial that no longer waits for its video are removed once untouched this
+# long (a part whose status check passed just before the completion may still be landing).
+ORPHAN_PARTS_GRACE = timedelta(minutes=15)
+
+
+def local_part_testimonials() -> list[str]:
+    """Ids of the testimonials that have a local part folder on disk (any status)."""
+    storage = private_storage()
+    if not is_local(storage):
+        return []
+    root = Path(storage.path(keys.FOLDER))
+    if not root.is_dir():
+        return []
+    return [
+        str(testimonial_id)
+        for parts in root.glob(f"*/{LOCAL_PARTS_FOLDER}")
+        if (testimonial_id := keys.testimonial_id_of_folder(parts.parent.name)) is not None
+    ]
 
 
 def local_uploads_cleanup(*, testimonial_ids, older_than: timedelta | None = None) -> int:

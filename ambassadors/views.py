@@ -31,10 +31,10 @@ from ambassadors import access, conf, uploads
 from ambassadors.forms import AgeGroup, ConsentForm, journey_token
 from ambassadors.links import read_resident_token, resident_token
 from ambassadors.models import Status, Testimonial
-from ambassadors.services import journey
+from ambassadors.services import journey, media_budget
 from ambassadors.services.consent import consent_text_shown
 from campaigns.selectors import placement_by_code
-from onprovence.ratelimit import ratelimit_request
+from onprovence.ratelimit import client_ip, ratelimit_request
 from onprovence.security import same_origin
 
 SESSION_KEY = "ambassadors_testimonial"
@@ -392,6 +392,18 @@ def upload_start(request: HttpRequest) -> JsonResponse:
             },
             status=429,
         )
+    if media_budget.media_budget_exhausted(client_ip=client_ip(request)):
+        return JsonResponse(
+            {
+                "error": _(
+                    "Beaucoup de vidéos ont déjà été envoyées aujourd'hui depuis votre "
+                    "connexion. Réessayez demain, ou depuis un autre réseau (par exemple les "
+                    "données mobiles de votre téléphone)."
+                ),
+                "code": "media_budget",
+            },
+            status=429,
+        )
     data = _json_body(request)
     try:
         size = int(data.get("size", 0))
@@ -481,6 +493,10 @@ def upload_complete(request: HttpRequest) -> JsonResponse:
         return _no_journey()
     try:
         session = _session_from(testimonial, _json_body(request))
+        # Before the completion queues the processing: the worker charges this client.
+        media_budget.media_budget_remember(
+            testimonial_id=testimonial.pk, client_ip=client_ip(request)
+        )
         # No rate limit here: the emails that follow a legitimate consent are always sent (the
         # consent and the upload start, which create work, are the limited requests).
         testimonial = journey.testimonial_upload_complete(

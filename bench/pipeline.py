@@ -153,9 +153,9 @@ def bare_commands(source: Path, workdir: Path) -> list[list[str]]:
     if demuxer is None:
         return []
     commands = [media_probe.probe_command(settings.FFPROBE_BINARY, str(source), demuxer)]
-    if "packets" in timings:  # no duration in the header (a MediaRecorder WebM)
+    if "packets" in timings:  # the packet scan (real length and frame count)
         commands.append(
-            media_probe.packet_times_command(settings.FFPROBE_BINARY, str(source), demuxer)
+            media_probe.packet_scan_command(settings.FFMPEG_BINARY, str(source), demuxer)
         )
     if not verdict.accepted:
         return commands

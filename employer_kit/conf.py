@@ -27,6 +27,9 @@ LOGO_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "WEBP")
 ASSET_MAX_PIXELS: int = _setting("KIT_ASSET_MAX_PIXELS", 120_000_000)
 PREVIEW_WIDTH: int = _setting("KIT_PREVIEW_WIDTH", 480)
 TOOL_TIMEOUT_SECONDS: int = _setting("KIT_TOOL_TIMEOUT_SECONDS", 60)
+# Address space of each tool (ffmpeg, poppler) and the largest file it may write.
+TOOL_MEMORY_BYTES: int = _setting("KIT_TOOL_MEMORY_BYTES", 2 * 1024**3)
+TOOL_OUTPUT_MAX_BYTES: int = _setting("KIT_TOOL_OUTPUT_MAX_BYTES", 256 * 1024**2)
 
 # Read from the object store in pieces of this size when streaming an archive.
 STREAM_CHUNK_BYTES: int = _setting("KIT_STREAM_CHUNK_BYTES", 1024 * 1024)

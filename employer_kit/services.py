@@ -645,10 +645,9 @@ def one_pager_render(
     with tempfile.TemporaryDirectory(dir=settings.MEDIA_WORK_DIR) as work:
         pdf_path = Path(work) / "sheet.pdf"
         pdf_path.write_bytes(pdf)
-        subprocess.run(
+        media.run_checked(
             ["pdftoppm", "-png", "-r", "110", "-singlefile", "-f", "1", "-l", "1",
-             str(pdf_path), str(Path(work) / "sheet")],
-            check=True, capture_output=True, timeout=conf.TOOL_TIMEOUT_SECONDS,
+             str(pdf_path), str(Path(work) / "sheet")]
         )  # fmt: skip
         png = (Path(work) / "sheet.png").read_bytes()
     one_pager = OnePager(recruiter=recruiter, sector=sector, language=language)

@@ -2,56 +2,19 @@
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 
-# The demuxers we allow, by the name ffmpeg's `-f` takes: ISO-BMFF (mp4/mov/3gp/m4a) and
-# Matroska/WebM. Forcing the demuxer means a file never picks its own (hls, concat, image2...).
-MOV = "mov"
-MATROSKA = "matroska"
-DEMUXER_FORMAT_NAMES = {MOV: "mov,mp4,m4a,3gp,3g2,mj2", MATROSKA: "matroska,webm"}
-
-# First boxes an ISO-BMFF file can start with (ftyp normally; old QuickTime files may start
-# with a free/wide/mdat/moov atom).
-_MOV_FIRST_BOXES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
-_EBML_MAGIC = b"\x1a\x45\xdf\xa3"
-_IMAGE_MAGICS = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"RIFF")
-
-
-def sniff_container(head: bytes) -> str | None:
-    """Return MOV or MATROSKA from a file's first bytes (at least 12), else None."""
-    if head.startswith(_EBML_MAGIC):
-        return MATROSKA
-    if len(head) >= 8 and head[4:8] in _MOV_FIRST_BOXES:
-        return MOV
-    return None
-
-
-def looks_like_image(head: bytes) -> bool:
-    """True for the first bytes of a PNG, JPEG, GIF, BMP or WebP file."""
-    if head.startswith(b"RIFF"):
-        return head[8:12] == b"WEBP"
-    return head.startswith(_IMAGE_MAGICS)
-
-
-def input_options(demuxer: str) -> list[str]:
-    """ffmpeg/ffprobe options placed before `-i`: one local file, one forced demuxer, no refs.
-
-    `protocol_whitelist file` refuses every network protocol (and data:, concat:, subfile:)
-    even if a demuxer asked to open another resource; `format_whitelist` refuses any nested
-    demuxer; for MOV, external data references and absolute alias paths are disabled.
-    """
-    options = [
-        "-protocol_whitelist",
-        "file",
-        "-format_whitelist",
-        demuxer,
-        "-f",
-        demuxer,
-    ]
-    if demuxer == MOV:
-        options += ["-enable_drefs", "0", "-use_absolute_path", "0"]
-    return options
+# Sniffing and the forced-demuxer options live in the project's one media runner (the kit
+# analyser uses them too); re-exported here for the pipeline's pure builders.
+from onprovence.mediarunner import (  # noqa: F401
+    DEMUXER_FORMAT_NAMES,
+    MATROSKA,
+    MOV,
+    input_options,
+    looks_like_image,
+    sniff_container,
+)
 
 
 def probe_command(ffprobe: str, path: str, demuxer: str) -> list[str]:
@@ -71,24 +34,66 @@ def probe_command(ffprobe: str, path: str, demuxer: str) -> list[str]:
     ]
 
 
-def packet_times_command(ffprobe: str, path: str, demuxer: str) -> list[str]:
-    """The ffprobe argument list that lists each packet's end time (for files with no duration).
+def packet_scan_command(ffmpeg: str, path: str, demuxer: str) -> list[str]:
+    """The ffmpeg argument list that reads every packet of the picture and sound the pipeline
+    uses (copied to nowhere: demuxing only, no decoding) and reports, on stdout, how many video
+    frames there are and where the last one sits (`-progress`: a few lines, whatever the file).
 
-    Only demuxes (no decoding), so it is cheap even for a long file.
+    The header's duration and frame rate are the file's claims; these are what a decoder gets.
     """
     return [
-        ffprobe,
+        ffmpeg,
+        "-nostdin",
         "-hide_banner",
+        "-nostats",
         "-v",
         "error",
         *input_options(demuxer),
-        "-show_entries",
-        "packet=pts_time,dts_time,duration_time",
-        "-of",
-        "csv=p=0",
         "-i",
         path,
+        "-map",
+        "0:v:0",
+        "-map",
+        "0:a:0?",
+        "-c",
+        "copy",
+        "-f",
+        "null",
+        "-progress",
+        "pipe:1",
+        "-",
     ]
+
+
+@dataclass(frozen=True)
+class PacketScan:
+    """What the packets say: video frames, and where the last packet starts (seconds)."""
+
+    frames: int
+    last_start: float
+
+    def length(self, header_duration: float | None) -> float:
+        """The media's length: the start of the last packet plus one frame. A header that
+        agrees within two frames is taken as exact (an honest header knows the last frame's
+        length); one that disagrees more is a claim the packets overrule."""
+        frame = self.last_start / max(self.frames - 1, 1)
+        if header_duration is not None and abs(header_duration - self.last_start) <= 2 * frame:
+            return header_duration
+        return round(self.last_start + frame, 3)
+
+
+def parse_packet_scan(progress: str) -> PacketScan | None:
+    """Read `packet_scan_command`'s final progress block; None when it reported nothing."""
+    frames, end_us = None, None
+    for line in progress.splitlines():
+        name, _, value = line.strip().partition("=")
+        if name == "frame":
+            frames = _number(value, int, None)
+        elif name == "out_time_us":
+            end_us = _number(value, int, None)
+    if not frames or end_us is None or end_us <= 0:
+        return None
+    return PacketScan(frames=frames, last_start=end_us / 1_000_000)
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,17 @@ class ProbeFacts:
     other_streams: int
     # Sizes a decoder refused while probing ("Picture size 30000x30000 is invalid").
     refused_sizes: list[tuple[int, int]] = field(default_factory=list)
+    # What the header claimed, when `duration` was measured from the packets instead.
+    header_duration: float | None = None
+    # Video frames counted in the packets (None: not scanned).
+    video_frames: int | None = None
+
+    @property
+    def measured_frame_rate(self) -> float:
+        """Frames per second the packets hold (0 when not scanned): a header may claim less."""
+        if not self.video_frames or not self.duration:
+            return 0.0
+        return round(self.video_frames / self.duration, 3)
 
     def as_dict(self) -> dict:
         """A JSON-ready dict (stored in Testimonial.probe for moderators)."""
@@ -231,31 +247,12 @@ def parse_probe(output: str, stderr: str = "") -> ProbeFacts:
     )
 
 
-def duration_from_packets(csv_output: str) -> float | None:
-    """The media's duration from `packet_times_command` output: last packet end - first start.
-
-    MediaRecorder WebM files carry no duration in their header; their packets do.
-    """
-    start, end = None, None
-    for line in csv_output.splitlines():
-        parts = [p for p in line.strip().split(",")]
-        if not parts or not parts[0]:
-            continue
-        pts = _number(parts[0], float, None)
-        if pts is None and len(parts) > 1:
-            pts = _number(parts[1], float, None)
-        if pts is None:
-            continue
-        length = _number(parts[2], float, 0.0) if len(parts) > 2 else 0.0
-        start = pts if start is None else min(start, pts)
-        end = pts + length if end is None else max(end, pts + length)
-    if start is None or end is None or end <= start:
-        return None
-    return round(end - max(start, 0.0), 3)
-
-
-def with_duration(facts: ProbeFacts, duration: float | None) -> ProbeFacts:
-    """A copy of `facts` with the duration measured from packets."""
-    from dataclasses import replace
-
-    return replace(facts, duration=duration)
+def with_packet_scan(facts: ProbeFacts, scan: PacketScan | None) -> ProbeFacts:
+    """A copy of `facts` whose duration and frame count are the packets' (the header's duration
+    is kept as `header_duration`); without a scan, no duration at all."""
+    return replace(
+        facts,
+        duration=scan.length(facts.duration) if scan else None,
+        header_duration=facts.duration,
+        video_frames=scan.frames if scan else None,
+    )

@@ -80,6 +80,12 @@ def output_frame_rate(facts: ProbeFacts, maximum: float) -> float:
     return round(rate, 3)
 
 
+def output_cap(max_duration: float) -> list[str]:
+    """Placed before every output file: no output runs past the real limit, whatever the
+    container or its packets claim (the input's own `-t` only bounds what is read)."""
+    return ["-t", f"{max_duration:g}"]
+
+
 @dataclass(frozen=True)
 class ModerationOutputs:
     web: str
@@ -155,6 +161,7 @@ def moderation_command(
     `outputs.signature` is set) from a single decode."""
     signature = (signature or SignatureSpec()) if outputs.signature is not None else None
     duration = min(facts.duration or max_duration, max_duration)
+    cap = output_cap(max_duration)
     rate = output_frame_rate(facts, spec.max_frame_rate)
     command = [
         ffmpeg,
@@ -204,6 +211,7 @@ def moderation_command(
         "-1",
         "-movflags",
         "+faststart",
+        *cap,
         outputs.web,
         "-map",
         "[pj]",
@@ -215,6 +223,7 @@ def moderation_command(
         "1",
         "-map_metadata",
         "-1",
+        *cap,
         outputs.poster_jpeg,
         "-map",
         "[pw]",
@@ -226,6 +235,7 @@ def moderation_command(
         "80",
         "-map_metadata",
         "-1",
+        *cap,
         outputs.poster_webp,
         "-map",
         "[pv]",
@@ -239,6 +249,7 @@ def moderation_command(
         "passthrough",
         "-map_metadata",
         "-1",
+        *cap,
         outputs.preview,
     ]
     if signature is not None:
@@ -255,6 +266,7 @@ def moderation_command(
             "-1",
             "-f",
             "rawvideo",
+            *cap,
             outputs.signature,
         ]
     return command
@@ -442,6 +454,7 @@ def social_command(
             "-1",
             "-movflags",
             "+faststart",
+            *output_cap(max_duration),
             outputs[name],
         ]
     return command

@@ -24,6 +24,10 @@ class MediaLimits:
     max_pixels: int = 4096 * 2304
     min_frame_rate: float = 1.0
     max_frame_rate: float = 240.0
+    # Pixels decoded per second (width × height × frame rate): what a transcode costs. The
+    # default takes every phone mode up to 4K (3840×2160) at 120 fps (995 Mpx/s); 4K 60 and
+    # 1080p 240 slow motion are 498 Mpx/s (docs/pipeline.md).
+    max_pixel_rate: float = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class Verdict:
     flags: list[Flag] = field(default_factory=list)
 
 
+_PACKET_RATE_SLACK = 1.02
 _RETRY_FR = " Vous pouvez enregistrer ou choisir une autre vidéo."
 _RETRY_EN = " You can record or choose another video."
 
@@ -187,9 +192,11 @@ def validate_probe(facts: ProbeFacts, limits: MediaLimits) -> Verdict:
                 f"audio codec {facts.audio.codec!r} not in {sorted(limits.audio_codecs)}",
             ),
         )
-    if video.frame_rate and not (
-        limits.min_frame_rate <= video.frame_rate <= limits.max_frame_rate
-    ):
+    # The header's rate or the packets', whichever is higher: a header may understate it. The
+    # packets' rate gets 2 % of slack (a frame more or less at either end of a short clip,
+    # timestamp rounding): a phone's 240 fps clip measured at 240.4 is not an attack.
+    frame_rate = max(video.frame_rate, round(facts.measured_frame_rate / _PACKET_RATE_SLACK, 3))
+    if frame_rate and not (limits.min_frame_rate <= frame_rate <= limits.max_frame_rate):
         return Verdict(
             False,
             Reason(
@@ -197,12 +204,30 @@ def validate_probe(facts: ProbeFacts, limits: MediaLimits) -> Verdict:
                 "La cadence d'images de cette vidéo est inhabituelle : nous ne pouvons pas la "
                 "traiter." + _RETRY_FR,
                 "This video's frame rate is unusual: we cannot process it." + _RETRY_EN,
-                f"{video.frame_rate} fps outside {limits.min_frame_rate}..{limits.max_frame_rate}",
+                f"{frame_rate} fps (header {video.frame_rate}, packets "
+                f"{facts.measured_frame_rate}) outside "
+                f"{limits.min_frame_rate}..{limits.max_frame_rate}",
+            ),
+        )
+    pixel_rate = width * height * frame_rate
+    if pixel_rate > limits.max_pixel_rate:
+        return Verdict(
+            False,
+            Reason(
+                "pixel_rate",
+                "Cette vidéo est trop lourde à traiter : très grande image et très nombreuses "
+                "images par seconde. Réglez l'appareil photo de votre téléphone sur 4K à 60 "
+                "images par seconde (ou moins) et enregistrez-la à nouveau.",
+                "This video is too heavy to process: a very large picture and very many frames "
+                "per second. Set your phone's camera to 4K at 60 frames per second (or less) and "
+                "record it again.",
+                f"{width}x{height} at {frame_rate:g} fps = {pixel_rate / 1e6:.0f} Mpx/s > "
+                f"{limits.max_pixel_rate / 1e6:.0f} Mpx/s",
             ),
         )
     duration = facts.duration
     if duration is None:
-        return reject_damaged("no duration in the container nor in the packets")
+        return reject_damaged("no duration in the packets")
     if duration < limits.min_duration:
         return Verdict(
             False,
@@ -225,13 +250,36 @@ def validate_probe(facts: ProbeFacts, limits: MediaLimits) -> Verdict:
                 "une plus courte.",
                 f"Your video lasts {_seconds(duration)} s: the maximum is "
                 f"{_seconds(limits.max_duration)} seconds. Trim it or record a shorter one.",
-                f"duration {duration:.3f} s > {limits.max_duration} s",
+                f"duration {duration:.3f} s > {limits.max_duration} s"
+                + _header_says(facts.header_duration),
             ),
         )
     flags = []
     if facts.audio is None:
         flags.append(Flag("no_audio", "Pas de son", "no audio stream"))
     return Verdict(True, flags=flags)
+
+
+def _header_says(header_duration: float | None) -> str:
+    """Staff detail: the length the container's header claimed, when it differs."""
+    return f" (header said {header_duration:.3f} s)" if header_duration is not None else ""
+
+
+def reject_over_budget(*, spent: float, budget: float) -> Verdict:
+    """The connection this video came from used its day's media seconds (see media_budget)."""
+    return Verdict(
+        False,
+        Reason(
+            "daily_budget",
+            "Beaucoup de vidéos ont déjà été envoyées aujourd'hui depuis votre connexion : "
+            "nous ne pouvons pas traiter celle-ci. Réessayez demain, ou depuis un autre réseau "
+            "(par exemple les données mobiles de votre téléphone).",
+            "Many videos have already been sent from your connection today: we cannot process "
+            "this one. Try again tomorrow, or from another network (your phone's mobile data, "
+            "for example).",
+            f"client's media seconds today {spent:.0f} s + this video > {budget:.0f} s",
+        ),
+    )
 
 
 def _reject_size(width: int, height: int, detail: str) -> Verdict:

@@ -25,6 +25,7 @@ from ambassadors.models import (
     Testimonial,
     TestimonialEvent,
 )
+from ambassadors.services import media_budget
 from ambassadors.services.journey import PERSONAL_FIELDS, JourneyError
 from ambassadors.services.moderation import testimonials_published_changed
 from ambassadors.services.status import testimonial_transition
@@ -63,6 +64,7 @@ def testimonial_erase(*, testimonial_id: UUID | str) -> Testimonial:
     delete_prefix(private_storage(), prefix)
     delete_prefix(public_storage(), prefix)
     mail_files_erase(needles=needles)
+    media_budget.media_budget_forget(testimonial_id=testimonial.pk)
 
     with transaction.atomic():
         testimonial = Testimonial.objects.select_for_update().get(pk=testimonial.pk)

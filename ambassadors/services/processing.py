@@ -6,18 +6,14 @@ stored testimonial: download, run, upload under deterministic keys, move the sta
 """
 
 import contextlib
-import ctypes
 import errno
 import hashlib
 import logging
 import os
-import resource
 import shutil
-import signal
-import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -57,11 +53,14 @@ from ambassadors.media.validation import (
     reject_damaged,
     reject_empty,
     reject_not_a_video,
+    reject_over_budget,
     reject_unprocessable,
     validate_probe,
 )
 from ambassadors.models import Status, Testimonial
+from ambassadors.services.media_budget import media_budget_charge
 from ambassadors.services.status import InvalidTransition, testimonial_transition
+from onprovence.mediarunner import ToolRun, ToolTimeout, run_tool  # noqa: F401
 from onprovence.storage import is_local, private_storage, storage_error_is_transient
 
 logger = logging.getLogger(__name__)
@@ -87,6 +86,7 @@ def media_limits() -> MediaLimits:
         max_side=conf.MEDIA_MAX_SIDE,
         max_pixels=conf.MEDIA_MAX_PIXELS,
         max_frame_rate=conf.MEDIA_MAX_FRAME_RATE,
+        max_pixel_rate=conf.MEDIA_MAX_PIXEL_RATE,
     )
 
 
@@ -112,81 +112,7 @@ def transcode_timeout(duration: float | None, *, per_second: float | None = None
     )
 
 
-# --- Running ffmpeg/ffprobe -------------------------------------------------------------------
-
-
-class ToolTimeout(Exception):
-    """A media tool ran past its time budget (killed)."""
-
-
-@dataclass(frozen=True)
-class ToolRun:
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _limit_child(memory_bytes: int, cpu_seconds: int, file_bytes: int):
-    """preexec_fn: resource limits, and die with the worker instead of running orphaned."""
-
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-    return apply
-
-
-def run_tool(
-    args: list[str],
-    *,
-    timeout: float,
-    memory_bytes: int,
-    cwd: Path | None = None,
-) -> ToolRun:
-    """Run a media tool (argument list, never a shell) under time, memory and CPU limits."""
-    started = time.monotonic()
-    cores = os.cpu_count() or 1
-    process = subprocess.Popen(
-        args,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=cwd,
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"},
-        start_new_session=True,
-        preexec_fn=_limit_child(
-            memory_bytes, int(timeout * cores) + 1, conf.MEDIA_OUTPUT_MAX_BYTES
-        ),
-    )
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired as error:
-        _kill_group(process)
-        raise ToolTimeout(f"{Path(args[0]).name} ran past {timeout:.0f} s") from error
-    except BaseException:
-        # A soft time limit or a worker shutdown: never leave ffmpeg running behind.
-        _kill_group(process)
-        raise
-    return ToolRun(
-        process.returncode,
-        stdout.decode("utf-8", "replace"),
-        stderr.decode("utf-8", "replace"),
-        time.monotonic() - started,
-    )
-
-
-def _kill_group(process: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.communicate()
+# --- Running ffmpeg/ffprobe: onprovence.mediarunner (one runner for the project) -------------
 
 
 # --- The media work on a local file (no database) ---------------------------------------------
@@ -265,14 +191,18 @@ def probe_local(
             facts = media_probe.ProbeFacts("", None, 0, 0, None, None, 0, 0, 0, refused)
         else:
             return demuxer, None, reject_damaged(str(error)), timings
-    if facts.duration is None and facts.video is not None and not facts.refused_sizes:
-        packets = run_tool(
-            media_probe.packet_times_command(settings.FFPROBE_BINARY, str(source), demuxer),
-            timeout=conf.MEDIA_PROBE_TIMEOUT_SECONDS,
-            memory_bytes=conf.MEDIA_PROBE_MEMORY_BYTES,
-        )
-        timings["packets"] = round(packets.seconds, 3)
-        facts = media_probe.with_duration(facts, media_probe.duration_from_packets(packets.stdout))
+    if facts.video is not None and not facts.refused_sizes:
+        # The header's duration and frame rate are claims: count what the packets hold.
+        try:
+            scan = run_tool(
+                media_probe.packet_scan_command(settings.FFMPEG_BINARY, str(source), demuxer),
+                timeout=conf.MEDIA_PROBE_TIMEOUT_SECONDS,
+                memory_bytes=conf.MEDIA_PROBE_MEMORY_BYTES,
+            )
+        except ToolTimeout as error:
+            return demuxer, facts, reject_unprocessable(f"packet scan: {error}"), timings
+        timings["packets"] = round(scan.seconds, 3)
+        facts = media_probe.with_packet_scan(facts, media_probe.parse_packet_scan(scan.stdout))
     return demuxer, facts, validate_probe(facts, limits), timings
 
 
@@ -295,9 +225,14 @@ def video_process_local(
     spec: WebSpec | None = None,
     checks: CheckSpec | None = None,
     signature: SignatureSpec | None = None,
+    admit: Callable[[media_probe.ProbeFacts], Verdict | None] | None = None,
 ) -> LocalResult:
     """Probe, validate, then make the moderation rendition, posters, preview, checks and the
-    perceptual signature."""
+    perceptual signature.
+
+    `admit`, when given, sees the validated facts before the transcode and may return a
+    rejection (the per-client budget of media seconds).
+    """
     limits = limits or media_limits()
     spec = spec or web_spec()
     checks = checks or check_spec()
@@ -305,6 +240,10 @@ def video_process_local(
     demuxer, facts, verdict, timings = probe_local(source, limits=limits)
     result = LocalResult(verdict, demuxer=demuxer, facts=facts, timings=timings)
     if not verdict.accepted:
+        return result
+    refusal = admit(facts) if admit is not None else None
+    if refusal is not None:
+        result.verdict = refusal
         return result
     outputs = moderation_outputs(workdir)
     command = moderation_command(
@@ -323,8 +262,10 @@ def video_process_local(
         command,
         timeout=transcode_timeout(facts.duration),
         memory_bytes=conf.MEDIA_FFMPEG_MEMORY_BYTES,
+        file_bytes=conf.MEDIA_OUTPUT_MAX_BYTES,
     )
     timings["transcode"] = round(run.seconds, 3)
+    timings["transcode_cpu"] = run.cpu_seconds
     made = {name: Path(path) for name, path in vars(outputs).items() if name in MODERATION_FILES}
     missing = [str(path) for path in made.values() if not _non_empty(path)]
     full = [line for line in run.stderr.splitlines() if any(m in line for m in _NO_SPACE_MESSAGES)]
@@ -607,7 +548,9 @@ def _process(testimonial: Testimonial) -> str:
             verdict = reject_unprocessable(f"original {key} missing from storage")
             return _finish_rejected(testimonial, LocalResult(verdict), content_hash="")
         download_seconds = time.monotonic() - started
-        result = video_process_local(source, workdir)
+        result = video_process_local(
+            source, workdir, admit=lambda facts: _within_budget(testimonial.pk, facts)
+        )
         result.timings["download"] = round(download_seconds, 3)
         if not result.accepted:
             return _finish_rejected(testimonial, result, content_hash=content_hash)
@@ -665,6 +608,14 @@ def _process(testimonial: Testimonial) -> str:
         return "skipped"
     logger.info("testimonial %s in review (%s)", testimonial.pk, result.timings)
     return "in_review"
+
+
+def _within_budget(testimonial_id: Any, facts: media_probe.ProbeFacts) -> Verdict | None:
+    """Charge the video's real length to its sender's day; a rejection when it does not fit."""
+    admitted, spent = media_budget_charge(testimonial_id=testimonial_id, seconds=facts.duration)
+    if admitted:
+        return None
+    return reject_over_budget(spent=spent, budget=conf.media_seconds_per_client_per_day())
 
 
 def _earlier_uploads_with_hash(testimonial_id: Any, content_hash: str) -> list[Any]:
@@ -875,6 +826,7 @@ def testimonial_render_social(*, testimonial_id: Any) -> str:
                     facts.duration, per_second=conf.MEDIA_SOCIAL_TIMEOUT_PER_VIDEO_SECOND
                 ),
                 memory_bytes=conf.MEDIA_FFMPEG_MEMORY_BYTES,
+                file_bytes=conf.MEDIA_OUTPUT_MAX_BYTES,
                 cwd=workdir,
             )
             if run.returncode != 0:

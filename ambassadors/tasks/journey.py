@@ -54,9 +54,20 @@ def purge_testimonial(testimonial_id: str) -> str:
 
 @shared_task(name="ambassadors.cleanup_local_uploads")
 def cleanup_local_uploads() -> int:
-    """Delete the parts of local uploads abandoned for longer than the configured delay."""
-    waiting = Testimonial.objects.filter(status=Status.CREATED).values_list("pk", flat=True)
-    removed = uploads.local_uploads_cleanup(testimonial_ids=waiting.iterator())
+    """Delete the parts of local uploads abandoned for longer than the configured delay, and
+    (after a short grace) every part of a testimonial that no longer waits for its video."""
+    on_disk = uploads.local_part_testimonials()
+    waiting = {
+        str(pk)
+        for pk in Testimonial.objects.filter(pk__in=on_disk, status=Status.CREATED).values_list(
+            "pk", flat=True
+        )
+    }
+    removed = uploads.local_uploads_cleanup(testimonial_ids=sorted(waiting))
+    removed += uploads.local_uploads_cleanup(
+        testimonial_ids=[pk for pk in on_disk if pk not in waiting],
+        older_than=uploads.ORPHAN_PARTS_GRACE,
+    )
     if removed:
         logger.info("removed %s abandoned local uploads", removed)
     return removed

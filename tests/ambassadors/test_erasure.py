@@ -172,3 +172,20 @@ def test_the_purge_task_runs_the_complete_erasure(make_testimonial, moderator):
 
     assert purge_testimonial.apply(args=[str(testimonial.pk)]).get() == Status.ERASED
     assert not TestimonialEvent.objects.filter(note__contains=MARK).exists()
+
+
+def test_erasure_drops_the_link_between_the_testimonial_and_its_client(make_testimonial):
+    """Reproduction: the media budget's cache entry (an HMAC of the sender's IP against the
+    testimonial id) outlived the testimonial's erasure."""
+    from django.core.cache import cache
+
+    from ambassadors.services import media_budget
+
+    testimonial = make_testimonial()
+    media_budget.media_budget_remember(testimonial_id=testimonial.pk, client_ip="203.0.113.9")
+    assert cache.get(f"ambassadors:media-budget:client:{testimonial.pk}")
+    testimonial_withdraw(testimonial_id=testimonial.pk)
+
+    purge_testimonial.apply(args=[str(testimonial.pk)]).get()
+
+    assert cache.get(f"ambassadors:media-budget:client:{testimonial.pk}") is None

@@ -109,3 +109,12 @@ def test_the_signature_cost_bench_times_the_pass_with_and_without_the_samples():
     assert sum(line.startswith("without signature  wall") for line in output.splitlines()) == 1
     assert sum(line.startswith("with signature     wall") for line in output.splitlines()) == 1
     assert "cpu ratio" in output and "samples, hashed in Python" in output
+
+
+def test_the_worst_accepted_file_is_measured_against_a_phone_clip_and_the_bomb_refused():
+    output = run_bench("bench/worst_accepted.py", "--seconds", "3")
+
+    assert "worst accepted: 4096x2304 @ 105 fps, 3 s" in output
+    assert "baseline phone clip: 1920x1080 @ 30 fps, 3 s" in output
+    assert "cpu ratio worst/baseline:" in output
+    assert "refused before any transcode: 4096x2304 @ 240 fps -> pixel_rate" in output

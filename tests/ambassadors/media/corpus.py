@@ -205,6 +205,59 @@ def huge_declared(folder: Path) -> Path:
     return path
 
 
+def _long_black(folder: Path, name: str, seconds: int) -> Path:
+    """Tiny black frames at a low rate: minutes of video in a few KB, made in a blink."""
+    path = folder / name
+    ffmpeg(
+        "-f", "lavfi", "-i", f"color=black:size=128x96:rate=5:duration={seconds}",
+        "-c:v", "libx264", "-preset", "ultrafast", str(path),
+    )  # fmt: skip
+    return path
+
+
+def header_lies_mp4(folder: Path, *, claimed: int = 60, holds: int = 600) -> Path:
+    """An MP4 holding `holds` s whose movie header (`mvhd`) claims `claimed` s: the format
+    duration ffprobe reports is the patched one."""
+    honest = _long_black(folder, "honest-long.mp4", holds)
+    data = bytearray(honest.read_bytes())
+    honest.unlink()
+    at = data.find(b"mvhd")
+    assert at > 0 and data[at + 4] == 0, "expected a version-0 mvhd box"
+    # mvhd v0: version/flags, creation, modification, timescale, duration (4 bytes each).
+    timescale = int.from_bytes(data[at + 16 : at + 20], "big")
+    data[at + 20 : at + 24] = (claimed * timescale).to_bytes(4, "big")
+    path = folder / "header-lies.mp4"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def header_lies_mkv(folder: Path, *, claimed: int = 60, holds: int = 600) -> Path:
+    """A Matroska file holding `holds` s whose Segment Info `Duration` claims `claimed` s."""
+    import struct
+
+    honest = _long_black(folder, "honest-long.mkv", holds)
+    data = bytearray(honest.read_bytes())
+    honest.unlink()
+    # Duration (0x4489), an 8-byte float in TimecodeScale units (ms by default).
+    at = data.find(b"\x44\x89\x88")
+    assert at > 0, "Matroska header layout changed"
+    assert struct.unpack(">d", data[at + 3 : at + 11])[0] == holds * 1000.0
+    data[at + 3 : at + 11] = struct.pack(">d", claimed * 1000.0)
+    path = folder / "header-lies.mkv"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def high_rate_bomb(folder: Path, *, seconds: float = 1, rate: int = 240) -> Path:
+    """Black 4096×2304 frames at 240 fps: a few KB that decode to 2.3 Gpx a second."""
+    path = folder / f"bomb-4096x2304-{rate}fps.mp4"
+    ffmpeg(
+        "-f", "lavfi", "-i", f"color=black:size=4096x2304:rate={rate}:duration={seconds}",
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path),
+    )  # fmt: skip
+    return path
+
+
 # A talking head in front of a stand: the same backdrop and body for every "person", a head
 # (an ellipse) of their own colour, size and movement, and sensor noise. Two people filmed at
 # the same stand differ only there: the hard case for a near-duplicate check.
@@ -288,6 +341,9 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "too_long_webm": too_long_webm,
     "too_short": too_short,
     "huge_declared": huge_declared,
+    "header_lies_mp4": header_lies_mp4,
+    "header_lies_mkv": header_lies_mkv,
+    "high_rate_bomb": high_rate_bomb,
 }
 
 

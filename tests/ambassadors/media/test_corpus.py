@@ -10,7 +10,8 @@ from django.conf import settings
 from PIL import Image
 
 from ambassadors.media import probe as media_probe
-from ambassadors.services.processing import run_tool, video_process_local
+from ambassadors.services.processing import video_process_local
+from onprovence.mediarunner import ToolTimeout, run_tool
 from tests import processes
 from tests.ambassadors.media import corpus as corpus_builders
 
@@ -34,6 +35,9 @@ REJECTED = {
     "too_long_webm": "too_long",
     "too_short": "too_short",
     "huge_declared": "dimensions",
+    "header_lies_mp4": "too_long",
+    "header_lies_mkv": "too_long",
+    "high_rate_bomb": "pixel_rate",
 }
 
 
@@ -74,6 +78,57 @@ def test_reasons_for_length_name_the_duration_and_the_limit(corpus, tmp_path):
     )
     assert too_short.fr.startswith("Votre vidéo dure 1.5 s : il faut au moins 3 secondes.")
     assert too_short.en.startswith("Your video lasts 1.5 s: it must last at least 3 seconds.")
+
+
+@pytest.mark.parametrize("name", ["header_lies_mp4", "header_lies_mkv"])
+def test_a_header_claiming_60_s_over_600_s_of_packets_is_judged_on_the_packets(
+    corpus, tmp_path, name
+):
+    """Security review 2026-12: the MP4 `mvhd` (or Matroska `Duration`) patched to 60 s over
+    600 s of video was accepted on the header's word and made a 121 s rendition."""
+    assert float(ffprobe_json(corpus[name])["format"]["duration"]) == 60.0
+
+    result = video_process_local(corpus[name], tmp_path)
+
+    assert result.verdict.reason.code == "too_long"
+    assert result.verdict.reason.en.startswith("Your video lasts 600 s: the maximum is 120")
+    assert "(header said 60.000 s)" in result.verdict.reason.detail
+    assert result.facts.duration == pytest.approx(600, abs=0.5)
+    assert "transcode" not in result.timings and result.outputs == {}
+
+
+def test_a_4096x2304_240_fps_bomb_is_refused_by_pixel_rate_before_any_transcode(corpus, tmp_path):
+    """Security review 2026-12: a 1 MB black 4096×2304 file at 240 fps was accepted and cost
+    42 s of transcode on 2 cores for 30 s."""
+    path = corpus["high_rate_bomb"]
+    assert path.stat().st_size < 1024 * 1024
+
+    result = video_process_local(path, tmp_path)
+
+    assert result.verdict.reason.code == "pixel_rate"
+    assert result.verdict.reason.detail == "4096x2304 at 240 fps = 2265 Mpx/s > 1000 Mpx/s"
+    assert result.facts.video_frames == 240
+    assert set(result.timings) == {"probe", "packets"}
+
+
+def test_every_output_of_the_moderation_pass_stops_at_the_limit(corpus, tmp_path):
+    """Whatever the input holds, no output runs past max_duration (`-t` on each output)."""
+    from ambassadors.services import processing
+
+    source = corpus["landscape"]  # 4 s
+    demuxer, facts, _, _ = processing.probe_local(source, limits=processing.media_limits())
+    outputs = processing.moderation_outputs(tmp_path)
+    command = processing.moderation_command(
+        settings.FFMPEG_BINARY, str(source), demuxer, facts, outputs,
+        spec=processing.web_spec(), checks=processing.check_spec(), max_duration=2,
+    )  # fmt: skip
+
+    run = run_tool(command, timeout=60, memory_bytes=2 * 1024**3)
+
+    assert run.returncode == 0, run.stderr[-500:]
+    assert float(ffprobe_json(Path(outputs.web))["format"]["duration"]) <= 2.05
+    # Two 32×32 gray samples a second: at most 2 s of them.
+    assert Path(outputs.signature).stat().st_size <= 5 * 32 * 32
 
 
 def test_the_mediarecorder_webm_has_no_header_duration_and_gets_one_from_its_packets(
@@ -194,8 +249,6 @@ def test_even_if_sniffing_let_them_through_ffprobe_reads_them_only_as_the_forced
 
 
 def test_a_tool_that_runs_past_its_budget_is_killed(tmp_path):
-    from ambassadors.services.processing import ToolTimeout
-
     with pytest.raises(ToolTimeout):
         run_tool(["sleep", "30"], timeout=0.5, memory_bytes=256 * 1024**2)
 

@@ -8,9 +8,10 @@ from ambassadors.media.probe import (
     MATROSKA,
     MOV,
     ProbeOutputError,
-    duration_from_packets,
     input_options,
     looks_like_image,
+    packet_scan_command,
+    parse_packet_scan,
     parse_probe,
     probe_command,
     refused_sizes,
@@ -141,9 +142,34 @@ def test_refused_picture_sizes_are_read_from_the_error_output():
     assert parse_probe(_probe(), stderr).refused_sizes == [(30000, 30000)]
 
 
-def test_duration_from_packets_spans_first_start_to_last_end():
-    csv = "0.000000,0.000000,0.033000,\n-0.007000,-0.007000,0.020000\n4.980000,4.980000,0.020000,\n"
-    assert duration_from_packets(csv) == 5.0
-    assert duration_from_packets("N/A,1.5,0.5\n") == 0.5
-    assert duration_from_packets("") is None
-    assert duration_from_packets("N/A,N/A,N/A\n") is None
+def test_the_packet_scan_reads_the_picture_and_sound_packets_only_demuxing():
+    command = packet_scan_command("/usr/bin/ffmpeg", "/work/t/original", MATROSKA)
+
+    assert command[:2] == ["/usr/bin/ffmpeg", "-nostdin"]
+    assert command[command.index("-protocol_whitelist") :][:6] == [
+        "-protocol_whitelist", "file", "-format_whitelist", "matroska", "-f", "matroska",
+    ]  # fmt: skip
+    assert command[command.index("-i") :] == [
+        "-i", "/work/t/original", "-map", "0:v:0", "-map", "0:a:0?", "-c", "copy",
+        "-f", "null", "-progress", "pipe:1", "-",
+    ]  # fmt: skip
+
+
+def test_the_packet_scan_gives_frames_and_the_length_and_overrules_a_lying_header():
+    progress = (
+        "frame=1\nout_time_us=78\nprogress=continue\n"
+        "frame=100\nfps=0.00\nout_time_us=3960078\nout_time=00:00:03.960078\nprogress=end\n"
+    )
+
+    scan = parse_packet_scan(progress)
+
+    assert (scan.frames, scan.last_start) == (100, 3.960078)
+    assert scan.length(None) == 4.0
+    assert scan.length(4.0) == 4.0  # an honest header, within two frames
+    assert scan.length(4.021) == 4.021
+    assert scan.length(3.95) == 3.95  # the sound may end a little after the picture
+    assert scan.length(60.0) == 4.0  # a header claiming more (or less) is overruled
+    assert scan.length(2.0) == 4.0
+    assert parse_packet_scan("") is None
+    assert parse_packet_scan("frame=0\nout_time_us=0\nprogress=end\n") is None
+    assert parse_packet_scan("frame=12\nout_time_us=N/A\nprogress=end\n") is None

@@ -152,6 +152,24 @@ def test_the_social_pass_reads_the_original_once_and_writes_every_format():
     assert "scale=1080:1920:force_original_aspect_ratio=increase" in graph
     assert "boxblur" in graph  # the 16:9 of a portrait source
     assert command[-1] == "social-16x9.mp4"
+    for name in ("social-9x16.mp4", "social-1x1.mp4", "social-16x9.mp4"):
+        at = command.index(name)
+        assert command[at - 2 : at] == ["-t", "120"]
+
+
+def test_every_output_of_the_moderation_pass_is_capped_at_the_real_limit():
+    """Security review 2026-12: the input's `-t 121` let a lying file make a 121 s rendition."""
+    outputs = ModerationOutputs(
+        "/w/web.mp4", "/w/poster.jpg", "/w/poster.webp", "/w/preview.webp", "/w/signature.gray"
+    )
+    command = moderation_command(
+        "ffmpeg", "/w/original", MOV, phone(), outputs,
+        spec=WebSpec(), checks=CheckSpec(), max_duration=120,
+    )  # fmt: skip
+
+    for path in vars(outputs).values():
+        at = command.index(path)
+        assert command[at - 2 : at] == ["-t", "120"], path
 
 
 def test_the_signature_samples_the_check_copies_into_one_more_output_of_the_same_run():
@@ -169,7 +187,7 @@ def test_the_signature_samples_the_check_copies_into_one_more_output_of_the_same
     assert "nullsink" not in graph.split("[check]")[1].split(";")[0]
     at = command.index("[sig]")
     assert command[at - 1 : at + 5] == ["-map", "[sig]", "-c:v", "rawvideo", "-pix_fmt", "gray"]
-    assert command[-3:] == ["-f", "rawvideo", "/w/signature.gray"]
+    assert command[-5:] == ["-f", "rawvideo", "-t", "120", "/w/signature.gray"]
 
 
 def test_without_a_signature_output_the_check_branch_ends_in_a_null_sink():

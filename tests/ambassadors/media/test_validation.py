@@ -90,3 +90,62 @@ def test_an_audio_file_is_told_it_needs_a_picture():
         reason.en
         == "This file only has sound: we need a video. You can record or choose another video."
     )
+
+
+def _at(width: int, height: int, rate: float, **fields) -> ProbeFacts:
+    from dataclasses import replace
+
+    return replace(facts(video=VideoFacts("hevc", width, height, 0, rate, False)), **fields)
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "rate"),
+    [
+        (3840, 2160, 60),  # 4K 60 fps (iPhone, Android flagships): 498 Mpx/s
+        (1920, 1080, 240),  # 1080p slow motion at 240 fps: 498 Mpx/s
+        (3840, 2160, 120),  # 4K 120 fps (iPhone 16 Pro, Galaxy S24 Ultra): 995 Mpx/s
+        (1080, 1920, 30),  # an ordinary portrait clip: 62 Mpx/s
+    ],
+)
+def test_every_phone_recording_mode_is_within_the_pixel_rate(width, height, rate):
+    assert validate_probe(_at(width, height, rate), LIMITS).accepted
+
+
+def test_a_high_rate_bomb_is_refused_by_pixel_rate_with_a_reason_a_resident_understands():
+    verdict = validate_probe(_at(4096, 2304, 240), LIMITS)
+
+    assert verdict.reason.code == "pixel_rate"
+    assert verdict.reason.fr == (
+        "Cette vidéo est trop lourde à traiter : très grande image et très nombreuses images par "
+        "seconde. Réglez l'appareil photo de votre téléphone sur 4K à 60 images par seconde (ou "
+        "moins) et enregistrez-la à nouveau."
+    )
+    assert verdict.reason.en.startswith("This video is too heavy to process:")
+    assert verdict.reason.detail == "4096x2304 at 240 fps = 2265 Mpx/s > 1000 Mpx/s"
+
+
+def test_the_pixel_rate_limit_is_a_setting():
+    assert not validate_probe(_at(3840, 2160, 60), MediaLimits(max_pixel_rate=400e6)).accepted
+
+
+def test_a_header_that_understates_the_frame_rate_is_judged_on_the_packets():
+    # The header says 30 fps; 30 s of packets hold 36,000 frames (1200 fps).
+    lying = _at(1920, 1080, 30, video_frames=36_000)
+
+    verdict = validate_probe(lying, LIMITS)
+
+    assert verdict.reason.code == "frame_rate"
+    assert "packets 1200.0" in verdict.reason.detail
+
+
+def test_a_240_fps_clip_measured_a_little_over_240_on_its_packets_is_accepted():
+    # 721 frames over 3.0 s: 240.3 fps on the packets, within their slack.
+    assert validate_probe(_at(1920, 1080, 240, duration=3.0, video_frames=721), LIMITS).accepted
+
+
+def test_too_long_names_what_the_header_claimed_for_staff():
+    verdict = validate_probe(_at(1920, 1080, 30, duration=600.0, header_duration=60.0), LIMITS)
+
+    assert verdict.reason.code == "too_long"
+    assert verdict.reason.fr.startswith("Votre vidéo dure 600 s : le maximum est de 120 secondes.")
+    assert verdict.reason.detail == "duration 600.000 s > 120.0 s (header said 60.000 s)"
