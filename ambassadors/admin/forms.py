@@ -65,16 +65,6 @@ class TestimonialForm(forms.ModelForm):
 # --- Moderation action forms (one page for a single testimonial or a selection) -----------------
 
 
-class ApproveForm(forms.Form):
-    publish_at = forms.SplitDateTimeField(
-        label=_("publication le"),
-        required=False,
-        widget=forms.SplitDateTimeWidget(date_attrs={"type": "date"}, time_attrs={"type": "time"}),
-        help_text=_("Vide : les prochains créneaux libres du rythme de publication."),
-    )
-    note = forms.CharField(label=_("note interne"), required=False, max_length=500)
-
-
 class RejectForm(forms.Form):
     reason = forms.ModelChoiceField(
         label=_("motif"),
@@ -103,6 +93,10 @@ class ScheduleForm(forms.Form):
         widget=forms.SplitDateTimeWidget(date_attrs={"type": "date"}, time_attrs={"type": "time"}),
         help_text=_("Vide : les prochains créneaux libres du rythme de publication."),
     )
+
+
+class ApproveForm(ScheduleForm):
+    note = forms.CharField(label=_("note interne"), required=False, max_length=500)
 
 
 class NoteForm(forms.Form):

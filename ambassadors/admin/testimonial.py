@@ -151,28 +151,12 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
         (_("Réseaux sociaux"), {"fields": ["social_posts"]}),
         (_("Consentement (lecture seule)"), {"fields": ["consent_summary"]}),
     ]
+    # Everything shown is read-only except what the form edits.
     readonly_fields = [
-        "video_player",
-        "flags_detail",
-        "probe_facts",
-        "featured",
-        "status",
-        "minor_display",
-        "status_changed_at",
-        "publish_at",
-        "published_at",
-        "public_link",
-        "rejection_reason",
-        "first_name",
-        "last_name",
-        "email",
-        "commune",
-        "job_title",
-        "resident_language",
-        "placement",
-        "created_at",
-        "consent_summary",
-        "social_posts",
+        name
+        for _title, options in fieldsets
+        for name in options["fields"]
+        if name not in (*EDITABLE_FIELDS, *TestimonialForm.declared_fields)
     ]
 
     class Media:
