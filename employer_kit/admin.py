@@ -1,4 +1,8 @@
-"""Admin of the employer kit, for the "Kit employeur" group."""
+"""Admin of the employer kit, for the "Kit employeur" group.
+
+It also gives the testimonial admin its "Ajouter au kit employeur" action (the ambassadors'
+action registry): the kit is the one place that makes a testimonial a kit asset.
+"""
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,8 +12,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ambassadors.admin.actions import ActionStep, TestimonialAction, register_action
+from ambassadors.models import Status
 from ambassadors.selectors import testimonials_published
 from onprovence.storage import private_url
 
@@ -22,6 +29,33 @@ from .models import (
     Recruiter,
     TakedownNotice,
     TalkingPoint,
+)
+from .tasks import analyse_kit_asset
+
+
+def added_to_kit(asset: KitAsset) -> str:
+    return gettext("« %(title)s » ajouté au kit.") % {"title": asset.title}
+
+
+def testimonial_add_to_kit(step: ActionStep) -> str:
+    """A published testimonial becomes a video asset; the kit refuses, saying why, one that is
+    not published or whose consent leaves the kit out."""
+    return added_to_kit(services.kit_asset_from_testimonial(testimonial_id=step.testimonial.pk))
+
+
+register_action(
+    TestimonialAction(
+        name="add_to_kit",
+        title=_("Ajouter au kit employeur"),
+        form=None,
+        permission="employer_kit.add_kitasset",
+        statuses=frozenset(Status),
+        apply=testimonial_add_to_kit,
+        refusals=(services.TestimonialNotUsable,),
+        refusal_level=messages.WARNING,
+        refusal_message="%(error)s",
+        done_message=None,
+    )
 )
 
 
@@ -122,9 +156,7 @@ class KitAssetAdmin(admin.ModelAdmin):
             except services.TestimonialNotUsable as exc:
                 form.add_error("testimonial", str(exc))
             else:
-                self.message_user(
-                    request, _("« %(title)s » ajouté au kit.") % {"title": asset.title}
-                )
+                self.message_user(request, added_to_kit(asset))
                 return redirect("admin:employer_kit_kitasset_change", asset.pk)
         context = {
             **self.admin_site.each_context(request),
@@ -153,8 +185,6 @@ class KitAssetAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Relire format et dimensions, refaire l'aperçu"))
     def analyse_again(self, request, queryset) -> None:
-        from .tasks import analyse_kit_asset
-
         ids = list(queryset.filter(testimonial__isnull=True).values_list("pk", flat=True))
         for asset_id in ids:
             analyse_kit_asset.apply_async(args=[asset_id], queue="media")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ambassadors.admin import flag_label
+from ambassadors.admin.display import flag_label
 from ambassadors.media.signature import compare, decode, near_duplicate
 from ambassadors.models import Status, Testimonial
 from ambassadors.services.journey import testimonial_erase, testimonial_withdraw

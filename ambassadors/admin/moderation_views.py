@@ -1,0 +1,177 @@
+"""The testimonial admin's own pages: an action's confirmation page (one testimonial or a
+selection), the publication calendar, the social pack download and the captions track."""
+
+import datetime
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+
+from ..models import Status, Testimonial
+from ..selectors import publication_calendar, publication_free_slots, publication_rhythm
+from ..services.moderation import (
+    ModerationError,
+    testimonial_captions_text,
+    testimonial_social_pack,
+)
+from .actions import action_apply, action_get
+from .display import parent_state
+
+
+class ModerationViewsMixin:
+    """The extra pages of `TestimonialAdmin` (a `ModelAdmin`), under its own URLs."""
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "moderate/<str:action>/",
+                wrap(self.moderate_view),
+                name="ambassadors_testimonial_moderate",
+            ),
+            path(
+                "calendar/",
+                wrap(self.calendar_view),
+                name="ambassadors_testimonial_calendar",
+            ),
+            path(
+                "<uuid:testimonial_id>/social-pack/",
+                wrap(self.social_pack_view),
+                name="ambassadors_testimonial_social_pack",
+            ),
+            path(
+                "<uuid:testimonial_id>/captions.vtt",
+                wrap(self.captions_view),
+                name="ambassadors_testimonial_captions",
+            ),
+            *super().get_urls(),
+        ]
+
+    def moderate_view(self, request: HttpRequest, action: str) -> HttpResponse:
+        """Confirm and apply one moderation action to one or more testimonials."""
+        chosen = action_get(action)
+        if chosen is None or chosen.form is None or not chosen.allowed(request.user):
+            raise PermissionDenied
+        ids = _parse_ids(request.POST.get("ids") or request.GET.get("ids", ""))
+        testimonials = list(
+            Testimonial.objects.filter(pk__in=ids)
+            .select_related("sector", "consent")
+            .order_by("status_changed_at")
+        )
+        for testimonial in testimonials:
+            testimonial.parent_state = parent_state(testimonial)
+        back = _safe_next(request, reverse("admin:ambassadors_testimonial_changelist"))
+        if len(testimonials) == 1 and "next" not in request.GET and "next" not in request.POST:
+            back = reverse("admin:ambassadors_testimonial_change", args=[testimonials[0].pk])
+        applicable = chosen.applicable(testimonials)
+        if not applicable:
+            self.message_user(
+                request,
+                gettext("« %(action)s » ne s'applique à aucun des témoignages choisis.")
+                % {"action": chosen.title},
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(back)
+        form = chosen.form(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            lines = action_apply(chosen, applicable, actor=request.user, data=form.cleaned_data)
+            for level, line in lines:
+                self.message_user(request, line, level)
+            return HttpResponseRedirect(back)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": chosen.title,
+            "action": action,
+            "form": form,
+            "testimonials": applicable,
+            "skipped": [t for t in testimonials if t not in applicable],
+            "ids": ",".join(str(t.pk) for t in applicable),
+            "back": back,
+            "next": request.GET.get("next", ""),
+        }
+        if chosen.uses_slots:
+            context["proposed_slots"] = publication_free_slots(
+                count=len(applicable), exclude=[t.pk for t in applicable]
+            )
+        return TemplateResponse(request, "ambassadors/admin/moderate.html", context)
+
+    def calendar_view(self, request: HttpRequest) -> HttpResponse:
+        """What goes out when: the publishing rhythm's days, filled and free."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            start = datetime.date.fromisoformat(request.GET.get("start", ""))
+        except ValueError:
+            start = timezone.localdate()
+        start -= datetime.timedelta(days=start.weekday())
+        days, unscheduled = publication_calendar(start=start, days=28)
+        weeks = [days[index : index + 7] for index in range(0, len(days), 7)]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Calendrier de publication"),
+            "weeks": weeks,
+            "unscheduled": unscheduled,
+            "today": timezone.localdate(),
+            "rhythm": publication_rhythm(),
+            "previous": start - datetime.timedelta(days=28),
+            "following": start + datetime.timedelta(days=28),
+            "can_change_rhythm": request.user.has_perm("ambassadors.change_publicationrhythm"),
+        }
+        return TemplateResponse(request, "ambassadors/admin/calendar.html", context)
+
+    def social_pack_view(self, request: HttpRequest, testimonial_id: uuid.UUID) -> HttpResponse:
+        """Download the social team's ZIP: three formats, poster, captions, a suggested post."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        testimonial = get_object_or_404(
+            Testimonial.objects.select_related("sector"),
+            pk=testimonial_id,
+            status__in=[Status.APPROVED, Status.PUBLISHED],
+        )
+        try:
+            archive = testimonial_social_pack(testimonial=testimonial)
+        except ModerationError as error:
+            self.message_user(request, str(error), messages.WARNING)
+            return HttpResponseRedirect(
+                reverse("admin:ambassadors_testimonial_change", args=[testimonial.pk])
+            )
+        response = StreamingHttpResponse(archive, content_type="application/zip")
+        name = f"temoignage-{str(testimonial.pk)[:8]}-reseaux-sociaux.zip"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    def captions_view(self, request: HttpRequest, testimonial_id: uuid.UUID) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        text = testimonial_captions_text(testimonial_id=testimonial_id)
+        response = HttpResponse(text, content_type="text/vtt; charset=utf-8")
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+def _parse_ids(raw: str) -> list[uuid.UUID]:
+    ids = []
+    for part in raw.split(","):
+        try:
+            ids.append(uuid.UUID(part.strip()))
+        except ValueError:
+            continue
+    return ids[:500]
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default

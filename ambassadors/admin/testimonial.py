@@ -1,0 +1,377 @@
+"""The moderation admin: the review queue and one testimonial's review page.
+
+The admin only parses input and calls the moderation services; the status only moves through
+`testimonial_transition`. Unpublished media are shown through short-lived signed URLs
+(`onprovence.storage.private_url`), never a public one. Its decisions are the registry's
+(`actions.py`), its extra pages the `ModerationViewsMixin`'s (`moderation_views.py`).
+"""
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from onprovence.storage import private_url
+
+from .. import keys
+from ..models import Status, Testimonial, TestimonialEvent
+from ..services.moderation import (
+    EDITABLE_FIELDS,
+    social_post_texts,
+    testimonial_captions_set,
+    testimonial_edit,
+)
+from .actions import actions_offered, changelist_function, registered_actions
+from .consent import consent_proof_html
+from .display import flag_label, parent_state
+from .filters import AgeFilter, DurationFilter, FlagFilter, MinorFilter
+from .forms import TestimonialForm
+from .moderation_views import ModerationViewsMixin
+
+# The statuses that have renditions, and how long a signed link to them lasts.
+WITH_MEDIA = {Status.IN_REVIEW, Status.APPROVED, Status.PUBLISHED, Status.REJECTED}
+SIGNED_URL_SECONDS = 15 * 60
+
+
+class TestimonialEventInline(admin.TabularInline):
+    model = TestimonialEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "from_status", "to_status", "actor", "actor_label", "note"]
+    readonly_fields = fields
+    verbose_name_plural = _("historique complet")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("ambassadors.view_testimonial")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+@admin.register(Testimonial)
+class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
+    form = TestimonialForm
+    list_display = [
+        "poster_thumbnail",
+        "name",
+        "minor_display",
+        "age_in_status",
+        "commune",
+        "sector",
+        "placement_name",
+        "duration_display",
+        "flags_display",
+        "status",
+    ]
+    list_display_links = ["poster_thumbnail", "name"]
+    list_filter = [
+        "status",
+        "sector",
+        "placement",
+        "commune",
+        DurationFilter,
+        FlagFilter,
+        AgeFilter,
+        MinorFilter,
+        "language",
+        "featured",
+    ]
+    list_select_related = ["sector", "placement", "consent"]
+    search_fields = [
+        "display_name",
+        "first_name",
+        "last_name",
+        "email",
+        "commune",
+        "job_title",
+        "quote",
+        "tags",
+    ]
+    list_per_page = 50
+    view_on_site = False
+    inlines = [TestimonialEventInline]
+    # The change list's actions are the registry's (`get_actions`).
+    actions = ()
+    fieldsets = [
+        (_("Vidéo"), {"fields": ["video_player", "flags_detail", "probe_facts"]}),
+        (
+            _("Ce que le public voit"),
+            {
+                "fields": [
+                    "display_name",
+                    "quote",
+                    "sector",
+                    "tags",
+                    "featured",
+                    "captions_file",
+                    "captions_text",
+                ]
+            },
+        ),
+        (
+            _("Statut et publication"),
+            {
+                "fields": [
+                    "status",
+                    "minor_display",
+                    "status_changed_at",
+                    "publish_at",
+                    "published_at",
+                    "public_link",
+                    "rejection_reason",
+                ]
+            },
+        ),
+        (
+            _("Résident"),
+            {
+                "fields": [
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "commune",
+                    "job_title",
+                    "resident_language",
+                    "placement",
+                    "created_at",
+                ]
+            },
+        ),
+        (_("Réseaux sociaux"), {"fields": ["social_posts"]}),
+        (_("Consentement (lecture seule)"), {"fields": ["consent_summary"]}),
+    ]
+    # Everything shown is read-only except what the form edits.
+    readonly_fields = [
+        name
+        for _title, options in fieldsets
+        for name in options["fields"]
+        if name not in (*EDITABLE_FIELDS, *TestimonialForm.declared_fields)
+    ]
+
+    class Media:
+        css = {"all": ["ambassadors/admin/moderation.css"]}
+
+    # --- Permissions: testimonials come from residents and leave by erasure only ---
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    # --- Change list ---
+
+    def get_actions(self, request):
+        found = super().get_actions(request)
+        if IS_POPUP_VAR in request.GET:
+            return found
+        for action in registered_actions():
+            if action.in_changelist and action.allowed(request.user):
+                name = action.changelist_name
+                found[name] = (changelist_function(action), name, action.bulk_title or action.title)
+        return found
+
+    def _is_queue(self, request) -> bool:
+        return request.GET.get("status__exact") == Status.IN_REVIEW
+
+    def get_list_display(self, request):
+        # In the queue every row is "à modérer": the column would only take room.
+        if self._is_queue(request):
+            return [name for name in self.list_display if name != "status"]
+        return self.list_display
+
+    def changelist_view(self, request, extra_context=None):
+        if self._is_queue(request):
+            extra_context = {
+                **(extra_context or {}),
+                "title": gettext("File de modération — les plus anciens d'abord"),
+            }
+        return super().changelist_view(request, extra_context)
+
+    def get_ordering(self, request):
+        # The review queue is worked oldest first; other lists show the newest first.
+        if self._is_queue(request):
+            return ["status_changed_at", "pk"]
+        return ["-created_at"]
+
+    @admin.display(description=_("affiche"))
+    def poster_thumbnail(self, obj: Testimonial) -> str:
+        if obj.status not in WITH_MEDIA:
+            return "—"
+        return format_html(
+            '<img class="moderation-thumb" src="{}" alt="" width="80" height="45" loading="lazy">',
+            private_url(keys.testimonial_key(obj.pk, keys.POSTER_JPEG), expires=SIGNED_URL_SECONDS),
+        )
+
+    @admin.display(description=_("nom affiché"), ordering="display_name")
+    def name(self, obj: Testimonial) -> str:
+        if obj.display_name:
+            return obj.display_name
+        return format_html('<span class="moderation-muted">{}</span>', str(obj))
+
+    @admin.display(description=_("emplacement QR"), ordering="placement__place_name")
+    def placement_name(self, obj: Testimonial) -> str:
+        return obj.placement.place_name if obj.placement else "—"
+
+    @admin.display(description=_("durée"), ordering="duration")
+    def duration_display(self, obj: Testimonial) -> str:
+        if obj.duration is None:
+            return "—"
+        seconds = round(obj.duration)
+        return f"{seconds // 60}:{seconds % 60:02d}"
+
+    @admin.display(description=_("signalements"))
+    def flags_display(self, obj: Testimonial) -> str:
+        if not obj.flags:
+            return "—"
+        return format_html_join(
+            " ", '<span class="moderation-flag">{}</span>', ((flag_label(f),) for f in obj.flags)
+        )
+
+    @admin.display(description=_("depuis"), ordering="status_changed_at")
+    def age_in_status(self, obj: Testimonial) -> str:
+        return timesince(obj.status_changed_at, depth=1)
+
+    @admin.display(description=_("mineur"))
+    def minor_display(self, obj: Testimonial) -> str:
+        state = parent_state(obj)
+        if not state:
+            return "—"
+        return format_html(
+            '<span class="moderation-minor">{}</span> <span class="moderation-parent">{}</span>',
+            gettext("mineur"),
+            state,
+        )
+
+    # --- Change page ---
+
+    @admin.display(description=_("vidéo de modération"))
+    def video_player(self, obj: Testimonial) -> str:
+        if obj.status not in WITH_MEDIA:
+            return gettext("Pas encore de vidéo à regarder (statut : %(status)s).") % {
+                "status": obj.get_status_display()
+            }
+        web = private_url(keys.testimonial_key(obj.pk, keys.WEB), expires=SIGNED_URL_SECONDS)
+        poster = private_url(
+            keys.testimonial_key(obj.pk, keys.POSTER_JPEG), expires=SIGNED_URL_SECONDS
+        )
+        track = ""
+        if obj.has_captions:
+            track = format_html(
+                '<track kind="captions" src="{}" srclang="{}" label="{}" default>',
+                reverse("admin:ambassadors_testimonial_captions", args=[obj.pk]),
+                obj.language,
+                gettext("Sous-titres"),
+            )
+        return format_html(
+            '<video class="moderation-player" controls preload="metadata" playsinline '
+            'src="{}" poster="{}">{}</video>',
+            web,
+            poster,
+            track,
+        )
+
+    @admin.display(description=_("signalements automatiques"))
+    def flags_detail(self, obj: Testimonial) -> str:
+        if not obj.flags:
+            return gettext("Aucun")
+        return self.flags_display(obj)
+
+    @admin.display(description=_("analyse technique"))
+    def probe_facts(self, obj: Testimonial) -> str:
+        facts = []
+        if obj.duration is not None:
+            facts.append((gettext("durée"), f"{obj.duration:.1f} s"))
+        if obj.original_size:
+            facts.append((gettext("taille"), f"{obj.original_size / 1_000_000:.1f} Mo"))
+        facts += _flatten(obj.probe)
+        if not facts:
+            return "—"
+        return format_html(
+            '<dl class="moderation-facts">{}</dl>',
+            format_html_join("", "<dt>{}</dt><dd>{}</dd>", facts),
+        )
+
+    @admin.display(description=_("page publique"))
+    def public_link(self, obj: Testimonial) -> str:
+        if obj.status != Status.PUBLISHED:
+            return "—"
+        return format_html('<a href="{0}">{0}</a>', obj.get_absolute_url())
+
+    @admin.display(description=_("langue du résident"))
+    def resident_language(self, obj: Testimonial) -> str:
+        return {"fr": gettext("français"), "en": gettext("anglais")}.get(
+            obj.language[:2], obj.language
+        )
+
+    @admin.display(description=_("publication suggérée (réseaux sociaux)"))
+    def social_posts(self, obj: Testimonial) -> str:
+        if obj.status not in (Status.APPROVED, Status.PUBLISHED):
+            return gettext("Proposée une fois le témoignage approuvé.")
+        labels = {"fr": gettext("français"), "en": gettext("anglais")}
+        return format_html_join(
+            "",
+            '<div class="moderation-social-post"><p><strong>{}</strong></p>'
+            '<textarea readonly rows="9" cols="70" lang="{}">{}</textarea></div>',
+            (
+                (labels[language], language, text)
+                for language, text in social_post_texts(obj).items()
+            ),
+        )
+
+    @admin.display(description=_("preuve de consentement"))
+    def consent_summary(self, obj: Testimonial) -> str:
+        record = getattr(obj, "consent", None)
+        if record is None:
+            return gettext("Aucune preuve de consentement enregistrée.")
+        return consent_proof_html(record)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["moderation_actions"] = actions_offered(request.user, obj)
+            context["parent_state"] = parent_state(obj)
+            context["social_pack_url"] = (
+                reverse("admin:ambassadors_testimonial_social_pack", args=[obj.pk])
+                if obj.status in (Status.APPROVED, Status.PUBLISHED)
+                else None
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_model(self, request, obj, form, change) -> None:
+        changes = {
+            name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS
+        }
+        if changes:
+            testimonial_edit(testimonial_id=obj.pk, actor=request.user, changes=changes)
+        captions = form.captions_change()
+        if captions is not None:
+            testimonial_captions_set(testimonial_id=obj.pk, actor=request.user, text=captions)
+
+
+def _flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """The probe's scalar facts as (label, value), nested keys joined by a dot."""
+    if not isinstance(data, dict):
+        return []
+    facts = []
+    for key, value in data.items():
+        label = f"{prefix}{key}"
+        if isinstance(value, dict):
+            facts += _flatten(value, f"{label}.")
+        elif isinstance(value, list):
+            facts.append(
+                (label, ", ".join(str(item) for item in value if not isinstance(item, dict)))
+            )
+        else:
+            facts.append((label, str(value)))
+    return facts[:40]
