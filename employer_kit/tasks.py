@@ -6,7 +6,7 @@ from . import services
 
 
 @shared_task(
-    name="employer_kit.analyse_kit_asset",
+    name=services.ANALYSE_TASK,
     acks_late=True,
     autoretry_for=(ConnectionError, TimeoutError),
     retry_backoff=True,
@@ -18,7 +18,7 @@ def analyse_kit_asset(asset_id: int) -> None:
 
 
 @shared_task(
-    name="employer_kit.send_takedown_notice",
+    name=services.TAKEDOWN_NOTICE_TASK,
     acks_late=True,
     autoretry_for=(ConnectionError, TimeoutError, OSError),
     retry_backoff=True,
