@@ -8,13 +8,13 @@
 - `downloads`: the download log and the streamed archive;
 - `one_pager`: the recruiter's logo and the co-branded sheet.
 
-The tasks (`employer_kit.tasks`) import these; the services queue the tasks by name, so the
-two never import each other.
+The tasks (`employer_kit.tasks`) import these; the services queue the tasks by their names
+(`employer_kit.task_names`), so the services never import the tasks.
 """
 
-from .assets import ANALYSE_TASK, kit_asset_analyse, kit_asset_save
+from .assets import kit_asset_analyse, kit_asset_save
 from .downloads import KitArchive, kit_archive_build, kit_download_record
-from .notices import TAKEDOWN_NOTICE_TASK, kit_asset_takedown, takedown_notice_send
+from .notices import kit_asset_takedown, takedown_notice_send
 from .one_pager import logo_validate, one_pager_render
 from .recruiters import (
     MAGIC_LINK_SALT,
@@ -30,10 +30,8 @@ from .recruiters import (
 from .testimonials import TestimonialNotUsable, kit_asset_from_testimonial
 
 __all__ = [
-    "ANALYSE_TASK",
     "MAGIC_LINK_SALT",
     "SESSION_KEY",
-    "TAKEDOWN_NOTICE_TASK",
     "KitArchive",
     "MagicLinkInvalid",
     "TestimonialNotUsable",

@@ -16,14 +16,11 @@ from django.utils import timezone
 
 from onprovence.storage import private_storage, public_storage
 
-from .. import conf, media
+from .. import conf, media, task_names
 from ..limits import kit_asset_consent_errors
 from ..models import KitAsset, KitAssetVersion
 
 logger = logging.getLogger(__name__)
-
-# The worker's task (employer_kit.tasks), queued by name: the tasks import the services.
-ANALYSE_TASK = "employer_kit.analyse_kit_asset"
 
 
 def kit_asset_save(*, asset: KitAsset, file_changed: bool) -> KitAsset:
@@ -53,7 +50,9 @@ def kit_asset_save(*, asset: KitAsset, file_changed: bool) -> KitAsset:
         if file_changed and asset.testimonial_id is None:
             asset_id = asset.pk
             transaction.on_commit(
-                lambda: current_app.send_task(ANALYSE_TASK, args=[asset_id], queue="media")
+                lambda: current_app.send_task(
+                    task_names.ANALYSE_KIT_ASSET, args=[asset_id], queue="media"
+                )
             )
     return asset
 

@@ -12,12 +12,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .. import selectors
+from .. import selectors, task_names
 from ..models import KitAsset, TakedownNotice
 from .recruiters import localized_path
-
-# The worker's task (employer_kit.tasks), queued by name: the tasks import the services.
-TAKEDOWN_NOTICE_TASK = "employer_kit.send_takedown_notice"
 
 
 def kit_asset_takedown(*, testimonial_id: Any, reason: str) -> list[int]:
@@ -49,7 +46,7 @@ def kit_asset_takedown(*, testimonial_id: Any, reason: str) -> list[int]:
         for notice_id in notice_ids:
             transaction.on_commit(
                 lambda notice_id=notice_id: current_app.send_task(
-                    TAKEDOWN_NOTICE_TASK, args=[notice_id]
+                    task_names.SEND_TAKEDOWN_NOTICE, args=[notice_id]
                 )
             )
     return notice_ids
