@@ -16,6 +16,7 @@ run: setup
 test: setup test-setup services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed
@@ -37,6 +38,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 BENCHES ?= bench/pipeline.py bench/redirect.py bench/http_load.py bench/upload_local_parts.py bench/upload_parallel.py bench/media_queue.py bench/upload_outage.py bench/signature_cost.py bench/worst_accepted.py
 

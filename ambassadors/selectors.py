@@ -9,15 +9,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
+
+from onprovence.cacheversion import CacheVersion
 
 from .models import PublicationRhythm, Status, Testimonial
 
 # Bumped whenever the set of published testimonials or what they show changes: every cached
 # public read (feeds, embeds) keys on it, so unpublishing or erasing takes effect at once.
+# (Deleting the key is a bump too: the next read starts a fresh version.)
 PUBLISHED_VERSION_KEY = "ambassadors:published-version"
+PUBLISHED_VERSION = CacheVersion(PUBLISHED_VERSION_KEY)
 
 # Statuses that hold a publication slot in the calendar.
 SCHEDULED_STATUSES = (Status.APPROVED, Status.PUBLISHED)
@@ -62,7 +65,7 @@ def testimonials_published_communes(*, sector_slug: str | None = None) -> list[s
 
 def testimonials_published_version() -> str:
     """An opaque token that changes whenever what public pages show may have changed."""
-    return cache.get_or_set(PUBLISHED_VERSION_KEY, lambda: uuid.uuid4().hex, None)
+    return str(PUBLISHED_VERSION.current())
 
 
 def moderation_queue_count() -> int:

@@ -8,22 +8,17 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("Campagnes")
 
     def ready(self) -> None:
-        from ambassadors.models import Testimonial
-        from ambassadors.signals import testimonial_status_changed
-        from employer_kit.models import KitAsset
-
-        from . import signals
+        from . import receivers
         from .models import Campaign, KeyFigure, Placement, Sector
 
-        for model in (Sector, KeyFigure, KitAsset, Testimonial):
-            post_save.connect(signals.on_content_saved, sender=model, dispatch_uid=f"c-{model}")
-            post_delete.connect(signals.on_content_saved, sender=model, dispatch_uid=f"d-{model}")
-        post_save.connect(signals.on_campaign_saved, sender=Campaign, dispatch_uid="c-campaign")
-        post_delete.connect(signals.on_campaign_saved, sender=Campaign, dispatch_uid="d-campaign")
-        post_save.connect(signals.on_placement_saved, sender=Placement, dispatch_uid="c-placement")
-        post_delete.connect(
-            signals.on_placement_saved, sender=Placement, dispatch_uid="d-placement"
+        for model in (Sector, KeyFigure):
+            post_save.connect(receivers.on_content_saved, sender=model, dispatch_uid=f"c-{model}")
+            post_delete.connect(receivers.on_content_saved, sender=model, dispatch_uid=f"d-{model}")
+        post_save.connect(receivers.on_campaign_saved, sender=Campaign, dispatch_uid="c-campaign")
+        post_delete.connect(receivers.on_campaign_saved, sender=Campaign, dispatch_uid="d-campaign")
+        post_save.connect(
+            receivers.on_placement_saved, sender=Placement, dispatch_uid="c-placement"
         )
-        testimonial_status_changed.connect(
-            signals.on_testimonial_status_changed, dispatch_uid="campaigns-pages"
+        post_delete.connect(
+            receivers.on_placement_saved, sender=Placement, dispatch_uid="d-placement"
         )

@@ -6,12 +6,15 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.images import get_image_dimensions
 from django.core.validators import RegexValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .images import LOGO_MAX_PIXELS
 from .theme import HEX_COLOUR
 
 
@@ -51,10 +54,6 @@ COLOUR_HELP = _(
 
 def validate_logo_size(value) -> None:
     """Refuse a freshly uploaded logo too big to decode safely (LOGO_MAX_PIXELS)."""
-    from django.core.files.images import get_image_dimensions
-
-    from .images import LOGO_MAX_PIXELS
-
     if getattr(value, "_committed", True):
         return  # already stored: checked when it was uploaded
     width, height = get_image_dimensions(value)
@@ -93,8 +92,6 @@ class Sector(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("campaigns:sector", args=[self.slug])
 
     @property
@@ -179,8 +176,6 @@ class Campaign(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("campaigns:campaign", args=[self.slug])
 
     @property

@@ -4,11 +4,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import TruncDate
-from django.utils import timezone
+from django.db.models import QuerySet, Sum
 
 from .models import Campaign, FunnelCount, KeyFigure, Placement, Sector
+from .signals import funnel_published_counts
 
 
 def campaign_current() -> Campaign | None:
@@ -44,13 +43,6 @@ def sector_by_slug(*, slug: str) -> Sector | None:
 
 def placement_by_code(code: str) -> Placement | None:
     return Placement.objects.select_related("campaign").filter(code=code).first()
-
-
-def kit_assets_of_sector(*, sector: Sector, limit: int = 12) -> list:
-    """What the public kit offers for a sector today (the kit's own rules decide)."""
-    from employer_kit.selectors import kit_assets_available
-
-    return list(kit_assets_available(sector_slug=sector.slug)[:limit])
 
 
 # --- The funnel of a campaign (admin dashboard and CSV) -----------------------------------
@@ -100,9 +92,10 @@ class CampaignFunnel:
 
 def campaign_funnel(*, campaign: Campaign, start: date, end: date) -> CampaignFunnel:
     """Scans → landings → recordings started → uploads completed → published, per placement
-    and per day between `start` and `end` (inclusive). Three queries whatever the size."""
-    from ambassadors.selectors import testimonials_published
+    and per day between `start` and `end` (inclusive). Three queries whatever the size.
 
+    Publications are counted by the app that publishes (`signals.funnel_published_counts`).
+    """
     placements = list(campaign.placements.order_by("place_name"))
     by_placement = {p.pk: FunnelRow() for p in placements}
     by_day = {start + timedelta(days=i): FunnelRow() for i in range((end - start).days + 1)}
@@ -120,17 +113,10 @@ def campaign_funnel(*, campaign: Campaign, start: date, end: date) -> CampaignFu
     ).values_list("placement_id", "day", "step", "count")
     for placement_id, day, step, n in counts:
         add(placement_id, day, step, n)
-    published = (
-        testimonials_published()
-        .filter(placement__campaign=campaign, published_at__isnull=False)
-        .annotate(day=TruncDate("published_at", tzinfo=timezone.get_current_timezone()))
-        .filter(day__gte=start, day__lte=end)
-        .order_by()
-        .values_list("placement_id", "day")
-        .annotate(n=Count("id"))
-    )
-    for placement_id, day, n in published:
-        add(placement_id, day, "published", n)
+    answers = funnel_published_counts.send(sender=Campaign, campaign=campaign, start=start, end=end)
+    for _receiver, published in answers:
+        for placement_id, day, n in published:
+            add(placement_id, day, "published", n)
     declared = sum(p.declared_audience for p in placements)
     return CampaignFunnel(
         campaign=campaign,

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from onprovence.storage import list_prefix, public_storage
 
-from .models import FunnelCount
+from .images import image_renditions_write, logo_keys, logo_renditions_write
+from .models import Campaign, FunnelCount, Sector
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +65,6 @@ def campaign_preview_read(*, token: str) -> int | None:
 
 def campaign_images_render(*, campaign_id: int) -> None:
     """Refresh the public copies of a campaign's hero image."""
-    from .images import image_renditions_write
-    from .models import Campaign
-
     campaign = Campaign.objects.get(pk=campaign_id)
     campaign.hero_renditions = image_renditions_write(
         source=campaign.hero_image, prefix=f"campaigns/{campaign.pk}/hero"
@@ -82,9 +80,6 @@ def campaign_logo_render(*, campaign_id: int) -> None:
     still points at them. They go at the next change. Keeping them also makes a rollback of the
     admin's transaction harmless: the row it leaves names copies that still exist.
     """
-    from .images import logo_keys, logo_renditions_write
-    from .models import Campaign
-
     campaign = Campaign.objects.get(pk=campaign_id)
     previous = campaign.logo_renditions
     prefix = f"campaigns/{campaign.pk}/logo"
@@ -102,9 +97,6 @@ def campaign_logo_render(*, campaign_id: int) -> None:
 
 def sector_images_render(*, sector_id: int) -> None:
     """Refresh the public copies of a sector's image."""
-    from .images import image_renditions_write
-    from .models import Sector
-
     sector = Sector.objects.get(pk=sector_id)
     sector.image_renditions = image_renditions_write(
         source=sector.image, prefix=f"sectors/{sector.slug}/image"

@@ -1,28 +1,13 @@
-"""Keep cached pages and resolved QR codes in step with what editors and moderators change."""
+"""Signals campaigns sends to the apps above it (they connect in their AppConfig.ready()).
 
-from django.db import transaction
+Campaigns knows nothing of the apps built on it: where it needs their figures, it asks
+through a signal and adds up the answers.
+"""
 
-from .pagecache import content_changed
-from .scans import placement_cache_forget
+from django.dispatch import Signal
 
-
-def on_content_saved(sender, **kwargs) -> None:
-    """A model public pages show changed: cached pages go stale after the commit."""
-    transaction.on_commit(content_changed)
-
-
-def on_testimonial_status_changed(sender, **kwargs) -> None:
-    # Sent after the commit already.
-    content_changed()
-
-
-def on_placement_saved(sender, instance, **kwargs) -> None:
-    codes = [instance.code]
-    transaction.on_commit(lambda: placement_cache_forget(codes=codes))
-
-
-def on_campaign_saved(sender, instance, **kwargs) -> None:
-    """A campaign's status decides whether its codes still redirect: forget them all."""
-    codes = list(instance.placements.values_list("code", flat=True)) if instance.pk else []
-    transaction.on_commit(lambda: placement_cache_forget(codes=codes))
-    transaction.on_commit(content_changed)
+# Sent by `selectors.campaign_funnel` for the funnel's last step, which campaigns does not
+# store: how many testimonials made through the campaign's placements were published, each
+# day. Arguments: campaign (Campaign), start and end (dates, inclusive). A receiver returns an
+# iterable of (placement_id, day, count); the answers of all receivers are added up.
+funnel_published_counts = Signal()

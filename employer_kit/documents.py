@@ -8,6 +8,9 @@ from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -84,78 +87,48 @@ class ArchiveEntry:
     version: int
 
 
-# --- Words of the documents, by language (the documents are not rendered in a request) -------
+# --- Words of the documents (French msgids, English in locale/; not rendered in a request, so
+# `words` activates the document's language) ----------------------------------------------
 
 WORDS = {
-    "fr": {
-        "colon": " : ",
-        "title": "Pourquoi nous rejoindre à Aix-Marseille-Provence ?",
-        "hiring": "{company} recrute — filière {sector}",
-        "hiring_all": "{company} recrute en Provence",
-        "figures": "La région en chiffres",
-        "source": "Source",
-        "sector": "{sector} : pourquoi ici",
-        "points": "Ce que nous disons aux talents",
-        "footer": "Kit employeur One Provence · Tous Ambassadeurs · {day}",
-        "points_title": "Éléments de langage — Kit employeur One Provence",
-        "audience": "Public",
-        "sector_label": "Secteur",
-        "version": "version",
-        "reviewed": "relu le",
-        "sources": "Sources",
-        "readme_title": "Kit employeur One Provence",
-        "readme_intro": (
-            "Archive générée le {day}. Chaque fichier est listé avec ses crédits et ses droits "
-            "d'usage : respectez-les. Si une ressource est retirée du kit (par exemple un "
-            "témoignage dont l'auteur retire son accord), vous recevrez un avis de retrait par "
-            "e-mail : cessez alors de l'utiliser."
-        ),
-        "readme_files": "Fichiers",
-        "credits": "Crédits",
-        "rights": "Droits d'usage",
-        "until": "Utilisable jusqu'au",
-        "readme_points": (
-            "Les éléments de langage sont dans talking-points.md, talking-points.pdf et "
-            "talking-points.docx."
-        ),
-    },
-    "en": {
-        "colon": ": ",
-        "title": "Why join us in Aix-Marseille-Provence",
-        "hiring": "{company} is hiring — {sector}",
-        "hiring_all": "{company} is hiring in Provence",
-        "figures": "The region in figures",
-        "source": "Source",
-        "sector": "{sector}: why here",
-        "points": "What we tell talents",
-        "footer": "One Provence employer kit · Tous Ambassadeurs · {day}",
-        "points_title": "Talking points — One Provence employer kit",
-        "audience": "Audience",
-        "sector_label": "Sector",
-        "version": "version",
-        "reviewed": "reviewed on",
-        "sources": "Sources",
-        "readme_title": "One Provence employer kit",
-        "readme_intro": (
-            "Archive generated on {day}. Each file is listed with its credits and usage rights: "
-            "please respect them. If an asset is withdrawn from the kit (for example a "
-            "testimonial whose author withdraws consent), you will receive a takedown notice "
-            "by email: stop using it then."
-        ),
-        "readme_files": "Files",
-        "credits": "Credits",
-        "rights": "Usage rights",
-        "until": "Usable until",
-        "readme_points": (
-            "The talking points are in talking-points.md, talking-points.pdf and "
-            "talking-points.docx."
-        ),
-    },
+    # French sets a space before the colon, English does not.
+    "colon": pgettext_lazy("between a label and its value", " : "),
+    "title": _("Pourquoi nous rejoindre à Aix-Marseille-Provence ?"),
+    "hiring": _("%(company)s recrute — filière %(sector)s"),
+    "hiring_all": _("%(company)s recrute en Provence"),
+    "figures": _("La région en chiffres"),
+    "source": _("Source"),
+    "sector": _("%(sector)s : pourquoi ici"),
+    "points": _("Ce que nous disons aux talents"),
+    "footer": _("Kit employeur One Provence · Tous Ambassadeurs · %(day)s"),
+    "points_title": _("Éléments de langage — Kit employeur One Provence"),
+    "audience": _("Public"),
+    "sector_label": _("Secteur"),
+    "version": _("version"),
+    "reviewed": _("relu le"),
+    "sources": _("Sources"),
+    "readme_title": _("Kit employeur One Provence"),
+    "readme_intro": _(
+        "Archive générée le %(day)s. Chaque fichier est listé avec ses crédits et ses "
+        "droits d'usage : respectez-les. Si une ressource est retirée du kit (par "
+        "exemple un témoignage dont l'auteur retire son accord), vous recevrez un avis "
+        "de retrait par e-mail : cessez alors de l'utiliser."
+    ),
+    "readme_files": _("Fichiers"),
+    "credits": _("Crédits"),
+    "rights": _("Droits d'usage"),
+    "until": _("Utilisable jusqu'au"),
+    "readme_points": _(
+        "Les éléments de langage sont dans talking-points.md, talking-points.pdf et "
+        "talking-points.docx."
+    ),
 }
 
 
 def words(language: str) -> dict[str, str]:
-    return WORDS["en" if language.startswith("en") else "fr"]
+    """The documents' words in `language` (French unless it is English)."""
+    with translation.override("en" if language.startswith("en") else "fr"):
+        return {key: str(text) for key, text in WORDS.items()}
 
 
 # --- The co-branded one-pager -----------------------------------------------------------------
@@ -235,7 +208,7 @@ def one_pager_pdf(
         story.append(table)
     if sector_name and sector_text:
         story += [
-            Paragraph(escape(w["sector"].format(sector=sector_name)), heading),
+            Paragraph(escape(w["sector"] % {"sector": sector_name}), heading),
             Paragraph(escape(sector_text), base),
         ]
     if points:
@@ -252,11 +225,11 @@ def one_pager_pdf(
             story.append(KeepTogether(block))
 
     subtitle = (
-        w["hiring"].format(company=company, sector=sector_name)
+        w["hiring"] % {"company": company, "sector": sector_name}
         if sector_name
-        else w["hiring_all"].format(company=company)
+        else w["hiring_all"] % {"company": company}
     )
-    footer = w["footer"].format(day=day.isoformat())
+    footer = w["footer"] % {"day": day.isoformat()}
 
     def decorate(canvas, doc) -> None:
         width, height = A4
@@ -420,7 +393,7 @@ def archive_readme(entries: list[ArchiveEntry], *, language: str, day: date) -> 
     """
     w = words(language)
     md = markdown_escape
-    lines = [f"# {w['readme_title']}", "", w["readme_intro"].format(day=day.isoformat()), ""]
+    lines = [f"# {w['readme_title']}", "", w["readme_intro"] % {"day": day.isoformat()}, ""]
     lines += [f"## {w['readme_files']}", ""]
     for entry in entries:
         lines.append(f"### {markdown_code(entry.path)}")

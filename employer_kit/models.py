@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .limits import kit_asset_consent_errors
+
 
 class Audience(models.TextChoices):
     ALL = "all", _("tous publics")
@@ -154,8 +156,6 @@ class KitAsset(models.Model):
     def clean(self) -> None:
         """A testimonial's asset never outlasts nor outreaches its author's consent."""
         super().clean()
-        from .services import kit_asset_consent_errors
-
         if errors := kit_asset_consent_errors(asset=self):
             raise ValidationError(errors)
 

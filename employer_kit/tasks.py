@@ -2,11 +2,11 @@
 
 from celery import shared_task
 
-from . import services
+from . import services, task_names
 
 
 @shared_task(
-    name="employer_kit.analyse_kit_asset",
+    name=task_names.ANALYSE_KIT_ASSET,
     acks_late=True,
     autoretry_for=(ConnectionError, TimeoutError),
     retry_backoff=True,
@@ -18,7 +18,7 @@ def analyse_kit_asset(asset_id: int) -> None:
 
 
 @shared_task(
-    name="employer_kit.send_takedown_notice",
+    name=task_names.SEND_TAKEDOWN_NOTICE,
     acks_late=True,
     autoretry_for=(ConnectionError, TimeoutError, OSError),
     retry_backoff=True,

@@ -16,7 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db.models import Model
 
 logger = logging.getLogger(__name__)
@@ -139,9 +140,6 @@ def cache_forget(*, patterns: Iterable[str]) -> int:
 
 
 def _redis_client():
-    from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
-
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
         return None

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "campaigns",
     "ambassadors",
     "employer_kit",
+    "showcase",
 ]
 
 MIDDLEWARE = [

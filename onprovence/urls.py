@@ -23,7 +23,7 @@ urlpatterns += i18n_patterns(
     path("ambassadeurs/", include("ambassadors.urls")),
     path("temoignages/", include("ambassadors.urls_gallery")),
     path("kit/", include("employer_kit.urls")),
-    path("", include("campaigns.urls")),
+    path("", include("showcase.urls")),
     prefix_default_language=False,
 )
 

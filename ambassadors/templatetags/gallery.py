@@ -1,4 +1,5 @@
-"""Template helpers of the public gallery: URLs of a published testimonial's public files."""
+"""Template helpers of the public gallery and of the shared testimonial card
+(templates/components/testimonial_card.html): URLs of a published testimonial's public files."""
 
 from django import template
 from django.conf import settings
@@ -25,6 +26,15 @@ def public_file(testimonial, name: str) -> str:
 @register.filter
 def public_file_absolute(testimonial, name: str) -> str:
     return public_file_url(testimonial.pk, name, absolute=True)
+
+
+@register.simple_tag
+def testimonial_poster(testimonial) -> dict[str, str]:
+    """Public URLs of a published testimonial's poster: {"jpeg": ..., "webp": ...}."""
+    return {
+        "jpeg": public_file_url(testimonial.pk, keys.POSTER_JPEG),
+        "webp": public_file_url(testimonial.pk, keys.POSTER_WEBP),
+    }
 
 
 @register.filter

@@ -1,28 +1,10 @@
-"""Template helpers of the campaign pages and the shared testimonial card."""
+"""Template helpers of the campaign pages: admin-uploaded images and the campaign's logo."""
 
 from django import template
-from django.utils.translation import gettext_noop
-
-from ambassadors.keys import POSTER_JPEG, POSTER_WEBP, testimonial_key
-from onprovence.storage import public_storage
 
 from ..images import logo_urls, rendition_urls
 
 register = template.Library()
-
-# Strings of templates/components/testimonial_card.html, which sits outside this app's folder
-# (so `makemessages` run here would miss them): their translations live in campaigns/locale.
-CARD_STRINGS = (gettext_noop("Un habitant"),)
-
-
-@register.simple_tag
-def testimonial_poster(testimonial) -> dict[str, str]:
-    """Public URLs of a published testimonial's poster: {"jpeg": ..., "webp": ...}."""
-    storage = public_storage()
-    return {
-        "jpeg": storage.url(testimonial_key(testimonial.pk, POSTER_JPEG)),
-        "webp": storage.url(testimonial_key(testimonial.pk, POSTER_WEBP)),
-    }
 
 
 @register.inclusion_tag("campaigns/_picture.html")

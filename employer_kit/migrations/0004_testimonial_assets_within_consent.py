@@ -9,7 +9,7 @@ from django.db import migrations
 
 
 def within_consent(apps, schema_editor) -> None:
-    from employer_kit.services import testimonial_kit_limits
+    from employer_kit.limits import testimonial_kit_limits
 
     KitAsset = apps.get_model("employer_kit", "KitAsset")
     assets = KitAsset.objects.filter(testimonial__isnull=False).select_related(

@@ -121,7 +121,7 @@ def test_a_change_made_in_a_worker_process_reaches_the_web_process_cache(bare_en
     # A worker publishes a testimonial and bumps the version cached pages are keyed on; the
     # web process, another process, must see the new version (a per-process cache did not:
     # the home page kept showing the old content for an hour).
-    read = "from campaigns.pagecache import _version; print(_version())"
+    read = "from campaigns.pagecache import PAGES_VERSION; print(PAGES_VERSION.current())"
     bump = "from campaigns.pagecache import content_changed; content_changed()"
 
     before = manage(bare_env, "shell", "-v", "0", "-c", read)

@@ -1,3 +1,10 @@
+"""The public pages, under the language prefix (onprovence/urls.py).
+
+Their names keep the `campaigns` namespace: they are the campaign's public addresses, which
+campaigns' models (`get_absolute_url`), its admin (the preview link) and the shared templates
+name, whichever app composes the pages.
+"""
+
 from django.urls import path
 
 from . import views

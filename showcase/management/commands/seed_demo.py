@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from onprovence.demo import seed_demo
+from showcase.demo import seed_demo
 
 
 class Command(BaseCommand):

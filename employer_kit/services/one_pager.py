@@ -1,0 +1,115 @@
+"""The co-branded one-pager: a recruiter's logo, checked, on a sheet of figures and points."""
+
+import io
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from PIL import Image
+
+from campaigns.models import Sector, localized
+from campaigns.selectors import key_figures_active
+from onprovence.storage import private_storage
+
+from .. import conf, documents, media, selectors
+from ..models import OnePager, Recruiter
+from .content import figures_data, points_data
+
+
+def logo_validate(*, upload: Any) -> bytes:
+    """Check an uploaded logo from its header before decoding it; return it as a PNG.
+
+    Raises ValidationError with a message for the recruiter (type, size, pixel bombs).
+    """
+    if upload.size > conf.LOGO_MAX_BYTES:
+        raise ValidationError(
+            _("Le logo pèse plus de %(mb)s Mo. Envoyez une image plus légère.")
+            % {"mb": conf.LOGO_MAX_BYTES // (1024 * 1024)},
+            code="too_large",
+        )
+    upload.seek(0)
+    try:
+        header = Image.open(upload)  # reads the header only: no pixel decoded yet
+        file_format, (width, height) = header.format, header.size
+    except (OSError, Image.DecompressionBombError) as exc:
+        if isinstance(exc, Image.DecompressionBombError):
+            raise _bomb_error() from exc
+        raise ValidationError(
+            _("Ce fichier n'est pas une image PNG, JPEG ou WebP."), code="not_image"
+        ) from exc
+    if file_format not in conf.LOGO_FORMATS:
+        raise ValidationError(
+            _("Ce fichier n'est pas une image PNG, JPEG ou WebP."), code="not_image"
+        )
+    if max(width, height) > conf.LOGO_MAX_SIDE or width * height > conf.LOGO_MAX_PIXELS:
+        raise _bomb_error()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            header.load()
+            image = header.convert("RGBA")
+            image.thumbnail((1200, 1200))
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
+        raise ValidationError(
+            _("Cette image est illisible ou incomplète. Essayez un autre fichier."),
+            code="unreadable",
+        ) from exc
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def _bomb_error() -> ValidationError:
+    return ValidationError(
+        _(
+            "Cette image est trop grande (plus de %(side)s pixels de côté ou %(mp)s millions de "
+            "pixels). Envoyez un logo de taille normale."
+        )
+        % {"side": conf.LOGO_MAX_SIDE, "mp": conf.LOGO_MAX_PIXELS // 1_000_000},
+        code="too_many_pixels",
+    )
+
+
+def one_pager_render(
+    *, recruiter: Recruiter, sector: Sector | None, logo_png: bytes, language: str
+) -> OnePager:
+    """Render the co-branded sheet (PDF, and PNG from the same PDF) and store both."""
+    slug = sector.slug if sector else None
+    with translation.override(language):
+        sector_name = sector.display_name if sector else ""
+        sector_text = localized(sector, "description") if sector else ""
+    points = list(selectors.talking_points_active(sector_slug=slug, language=language[:2]))
+    # Sector-specific points first, then the general ones, at most four on one page.
+    points.sort(key=lambda point: (point.sector_id is None, point.order))
+    pdf = documents.one_pager_pdf(
+        company=recruiter.company,
+        logo_png=logo_png,
+        sector_name=sector_name,
+        sector_text=sector_text,
+        figures=figures_data(key_figures_active(), language),
+        points=points_data(points[:4]),
+        language=language,
+        day=timezone.localdate(),
+    )
+    with tempfile.TemporaryDirectory(dir=settings.MEDIA_WORK_DIR) as work:
+        pdf_path = Path(work) / "sheet.pdf"
+        pdf_path.write_bytes(pdf)
+        media.run_checked(
+            ["pdftoppm", "-png", "-r", "110", "-singlefile", "-f", "1", "-l", "1",
+             str(pdf_path), str(Path(work) / "sheet")]
+        )  # fmt: skip
+        png = (Path(work) / "sheet.png").read_bytes()
+    one_pager = OnePager(recruiter=recruiter, sector=sector, language=language)
+    base = f"{recruiter.storage_prefix}/one-pagers/{one_pager.pk}"
+    storage = private_storage()
+    storage.save(f"{base}/logo.png", ContentFile(logo_png))
+    one_pager.pdf_key = storage.save(f"{base}/sheet.pdf", ContentFile(pdf))
+    one_pager.png_key = storage.save(f"{base}/sheet.png", ContentFile(png))
+    one_pager.save()
+    return one_pager
