@@ -19,12 +19,11 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image
 from zipstream import ZIP_STORED, ZipStream
 
@@ -33,6 +32,7 @@ from ambassadors.selectors import testimonials_published
 from ambassadors.services import retention
 from campaigns.models import KeyFigure, Sector, localized
 from campaigns.selectors import key_figures_active
+from onprovence.mail import email_build
 from onprovence.storage import delete_prefix, is_local, private_storage, public_storage
 
 from . import conf, documents, media, selectors
@@ -94,16 +94,19 @@ def recruiter_identify(
     link = settings.SITE_URL + _localized_path(
         reverse("employer_kit:confirm", args=[magic_link_token(recruiter=recruiter)]), language
     )
-    with translation.override(language):
-        body = render_to_string(
-            "employer_kit/email/magic_link.txt",
-            {
-                "recruiter": recruiter,
-                "link": link,
-                "minutes": conf.MAGIC_LINK_MAX_AGE_SECONDS // 60,
-            },
-        )
-        send_mail(_("Votre accès au kit employeur One Provence"), body, None, [recruiter.email])
+    email_build(
+        to=[recruiter.email],
+        subject=gettext_lazy("Votre accès au kit employeur One Provence"),
+        template="employer_kit/email/magic_link",
+        context={
+            "recruiter": recruiter,
+            "link": link,
+            "minutes": conf.MAGIC_LINK_MAX_AGE_SECONDS // 60,
+        },
+        language=language,
+        html=False,
+        site_suffix=False,
+    ).send()
     return recruiter
 
 
@@ -409,19 +412,23 @@ def takedown_notice_send(*, notice_id: int) -> bool:
             return False
         recruiter = notice.recruiter
         with translation.override(recruiter.language):
-            body = render_to_string(
-                "employer_kit/email/takedown.txt",
-                {
-                    "recruiter": recruiter,
-                    "asset": notice.asset,
-                    "kit_url": settings.SITE_URL
-                    + _localized_path(reverse("employer_kit:home"), recruiter.language),
-                },
-            )
             subject = _("Avis de retrait : « %(title)s » ne doit plus être utilisé") % {
                 "title": notice.asset.title
             }
-        send_mail(subject, body, None, [recruiter.email])
+        email_build(
+            to=[recruiter.email],
+            subject=subject,
+            template="employer_kit/email/takedown",
+            context={
+                "recruiter": recruiter,
+                "asset": notice.asset,
+                "kit_url": settings.SITE_URL
+                + _localized_path(reverse("employer_kit:home"), recruiter.language),
+            },
+            language=recruiter.language,
+            html=False,
+            site_suffix=False,
+        ).send()
         notice.sent_at = timezone.now()
         notice.save(update_fields=["sent_at"])
     return True
