@@ -43,9 +43,11 @@ from django.utils.translation import gettext_lazy as _
 
 from ambassadors import conf, keys
 from onprovence.storage import (
+    TransientStorageError,
     is_local,
     private_storage,
     storage_error_is_transient,
+    storage_errors,
     web_s3_client,
 )
 
@@ -87,7 +89,7 @@ class UploadRefused(Exception):
         super().__init__(f"{code}: {message}")
 
 
-class StorageUnavailable(Exception):
+class StorageUnavailable(TransientStorageError):
     """The store did not answer (down, unreachable, 5xx): nothing changed, try again shortly."""
 
     message = _(
@@ -100,14 +102,11 @@ class StorageUnavailable(Exception):
 @contextlib.contextmanager
 def _store_errors():
     """Turn the store's transient failures into StorageUnavailable; refusals pass through."""
-    from botocore.exceptions import BotoCoreError
-
     try:
-        yield
-    except (BotoCoreError, ClientError) as error:
-        if storage_error_is_transient(error):
-            logger.warning("storage unavailable during an upload: %s", error)
-            raise StorageUnavailable(str(error)) from error
+        with storage_errors(StorageUnavailable):
+            yield
+    except StorageUnavailable as error:
+        logger.warning("storage unavailable during an upload: %s", error.__cause__)
         raise
 
 
