@@ -1,4 +1,9 @@
-"""Limits and knobs of the ambassadors app, each overridable in Django settings by its name."""
+"""Limits and knobs of the ambassadors app, each overridable in Django settings by its name.
+
+Each default lives once: here, as `_setting("NAME", default)`, except the sweep intervals the
+beat schedule needs, whose defaults live in onprovence/settings.py (read here with no second
+default). onprovence/settings.py sets the others only when their environment variable is set.
+"""
 
 from django.conf import settings
 
@@ -124,14 +129,14 @@ MEDIA_MAX_ATTEMPTS: int = _setting("AMBASSADORS_MEDIA_MAX_ATTEMPTS", 3)
 # The sweeper requeues testimonials left in uploaded/processing longer than this (must exceed
 # the longest task's hard time limit) and runs every MEDIA_SWEEP_INTERVAL_SECONDS.
 MEDIA_STUCK_AFTER_SECONDS: float = _setting("AMBASSADORS_MEDIA_STUCK_AFTER_SECONDS", 15 * 60.0)
-MEDIA_SWEEP_INTERVAL_SECONDS: float = _setting("AMBASSADORS_MEDIA_SWEEP_INTERVAL_SECONDS", 300.0)
+MEDIA_SWEEP_INTERVAL_SECONDS: float = settings.AMBASSADORS_MEDIA_SWEEP_INTERVAL_SECONDS
 
 
 # --- Moderation and publication ---------------------------------------------------------------
 # The public-store sweep (`public_store_reconcile`) runs every PUBLIC_SWEEP_INTERVAL_SECONDS and
 # takes down the copies of testimonials that are not published, at most MAX_TAKE_DOWNS per run
 # (the next run goes on), leaving alone an approved one whose publish_at is within GRACE of now.
-PUBLIC_SWEEP_INTERVAL_SECONDS: float = _setting("AMBASSADORS_PUBLIC_SWEEP_INTERVAL_SECONDS", 3600.0)
+PUBLIC_SWEEP_INTERVAL_SECONDS: float = settings.AMBASSADORS_PUBLIC_SWEEP_INTERVAL_SECONDS
 
 
 def public_sweep_max_take_downs() -> int:
@@ -158,4 +163,4 @@ def retention_rejected_days() -> int:
 
 def retention_sweep_interval_seconds() -> float:
     """How often the retention sweep runs (abandoned, refused, consent period ended)."""
-    return _setting("AMBASSADORS_RETENTION_SWEEP_INTERVAL_SECONDS", 3600.0)
+    return settings.AMBASSADORS_RETENTION_SWEEP_INTERVAL_SECONDS

@@ -1,51 +1,65 @@
-"""Emails sent to residents, in their language (French or English)."""
+"""Emails sent to residents and parents, in the resident's language (French or English).
+
+Each is built by `onprovence.mail.email_build` from `ambassadors/email/<name>.txt|.html`.
+"""
+
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
-from django.utils import translation
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy, gettext_noop
 
-from ambassadors import conf
-from ambassadors.links import (
-    parent_url,
-    resident_status_url,
-    resident_withdraw_url,
-    site_home_url,
-)
-from ambassadors.models import ConsentRecord, Testimonial
+from ambassadors import conf, links
+from ambassadors.models import ConsentRecord, Status, Testimonial
+from onprovence.mail import email_build
+
+TEMPLATES = "ambassadors/email"
+
+# The subject of each moderation decision's email (the template is moderation-<decision>).
+DECISION_SUBJECTS = {
+    "approved": gettext_noop("Votre témoignage est accepté"),
+    "published": gettext_noop("Votre témoignage est en ligne"),
+    "rejected": gettext_noop("Votre témoignage ne sera pas publié"),
+    "rescheduled": gettext_noop("Nouvelle date de publication de votre témoignage"),
+}
+# The statuses in which a decision's email still makes sense when the worker sends it.
+DECISION_STATUSES = {
+    "approved": (Status.APPROVED, Status.PUBLISHED),
+    "rescheduled": (Status.APPROVED,),
+    "rejected": (Status.REJECTED,),
+    "published": (Status.PUBLISHED,),
+}
+
+
+def resident_language(testimonial: Testimonial) -> str:
+    return "en" if testimonial.language.startswith("en") else "fr"
 
 
 def _email(
     testimonial: Testimonial, *, template: str, subject: str, to: str, for_parent: bool = False
 ) -> EmailMultiAlternatives:
-    language = "en" if testimonial.language.startswith("en") else "fr"
+    language = resident_language(testimonial)
     with translation.override(language):
-        context = {
+        context: dict[str, Any] = {
             "first_name": testimonial.first_name,
-            "site_url": site_home_url(language),
+            "site_url": links.site_home_url(language),
             "language": language,
         }
         # A parent gets their own link, never the resident's (which would act as the child).
         if for_parent:
-            context["parent_url"] = parent_url(testimonial.pk, language)
+            context["parent_url"] = links.parent_url(testimonial.pk, language)
             context["days"] = conf.parent_confirmation_days()
         else:
-            context["status_url"] = resident_status_url(testimonial.pk, language)
-            context["withdraw_url"] = resident_withdraw_url(testimonial.pk, language)
-        subject = _(subject)
-        text = render_to_string(f"ambassadors/email/{template}.txt", context)
-        html = render_to_string(f"ambassadors/email/{template}.html", context)
-    message = EmailMultiAlternatives(
-        subject=f"{subject} · One Provence",
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+            context["status_url"] = links.resident_status_url(testimonial.pk, language)
+            context["withdraw_url"] = links.resident_withdraw_url(testimonial.pk, language)
+    return email_build(
         to=[to],
-        headers={"Auto-Submitted": "auto-generated"},
+        subject=gettext_lazy(subject),
+        template=f"{TEMPLATES}/{template}",
+        context=context,
+        language=language,
     )
-    message.attach_alternative(html, "text/html")
-    return message
 
 
 def confirmation_email(testimonial: Testimonial) -> EmailMultiAlternatives:
@@ -80,6 +94,35 @@ def parent_reminder_email(testimonial: Testimonial, parent_email: str) -> EmailM
     )
 
 
+def decision_email(testimonial: Testimonial, decision: str) -> EmailMultiAlternatives:
+    """The moderators' decision: approved (with its date), a new date, refused (with the
+    reason) or, at its first publication, online (with the link to its public page)."""
+    language = resident_language(testimonial)
+    with translation.override(language), timezone.override(settings.TIME_ZONE):
+        context = {
+            "testimonial": testimonial,
+            "language": language,
+            "first_name": testimonial.first_name,
+            "publish_at": timezone.localtime(testimonial.publish_at)
+            if testimonial.publish_at
+            else None,
+            "reason": testimonial.rejection_reason,
+            "display_name": testimonial.display_name,
+            # Reversed with the resident's language active: /en/temoignages/... in English.
+            "public_url": settings.SITE_URL + testimonial.get_absolute_url(),
+            "status_url": links.resident_status_url(testimonial.pk, language),
+            "withdraw_url": links.resident_withdraw_url(testimonial.pk, language),
+            "site_url": links.site_home_url(language),
+        }
+        return email_build(
+            to=[testimonial.email],
+            subject=gettext_lazy(DECISION_SUBJECTS[decision]),
+            template=f"{TEMPLATES}/moderation-{decision}",
+            context=context,
+            language=language,
+        )
+
+
 def testimonial_send_confirmation(*, testimonial_id) -> bool:
     """Send the resident the confirmation; False if there is no one to tell.
 
@@ -102,4 +145,20 @@ def testimonial_send_parent_notice(*, testimonial_id) -> bool:
     if consent is None or not consent.is_minor or not consent.parent_email:
         return False
     parent_notice_email(testimonial, consent.parent_email).send(fail_silently=False)
+    return True
+
+
+def testimonial_email_decision(*, testimonial_id: Any, decision: str) -> bool:
+    """Email the resident the moderators' decision, in their language; False when moot.
+
+    Nothing is sent when the testimonial has moved on since (withdrawn, unpublished, or the
+    decision changed) or has no address.
+    """
+    wanted = DECISION_STATUSES[decision]
+    testimonial = Testimonial.objects.filter(pk=testimonial_id).first()
+    if testimonial is None or testimonial.status not in wanted or not testimonial.email:
+        return False
+    if decision == "rescheduled" and testimonial.publish_at is None:
+        return False
+    decision_email(testimonial, decision).send()
     return True

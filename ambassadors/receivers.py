@@ -17,7 +17,7 @@ VIEW_ONLY_MODELS = {"campaigns": {"funnelcount"}}
 def published_set_changed(*, from_status: str, to_status: str, **kwargs) -> None:
     """Any move into or out of `published` makes every cached public read stale at once."""
     if Status.PUBLISHED in (from_status, to_status):
-        from .services.moderation import testimonials_published_changed
+        from .services.publication import testimonials_published_changed
 
         testimonials_published_changed()
 

@@ -18,367 +18,75 @@ S3 lifecycle rule (`uploads_configure_bucket`) and, locally, by a periodic task
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
 import math
-import os
-import posixpath
-import re
 import shutil
 import time
 import uuid
-from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
-from botocore.exceptions import ClientError
 from django.core import signing
-from django.core.cache import cache
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from ambassadors import conf, keys
-from onprovence.storage import (
-    is_local,
-    private_storage,
-    storage_error_is_transient,
-    web_s3_client,
+from ambassadors.upload_backends import (
+    BUCKET_CONFIGURED_CACHE_KEY,
+    LocalBackend,
+    upload_backend,
+    uploads_configure_bucket,
 )
+from ambassadors.upload_session import (
+    ALLOWED_CONTENT_TYPES,
+    LOCAL_PARTS_FOLDER,
+    PART_SALT,
+    S3_MIN_PART_SIZE,
+    SESSION_SALT,
+    StorageUnavailable,
+    UploadRefused,
+    UploadSession,
+    interpolate_lazy,
+    session_from_token,
+    session_key_check,
+    session_token,
+    store_errors,
+)
+from onprovence.storage import is_local, private_storage
 
 logger = logging.getLogger(__name__)
 
-SESSION_SALT = "ambassadors.upload-session"
-PART_SALT = "ambassadors.upload-part"
-S3_MIN_PART_SIZE = 5 * 1024 * 1024
-# Container types phones and MediaRecorder produce; the pipeline probes the real content anyway.
-ALLOWED_CONTENT_TYPES = frozenset(
-    {
-        "video/mp4",
-        "video/quicktime",
-        "video/webm",
-        "video/3gpp",
-        "video/3gpp2",
-        "video/x-matroska",
-        "video/x-m4v",
-    }
-)
-LOCAL_PARTS_FOLDER = "parts"
-_LOCAL_UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
-_COPY_CHUNK = 1024 * 1024
-
-
-def _interpolate(message, params: dict) -> str:
-    return str(message) % params
-
-
-# Formats a translated message when it is shown, in the language active then.
-_interpolate_lazy = lazy(_interpolate, str)
-
-
-class UploadRefused(Exception):
-    """The upload cannot go on; `message` is for the resident, `code` for the uploader."""
-
-    def __init__(self, message, *, code: str, parts: list[int] | None = None) -> None:
-        self.message, self.code, self.parts = message, code, parts or []
-        super().__init__(f"{code}: {message}")
-
-
-class StorageUnavailable(Exception):
-    """The store did not answer (down, unreachable, 5xx): nothing changed, try again shortly."""
-
-    message = _(
-        "Le stockage des vidéos ne répond pas pour le moment. "
-        "L'envoi reprendra tout seul dans quelques instants."
-    )
-    code = "unavailable"
-
-
-@contextlib.contextmanager
-def _store_errors():
-    """Turn the store's transient failures into StorageUnavailable; refusals pass through."""
-    from botocore.exceptions import BotoCoreError
-
-    try:
-        yield
-    except (BotoCoreError, ClientError) as error:
-        if storage_error_is_transient(error):
-            logger.warning("storage unavailable during an upload: %s", error)
-            raise StorageUnavailable(str(error)) from error
-        raise
-
-
-@dataclass(frozen=True)
-class UploadSession:
-    """One upload of one testimonial's original, as the server started it."""
-
-    testimonial_id: str
-    upload_id: str
-    key: str
-    size: int
-    part_size: int
-    content_type: str
-
-    @property
-    def part_count(self) -> int:
-        return max(1, math.ceil(self.size / self.part_size))
-
-    def expected_part_size(self, number: int) -> int:
-        if number < self.part_count:
-            return self.part_size
-        return self.size - self.part_size * (self.part_count - 1)
-
-
-def session_token(session: UploadSession) -> str:
-    return signing.dumps(asdict(session), salt=SESSION_SALT, compress=True)
-
-
-def session_from_token(token: str, *, testimonial_id: uuid.UUID | str) -> UploadSession:
-    """Read a session token the browser sent back; it must belong to `testimonial_id`."""
-    max_age = conf.upload_abandon_after_hours() * 3600
-    try:
-        session = UploadSession(**signing.loads(token, salt=SESSION_SALT, max_age=max_age))
-    except (signing.BadSignature, TypeError) as exc:
-        raise UploadRefused(
-            _("Cet envoi a expiré. Il va recommencer depuis le début."), code="expired"
-        ) from exc
-    if session.testimonial_id != str(testimonial_id):
-        raise UploadRefused(_("Cet envoi ne correspond pas à votre témoignage."), code="foreign")
-    _check_key(session)
-    return session
-
-
-def _check_key(session: UploadSession) -> None:
-    """Refuse any key outside the testimonial's own prefix (defence in depth)."""
-    try:
-        prefix = keys.testimonial_prefix(session.testimonial_id) + "/"
-    except ValueError as exc:  # not a UUID, e.g. `../elsewhere`
-        raise UploadRefused(
-            _("Cet envoi ne correspond pas à votre témoignage."), code="foreign"
-        ) from exc
-    if posixpath.normpath(session.key) != session.key or not session.key.startswith(prefix):
-        raise UploadRefused(_("Cet envoi ne correspond pas à votre témoignage."), code="foreign")
-
-
-# --- Backends ---------------------------------------------------------------------------------
-
-
-class Backend(Protocol):
-    min_part_size: int
-
-    def start(self, *, key: str, content_type: str) -> str: ...
-    def part_url(self, session: UploadSession, number: int) -> str: ...
-    def parts(self, session: UploadSession) -> dict[int, int]: ...
-    def complete(self, session: UploadSession) -> int: ...
-    def abort(self, session: UploadSession) -> None: ...
-
-
-class S3Backend:
-    """S3 multipart upload; the browser PUTs parts to presigned URLs.
-
-    Its calls run while a web request waits, so they use the fail-fast clients of
-    `onprovence.storage.web_s3_client`: during an outage the resident gets the 503 in about a
-    second, not after boto's own retries. Presigning needs no network.
-    """
-
-    min_part_size = S3_MIN_PART_SIZE
-
-    def __init__(self, storage) -> None:
-        self.client = web_s3_client(storage)
-        # Assembling a big video may take the store a while: only its connection is short.
-        self.assembling_client = web_s3_client(storage, assembling=True)
-        self.bucket = storage.bucket_name
-        public_endpoint = conf.upload_endpoint_url()
-        # The browser may reach the store by another address than the web processes do.
-        self.presign_client = (
-            storage.connection.meta.client
-            if not public_endpoint
-            else _client_for_endpoint(self.client, public_endpoint)
-        )
-
-    def start(self, *, key: str, content_type: str) -> str:
-        uploads_configure_bucket(client=self.client)
-        # A new start replaces any earlier, unfinished upload of the same file.
-        previous = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=key)
-        for upload in previous.get("Uploads", []):
-            if upload["Key"] == key:
-                self.client.abort_multipart_upload(
-                    Bucket=self.bucket, Key=key, UploadId=upload["UploadId"]
-                )
-        response = self.client.create_multipart_upload(
-            Bucket=self.bucket, Key=key, ContentType=content_type
-        )
-        return response["UploadId"]
-
-    def part_url(self, session: UploadSession, number: int) -> str:
-        return self.presign_client.generate_presigned_url(
-            "upload_part",
-            Params={
-                "Bucket": self.bucket,
-                "Key": session.key,
-                "UploadId": session.upload_id,
-                "PartNumber": number,
-                # Signed: the store refuses a PUT of any other length (the browser sets it).
-                "ContentLength": session.expected_part_size(number),
-            },
-            ExpiresIn=conf.upload_url_expiry_seconds(),
-            HttpMethod="PUT",
-        )
-
-    def _list_parts(self, session: UploadSession) -> list[dict]:
-        found, marker = [], 0
-        while True:
-            try:
-                page = self.client.list_parts(
-                    Bucket=self.bucket,
-                    Key=session.key,
-                    UploadId=session.upload_id,
-                    PartNumberMarker=marker,
-                )
-            except self.client.exceptions.NoSuchUpload as exc:
-                raise UploadRefused(
-                    _("Cet envoi a expiré. Il va recommencer depuis le début."), code="expired"
-                ) from exc
-            found += page.get("Parts", [])
-            if not page.get("IsTruncated"):
-                return found
-            marker = page["NextPartNumberMarker"]
-
-    def parts(self, session: UploadSession) -> dict[int, int]:
-        return {part["PartNumber"]: part["Size"] for part in self._list_parts(session)}
-
-    def complete(self, session: UploadSession) -> int:
-        parts = sorted(self._list_parts(session), key=lambda part: part["PartNumber"])
-        self.assembling_client.complete_multipart_upload(
-            Bucket=self.bucket,
-            Key=session.key,
-            UploadId=session.upload_id,
-            MultipartUpload={
-                "Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in parts]
-            },
-        )
-        return self.client.head_object(Bucket=self.bucket, Key=session.key)["ContentLength"]
-
-    def abort(self, session: UploadSession) -> None:
-        with contextlib.suppress(self.client.exceptions.NoSuchUpload):
-            self.client.abort_multipart_upload(
-                Bucket=self.bucket, Key=session.key, UploadId=session.upload_id
-            )
-
-
-def _client_for_endpoint(client, endpoint_url: str):
-    import boto3
-
-    credentials = client._request_signer._credentials
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint_url,
-        region_name=client.meta.region_name,
-        aws_access_key_id=credentials.access_key,
-        aws_secret_access_key=credentials.secret_key,
-        aws_session_token=credentials.token,
-        config=client.meta.config,
-    )
-
-
-class LocalBackend:
-    """FileSystemStorage: parts go to a signed endpoint of this site, streamed to disk."""
-
-    min_part_size = 1
-
-    def __init__(self, storage) -> None:
-        self.storage = storage
-
-    def folder(self, session: UploadSession) -> Path:
-        # The upload id names a folder here: only the id `start` made, never `../`.
-        if not _LOCAL_UPLOAD_ID.fullmatch(session.upload_id):
-            raise UploadRefused(
-                _("Cet envoi ne correspond pas à votre témoignage."), code="foreign"
-            )
-        prefix = keys.testimonial_prefix(session.testimonial_id)
-        return Path(self.storage.path(f"{prefix}/{LOCAL_PARTS_FOLDER}/{session.upload_id}"))
-
-    def start(self, *, key: str, content_type: str) -> str:
-        testimonial_prefix = key.rsplit("/", 1)[0]
-        # A new start replaces any earlier, unfinished upload of the same testimonial.
-        shutil.rmtree(
-            self.storage.path(f"{testimonial_prefix}/{LOCAL_PARTS_FOLDER}"), ignore_errors=True
-        )
-        return uuid.uuid4().hex
-
-    def part_url(self, session: UploadSession, number: int) -> str:
-        token = signing.dumps(
-            {
-                "s": session_token(session),
-                "n": number,
-                "e": int(time.time()) + conf.upload_url_expiry_seconds(),
-            },
-            salt=PART_SALT,
-            compress=True,
-        )
-        return reverse("ambassadors:upload-part", args=[token])
-
-    def parts(self, session: UploadSession) -> dict[int, int]:
-        folder = self.folder(session)
-        if not folder.is_dir():
-            return {}
-        return {
-            int(path.name): path.stat().st_size for path in folder.iterdir() if path.name.isdigit()
-        }
-
-    def write_part(self, session: UploadSession, number: int, stream: BinaryIO, length: int) -> str:
-        folder = self.folder(session)
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f".{number}.{uuid.uuid4().hex}"
-        digest = hashlib.md5(usedforsecurity=False)
-        received = 0
-        try:
-            with open(temporary, "wb") as out:
-                while received < length:
-                    chunk = stream.read(min(_COPY_CHUNK, length - received))
-                    if not chunk:
-                        break
-                    out.write(chunk)
-                    digest.update(chunk)
-                    received += len(chunk)
-            if received != length:
-                raise UploadRefused(
-                    _("Une partie de la vidéo est arrivée incomplète."), code="size"
-                )
-            # Atomic: a part is either all there or absent, even if the connection drops.
-            os.replace(temporary, folder / str(number))
-        finally:
-            temporary.unlink(missing_ok=True)
-        return digest.hexdigest()
-
-    def complete(self, session: UploadSession) -> int:
-        folder = self.folder(session)
-        target = Path(self.storage.path(session.key))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
-        try:
-            with open(temporary, "wb") as out:
-                for number in range(1, session.part_count + 1):
-                    with open(folder / str(number), "rb") as part:
-                        shutil.copyfileobj(part, out, _COPY_CHUNK)
-            os.replace(temporary, target)
-        finally:
-            temporary.unlink(missing_ok=True)
-        # Every session's parts, not only this one's: a page left open on an earlier session
-        # may have sent parts after the restart, and nothing can complete them any more.
-        shutil.rmtree(folder.parent, ignore_errors=True)
-        return target.stat().st_size
-
-    def abort(self, session: UploadSession) -> None:
-        shutil.rmtree(self.folder(session), ignore_errors=True)
-
-
-def upload_backend() -> S3Backend | LocalBackend:
-    storage = private_storage()
-    return LocalBackend(storage) if is_local(storage) else S3Backend(storage)
+# The protocol's interface for views, commands and tasks (its parts live in upload_session and
+# upload_backends): the session and its errors, the backends, and the steps below.
+__all__ = [
+    "ALLOWED_CONTENT_TYPES",
+    "BUCKET_CONFIGURED_CACHE_KEY",
+    "LOCAL_PARTS_FOLDER",
+    "ORPHAN_PARTS_GRACE",
+    "S3_MIN_PART_SIZE",
+    "SESSION_SALT",
+    "LocalBackend",
+    "StorageUnavailable",
+    "UploadRefused",
+    "UploadSession",
+    "local_part_read_token",
+    "local_part_testimonials",
+    "local_part_write",
+    "local_uploads_cleanup",
+    "normalise_content_type",
+    "s3_abort_prefix",
+    "session_from_token",
+    "session_token",
+    "upload_abort",
+    "upload_backend",
+    "upload_check_parts",
+    "upload_complete",
+    "upload_parts",
+    "upload_sign_parts",
+    "upload_start",
+    "uploads_configure_bucket",
+]
 
 
 # --- The protocol -----------------------------------------------------------------------------
@@ -403,7 +111,7 @@ def upload_start(*, testimonial_id: uuid.UUID | str, size: int, content_type: st
     if size > conf.MAX_UPLOAD_BYTES:
         limit = conf.MAX_UPLOAD_BYTES // (1024 * 1024)
         raise UploadRefused(
-            _interpolate_lazy(
+            interpolate_lazy(
                 _("Cette vidéo est trop lourde : %(limit)s Mo au maximum."), {"limit": limit}
             ),
             code="size",
@@ -415,7 +123,7 @@ def upload_start(*, testimonial_id: uuid.UUID | str, size: int, content_type: st
         math.ceil(size / conf.upload_max_parts()),
     )
     key = keys.testimonial_key(testimonial_id, keys.ORIGINAL)
-    with _store_errors():
+    with store_errors():
         upload_id = backend.start(key=key, content_type=content_type)
     return UploadSession(
         testimonial_id=str(testimonial_id),
@@ -429,7 +137,7 @@ def upload_start(*, testimonial_id: uuid.UUID | str, size: int, content_type: st
 
 def upload_sign_parts(*, session: UploadSession, numbers: list[int]) -> dict[int, str]:
     """Return a time-limited URL to PUT each asked part to."""
-    _check_key(session)
+    session_key_check(session)
     backend = upload_backend()
     urls = {}
     for number in numbers:
@@ -441,14 +149,14 @@ def upload_sign_parts(*, session: UploadSession, numbers: list[int]) -> dict[int
 
 def upload_parts(*, session: UploadSession) -> dict[int, int]:
     """Return {part number: size} of the parts the store already holds (to resume)."""
-    _check_key(session)
-    with _store_errors():
+    session_key_check(session)
+    with store_errors():
         return upload_backend().parts(session)
 
 
 def upload_check_parts(*, session: UploadSession) -> None:
     """Refuse unless the store holds exactly the expected parts with the expected sizes."""
-    _check_key(session)
+    session_key_check(session)
     parts = upload_backend().parts(session)
     extra = sorted(number for number in parts if not 1 <= number <= session.part_count)
     if extra:
@@ -470,7 +178,7 @@ def upload_complete(*, session: UploadSession) -> int:
 
     Raises StorageUnavailable, having changed nothing, when the store does not answer.
     """
-    with _store_errors():
+    with store_errors():
         try:
             upload_check_parts(session=session)
         except UploadRefused as refused:
@@ -495,7 +203,7 @@ def _original_is_whole(session: UploadSession) -> bool:
 
 
 def upload_abort(*, session: UploadSession) -> None:
-    _check_key(session)
+    session_key_check(session)
     upload_backend().abort(session)
 
 
@@ -509,7 +217,7 @@ def local_part_read_token(token: str) -> tuple[UploadSession, int]:
         raise UploadRefused(_("Ce lien d'envoi a expiré."), code="expired")
     session_data = signing.loads(data["s"], salt=SESSION_SALT)
     session = UploadSession(**session_data)
-    _check_key(session)
+    session_key_check(session)
     return session, int(data["n"])
 
 
@@ -528,67 +236,6 @@ def local_part_write(*, token: str, stream: BinaryIO, length: int) -> str:
     return backend.write_part(session, number, stream, length)
 
 
-# --- Housekeeping -----------------------------------------------------------------------------
-
-BUCKET_CONFIGURED_CACHE_KEY = "ambassadors:upload-bucket-configured"
-
-
-def uploads_configure_bucket(*, force: bool = False, client=None) -> bool:
-    """Set the private bucket's CORS (browser PUTs, ETag exposed) and abandoned-upload rule.
-
-    Done by `manage.py configure_upload_bucket` at deployment (boto's default client), and
-    lazily (once an hour across processes) on upload start so a fresh bucket works (with the
-    start's fail-fast `client`). Returns whether it applied anything.
-    """
-    storage = private_storage()
-    if is_local(storage):
-        return False
-    if not force and not cache.add(BUCKET_CONFIGURED_CACHE_KEY, 1, 3600):
-        return False
-    client, bucket = client or storage.connection.meta.client, storage.bucket_name
-    cors = {
-        "CORSRules": [
-            {
-                "AllowedOrigins": conf.upload_cors_origins(),
-                "AllowedMethods": ["PUT"],
-                "AllowedHeaders": ["Content-Type", "Content-Length"],
-                "ExposeHeaders": ["ETag"],
-                "MaxAgeSeconds": 3600,
-            }
-        ]
-    }
-    days = max(1, math.ceil(conf.upload_abandon_after_hours() / 24))
-    lifecycle = {
-        "Rules": [
-            {
-                "ID": "abort-abandoned-testimonial-uploads",
-                "Filter": {"Prefix": "testimonials/"},
-                "Status": "Enabled",
-                "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": days},
-            }
-        ]
-    }
-    try:
-        for action, arguments in (
-            (client.put_bucket_cors, {"CORSConfiguration": cors}),
-            (client.put_bucket_lifecycle_configuration, {"LifecycleConfiguration": lifecycle}),
-        ):
-            try:
-                action(Bucket=bucket, **arguments)
-            except ClientError as error:
-                if storage_error_is_transient(error):
-                    raise
-                # Some S3-compatible stores (MinIO) set CORS server-wide and refuse the bucket
-                # call; uploads still work there, so say it and go on.
-                logger.warning("bucket %s: %s refused (%s)", bucket, action.__name__, error)
-    except Exception:
-        # The store did not answer: the next upload start tries again, not an hour later.
-        cache.delete(BUCKET_CONFIGURED_CACHE_KEY)
-        raise
-    return True
-
-
-# Parts of a testimonial that no longer waits for its video are removed once untouched this
 # long (a part whose status check passed just before the completion may still be landing).
 ORPHAN_PARTS_GRACE = timedelta(minutes=15)
 

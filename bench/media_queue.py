@@ -146,7 +146,7 @@ def build_corpus(count: int, seconds: float, camera: tuple[int, int] = (720, 128
 
 def describe(clips: list[Clip]) -> None:
     """Duration, codecs and picture size of each clip, as the pipeline's probe sees them."""
-    from ambassadors.services.processing import media_limits, probe_local
+    from ambassadors.services.pipeline import media_limits, probe_local
 
     for clip in clips:
         _, facts, _, _ = probe_local(clip.path, limits=media_limits())

@@ -140,7 +140,7 @@ def bare_commands(source: Path, workdir: Path) -> list[list[str]]:
 
     from ambassadors.media import probe as media_probe
     from ambassadors.media.renditions import moderation_command
-    from ambassadors.services.processing import (
+    from ambassadors.services.pipeline import (
         check_spec,
         media_limits,
         moderation_outputs,

@@ -35,7 +35,7 @@ def main() -> None:
 
     from ambassadors.media.renditions import moderation_command
     from ambassadors.media.signature import hashes_from_raw
-    from ambassadors.services.processing import (
+    from ambassadors.services.pipeline import (
         SIGNATURE_SAMPLES,
         check_spec,
         media_limits,

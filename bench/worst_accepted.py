@@ -43,7 +43,7 @@ def black_clip(path: Path, *, size: tuple[int, int], rate: int, seconds: float) 
 
 def measure(label: str, path: Path) -> float:
     """Run the pipeline's media work on `path`; print and return the transcode's CPU seconds."""
-    from ambassadors.services.processing import video_process_local
+    from ambassadors.services.pipeline import video_process_local
 
     with tempfile.TemporaryDirectory() as folder:
         result = video_process_local(path, Path(folder))
@@ -70,7 +70,7 @@ def main() -> None:
     django.setup()
     from pipeline import make_clip
 
-    from ambassadors.services.processing import media_limits, video_process_local
+    from ambassadors.services.pipeline import media_limits, video_process_local
 
     limits = media_limits()
     size = (limits.max_side, limits.max_pixels // limits.max_side)

@@ -2,15 +2,15 @@
 
 from celery import shared_task
 
+from onprovence.retry import retry_policy
+
 from . import services, task_names
 
 
 @shared_task(
     name=task_names.ANALYSE_KIT_ASSET,
     acks_late=True,
-    autoretry_for=(ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
+    **retry_policy(ConnectionError, TimeoutError, backoff=1, max_retries=5),
 )
 def analyse_kit_asset(asset_id: int) -> None:
     """Read the file's format and dimensions and render its preview (idempotent)."""
@@ -20,9 +20,7 @@ def analyse_kit_asset(asset_id: int) -> None:
 @shared_task(
     name=task_names.SEND_TAKEDOWN_NOTICE,
     acks_late=True,
-    autoretry_for=(ConnectionError, TimeoutError, OSError),
-    retry_backoff=True,
-    max_retries=8,
+    **retry_policy(ConnectionError, TimeoutError, OSError, backoff=1, max_retries=8),
 )
 def send_takedown_notice(notice_id: int) -> None:
     """Email one takedown notice; marks it sent, so a redelivery sends nothing twice."""

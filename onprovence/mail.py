@@ -1,10 +1,55 @@
-"""The embedded default's email backend: each email a file in EMAIL_FILE_PATH (var/mail)."""
+"""Email: the one builder of the project's emails, and the embedded default's file backend.
+
+Every email the platform sends (residents, parents, recruiters) is built by `email_build`:
+the sender, the "Auto-Submitted" header of automatic mail (RFC 3834), the subject with the
+site's name, the text and HTML bodies rendered from `<app>/email/<name>.txt|.html` in the
+reader's language.
+"""
 
 import datetime
 import os
 import uuid
+from typing import Any
 
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.filebased import EmailBackend as DjangoFileEmailBackend
+from django.template.loader import render_to_string
+from django.utils import translation
+
+SITE_SUFFIX = " · One Provence"
+
+
+def email_build(
+    *,
+    to: list[str],
+    subject: Any,
+    template: str,
+    context: dict[str, Any],
+    language: str,
+    html: bool = True,
+    site_suffix: bool = True,
+) -> EmailMultiAlternatives:
+    """An automatic email to `to`, rendered in `language`.
+
+    `subject` may be a lazy translation: it is read in `language`, then " · One Provence" is
+    added when `site_suffix`. `template` names `<template>.txt` (the body) and, when `html`,
+    `<template>.html` (its alternative).
+    """
+    with translation.override(language):
+        subject = str(subject) + (SITE_SUFFIX if site_suffix else "")
+        body = render_to_string(f"{template}.txt", context)
+        alternative = render_to_string(f"{template}.html", context) if html else None
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    if alternative is not None:
+        message.attach_alternative(alternative, "text/html")
+    return message
 
 
 class FileEmailBackend(DjangoFileEmailBackend):

@@ -149,7 +149,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Media work goes to its own queue (workers: `-Q media` with prefetch 1). Tasks are routed by
-# name so other apps can queue them with send_task without importing the worker code.
+# name (ambassadors/task_names.py) so services queue them without importing the task modules.
 CELERY_TASK_ROUTES = {
     "ambassadors.process_testimonial": {"queue": "media"},
     "ambassadors.render_social_renditions": {"queue": "media"},
@@ -160,7 +160,51 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}  # each app adds its periodic tasks in its AppConfig.ready()
+# Every periodic task, here and nowhere else (tests/onprovence/test_beat_schedule.py checks each
+# names a registered task). Task names: ambassadors/task_names.py. The three sweep intervals
+# below are the apps' only knobs whose default lives here (the schedule needs them); every
+# other knob has its default in its app's conf.py (docs/architecture.md, "Settings").
+AMBASSADORS_MEDIA_SWEEP_INTERVAL_SECONDS = env.float(
+    "AMBASSADORS_MEDIA_SWEEP_INTERVAL_SECONDS", default=300.0
+)
+AMBASSADORS_PUBLIC_SWEEP_INTERVAL_SECONDS = env.float(
+    "AMBASSADORS_PUBLIC_SWEEP_INTERVAL_SECONDS", default=3600.0
+)
+AMBASSADORS_RETENTION_SWEEP_INTERVAL_SECONDS = env.float(
+    "AMBASSADORS_RETENTION_SWEEP_INTERVAL_SECONDS", default=3600.0
+)
+CELERY_BEAT_SCHEDULE = {
+    # A testimonial goes out at most a minute after its publish_at.
+    "ambassadors.publish_due_testimonials": {
+        "task": "ambassadors.publish_due_testimonials",
+        "schedule": 60.0,
+    },
+    "ambassadors.reconcile_public_store": {
+        "task": "ambassadors.reconcile_public_store",
+        "schedule": AMBASSADORS_PUBLIC_SWEEP_INTERVAL_SECONDS,
+    },
+    "ambassadors.requeue_stuck_testimonials": {
+        "task": "ambassadors.requeue_stuck_testimonials",
+        "schedule": AMBASSADORS_MEDIA_SWEEP_INTERVAL_SECONDS,
+    },
+    "ambassadors.cleanup_local_uploads": {
+        "task": "ambassadors.cleanup_local_uploads",
+        "schedule": 3600.0,
+    },
+    "ambassadors.parent_confirmations": {
+        "task": "ambassadors.parent_confirmations",
+        "schedule": 3600.0,
+    },
+    **{
+        name: {"task": name, "schedule": AMBASSADORS_RETENTION_SWEEP_INTERVAL_SECONDS}
+        for name in (
+            "ambassadors.retention_erase_abandoned",
+            "ambassadors.retention_erase_rejected",
+            "ambassadors.retention_erase_consent_ended",
+        )
+    },
+    "campaigns: flush QR scan counts": {"task": "campaigns.flush_scan_counts", "schedule": 60.0},
+}
 
 # --- Storage: local folders by default, S3 when S3_PRIVATE_BUCKET is set ---------------------
 # Two stores: "default" (private: originals, unmoderated renditions, kit files; presigned or
@@ -253,12 +297,9 @@ if env("AMBASSADORS_UPLOAD_ENDPOINT_URL", default="") or env(
     )
 if env("AMBASSADORS_UPLOAD_CORS_ORIGINS", default=""):
     AMBASSADORS_UPLOAD_CORS_ORIGINS = env.list("AMBASSADORS_UPLOAD_CORS_ORIGINS")
-AMBASSADORS_MEDIA_X264_PRESET = env("AMBASSADORS_MEDIA_X264_PRESET", default="veryfast")
-# The public-store sweep (ambassadors/conf.py): how often, how many take-downs a run, the grace.
-if env("AMBASSADORS_PUBLIC_SWEEP_INTERVAL_SECONDS", default=""):
-    AMBASSADORS_PUBLIC_SWEEP_INTERVAL_SECONDS = env.float(
-        "AMBASSADORS_PUBLIC_SWEEP_INTERVAL_SECONDS"
-    )
+if env("AMBASSADORS_MEDIA_X264_PRESET", default=""):
+    AMBASSADORS_MEDIA_X264_PRESET = env("AMBASSADORS_MEDIA_X264_PRESET")
+# The public-store sweep (ambassadors/conf.py): how many take-downs a run, the grace.
 if env("AMBASSADORS_PUBLIC_SWEEP_MAX_TAKE_DOWNS", default=""):
     AMBASSADORS_PUBLIC_SWEEP_MAX_TAKE_DOWNS = env.int("AMBASSADORS_PUBLIC_SWEEP_MAX_TAKE_DOWNS")
 if env("AMBASSADORS_PUBLIC_SWEEP_GRACE_SECONDS", default=""):

@@ -5,17 +5,39 @@
 so a rerun overwrites instead of duplicating.
 """
 
+import contextlib
 import copy
+import hashlib
+import shutil
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from django.conf import settings
 from django.core import signing
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.urls import reverse
 from storages.backends.s3 import S3Storage
 
 PRIVATE_MEDIA_SALT = "onprovence.private-media"
+_CHUNK = 4 * 1024 * 1024
+
+# The Content-Type an object is stored with, by suffix (the one table of the project).
+CONTENT_TYPES = {
+    ".mp4": "video/mp4",
+    ".jpg": "image/jpeg",
+    ".webp": "image/webp",
+    ".vtt": "text/vtt; charset=utf-8",
+}
+# Published copies never change under their key (a rerun writes the same bytes).
+PUBLIC_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+
+def content_type(key: str) -> str:
+    return CONTENT_TYPES.get(Path(key).suffix, "application/octet-stream")
 
 
 # S3 answers that mean "try again later" (besides any 5xx status).
@@ -45,6 +67,29 @@ def storage_error_is_transient(error: Exception) -> bool:
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         return code in TRANSIENT_S3_CODES or status >= 500
     return isinstance(error, BotoCoreError)
+
+
+class TransientStorageError(Exception):
+    """The store did not answer or answered "try again": worth a retry with backoff."""
+
+
+@contextlib.contextmanager
+def storage_errors(
+    error_class: type[TransientStorageError] = TransientStorageError,
+) -> Iterator[None]:
+    """Turn connection failures and 5xx answers into `error_class`; refusals pass through."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except (BotoCoreError, ClientError) as error:
+        if storage_error_is_transient(error):
+            raise error_class(str(error)) from error
+        raise
+
+
+class ObjectMissing(Exception):
+    """The object asked for is not in the store."""
 
 
 class S3StorageForBrowsers(S3Storage):
@@ -228,9 +273,6 @@ def list_folders(storage: Storage, prefix: str, *, page_size: int = 1000) -> Ite
 
 
 def _delete_local_folder(storage: Storage, prefix: str) -> int:
-    import shutil
-    from pathlib import Path
-
     keys = list_prefix(storage, prefix)
     for key in keys:
         storage.delete(key)
@@ -238,3 +280,89 @@ def _delete_local_folder(storage: Storage, prefix: str) -> int:
     if folder.exists():
         shutil.rmtree(folder)
     return len(keys)
+
+
+# --- Reading and writing objects: the local-vs-S3 branches live here --------------------------
+
+
+def storage_put(storage: Storage, key: str, content: bytes) -> None:
+    """Store `content` under `key`, replacing what was there."""
+    if storage.exists(key):
+        storage.delete(key)
+    storage.save(key, ContentFile(content))
+
+
+def storage_copy(source: Storage, target: Storage, key: str) -> None:
+    """Copy `key` from one store to the other (server-side between two S3 buckets)."""
+    if not is_local(source) and not is_local(target):
+        # A server-side copy: the video never goes through this process.
+        target.bucket.meta.client.copy_object(
+            Bucket=target.bucket.name,
+            Key=key,
+            CopySource={"Bucket": source.bucket.name, "Key": key},
+            ContentType=content_type(key),
+            CacheControl=PUBLIC_CACHE_CONTROL,
+            MetadataDirective="REPLACE",
+        )
+        return
+    with source.open(key, "rb") as handle:
+        storage_put(target, key, handle.read())
+
+
+def storage_download(storage: Storage, key: str, destination: Path) -> str:
+    """Copy an object to a local file; return the sha256 of its bytes (ObjectMissing if none)."""
+    digest = hashlib.sha256()
+    with storage_errors():
+        if not storage.exists(key):
+            raise ObjectMissing(key)
+        if is_local(storage):
+            source = open(storage.path(key), "rb")  # noqa: SIM115
+        else:
+            client = storage.connection.meta.client
+            source = client.get_object(Bucket=storage.bucket_name, Key=key)["Body"]
+        with source, open(destination, "wb") as target:
+            while chunk := source.read(_CHUNK):
+                digest.update(chunk)
+                target.write(chunk)
+    return digest.hexdigest()
+
+
+def storage_upload(storage: Storage, path: Path, key: str) -> None:
+    """Store a local file under `key`, replacing what was there."""
+    with storage_errors():
+        if is_local(storage):
+            if storage.exists(key):
+                storage.delete(key)
+            with open(path, "rb") as handle:
+                stored = storage.save(key, File(handle))
+            if stored != key:  # pragma: no cover - a concurrent writer took the name
+                raise RuntimeError(f"stored as {stored}, expected {key}")
+            return
+        storage.connection.meta.client.upload_file(
+            str(path), storage.bucket_name, key, ExtraArgs={"ContentType": content_type(key)}
+        )
+
+
+def storage_upload_many(storage: Storage, files: dict[str, Path]) -> None:
+    """Store several local files (key -> path) at once: in parallel on S3."""
+    if is_local(storage) or len(files) < 2:
+        for key, path in files.items():
+            storage_upload(storage, path, key)
+        return
+    client = storage.connection.meta.client  # boto3 clients are thread-safe
+
+    def put(item: tuple[str, Path]) -> None:
+        key, path = item
+        with storage_errors():
+            client.upload_file(
+                str(path), storage.bucket_name, key, ExtraArgs={"ContentType": content_type(key)}
+            )
+
+    with ThreadPoolExecutor(max_workers=len(files)) as pool:
+        list(pool.map(put, files.items()))
+
+
+def storage_read(storage: Storage, key: str) -> bytes:
+    """The bytes of an object (small ones: captions, logos)."""
+    with storage.open(key, "rb") as handle:
+        return handle.read()

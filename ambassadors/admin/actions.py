@@ -26,17 +26,16 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Status, Testimonial
 from ..selectors import publication_free_slots
-from ..services.moderation import (
-    ModerationError,
+from ..services.audit import ModerationError
+from ..services.decisions import (
     testimonial_approve,
-    testimonial_erase,
     testimonial_feature,
-    testimonial_publish_now,
     testimonial_reject,
     testimonial_reopen,
     testimonial_schedule,
-    testimonial_unpublish,
+    testimonial_withdraw_by_staff,
 )
+from ..services.publication import testimonial_publish_now, testimonial_unpublish
 from ..services.status import InvalidTransition
 from .forms import ApproveForm, ConfirmForm, NoteForm, RejectForm, ReopenForm, ScheduleForm
 
@@ -231,7 +230,9 @@ def _unpublish(step: ActionStep) -> None:
 
 
 def _erase(step: ActionStep) -> None:
-    testimonial_erase(testimonial_id=step.testimonial.pk, actor=step.actor, note=step.data["note"])
+    testimonial_withdraw_by_staff(
+        testimonial_id=step.testimonial.pk, actor=step.actor, note=step.data["note"]
+    )
 
 
 MODERATE = "ambassadors.moderate_testimonial"

@@ -5,12 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ..models import RejectionReason, Testimonial
-from ..services.moderation import (
-    EDITABLE_FIELDS,
-    MAX_CAPTIONS_BYTES,
-    captions_validate,
-    testimonial_captions_text,
-)
+from ..services.captions import MAX_CAPTIONS_BYTES, captions_validate, testimonial_captions_text
+from ..services.decisions import EDITABLE_FIELDS
 
 
 class TestimonialForm(forms.ModelForm):

@@ -16,11 +16,9 @@ from django.utils.translation import gettext
 
 from ..models import Status, Testimonial
 from ..selectors import publication_calendar, publication_free_slots, publication_rhythm
-from ..services.moderation import (
-    ModerationError,
-    testimonial_captions_text,
-    testimonial_social_pack,
-)
+from ..services.audit import ModerationError
+from ..services.captions import testimonial_captions_text
+from ..services.social import testimonial_social_pack
 from .actions import action_apply, action_get
 from .display import parent_state
 

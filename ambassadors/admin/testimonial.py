@@ -20,12 +20,9 @@ from onprovence.storage import private_url
 
 from .. import keys
 from ..models import Status, Testimonial, TestimonialEvent
-from ..services.moderation import (
-    EDITABLE_FIELDS,
-    social_post_texts,
-    testimonial_captions_set,
-    testimonial_edit,
-)
+from ..services.captions import testimonial_captions_set
+from ..services.decisions import EDITABLE_FIELDS, testimonial_edit
+from ..services.social import social_post_texts
 from .actions import actions_offered, changelist_function, registered_actions
 from .consent import consent_proof_html
 from .display import flag_label, parent_state

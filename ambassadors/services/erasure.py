@@ -7,7 +7,9 @@ asset title, credits and download log), the cached public pages and feeds, and t
 the file backend wrote to or about the resident. What stays: the anonymous proof of consent
 (text version, date, choices; the parent's address is emptied) and the bare status history.
 
-Running it again is harmless; the purge task retries it until it completes.
+`testimonial_purge` is the one erasure: a resident's withdrawal, a parent's, staff's and
+retention all end in it (the purge task). Running it again is harmless; the task retries it
+until it completes.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from uuid import UUID
 
 from django.db import transaction
 
-from ambassadors import keys, uploads
+from ambassadors import keys, task_names, uploads
 from ambassadors.models import (
     ConsentRecord,
     RejectionReason,
@@ -27,7 +29,8 @@ from ambassadors.models import (
 )
 from ambassadors.services import media_budget
 from ambassadors.services.journey import PERSONAL_FIELDS, JourneyError
-from ambassadors.services.moderation import testimonials_published_changed
+from ambassadors.services.publication import testimonials_published_changed
+from ambassadors.services.queue import task_queue_on_commit
 from ambassadors.services.status import testimonial_transition
 from ambassadors.signals import testimonial_erasing
 from campaigns.pagecache import pages_forget
@@ -48,7 +51,18 @@ DETAILS_ERASED = "(détails effacés)"
 FEED_CACHE_PATTERN = "ambassadors:feed:*"
 
 
-def testimonial_erase(*, testimonial_id: UUID | str) -> Testimonial:
+def testimonial_erasure_queue(*, testimonial_id: UUID | str) -> None:
+    """Queue the erasure of a testimonial just withdrawn (staff, retention) on commit.
+
+    Two tasks: the take-down empties the public store at once, even while the purge waits for
+    a retry; the purge (`testimonial_purge`) deletes everything else. A broker down after the
+    commit is logged, not raised: asking again queues both again.
+    """
+    task_queue_on_commit(task_names.TAKE_DOWN, testimonial_id, robust=True)
+    task_queue_on_commit(task_names.PURGE, testimonial_id, robust=True)
+
+
+def testimonial_purge(*, testimonial_id: UUID | str) -> Testimonial:
     """Erase a withdrawn testimonial's files and data everywhere; keep the anonymous proof.
 
     Files and mail files go first: if a store fails, the task retries while the row still

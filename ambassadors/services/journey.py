@@ -6,25 +6,21 @@ import logging
 from typing import Any, BinaryIO
 from uuid import UUID
 
-from celery import current_app
 from django.core.cache import cache
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ambassadors import uploads
+from ambassadors import task_names, uploads
 from ambassadors.models import ConsentRecord, ConsentText, Status, Testimonial
 from ambassadors.services.consent import consent_text_shown
+from ambassadors.services.queue import task_queue_on_commit
 from ambassadors.services.status import InvalidTransition, testimonial_transition
 from campaigns.models import Placement, Sector
 from campaigns.services import funnel_record
 
 logger = logging.getLogger(__name__)
 
-PROCESS_TASK = "ambassadors.process_testimonial"
-PURGE_TASK = "ambassadors.purge_testimonial"
-CONFIRMATION_TASK = "ambassadors.send_confirmation_email"
-PARENT_NOTICE_TASK = "ambassadors.send_parent_notice_email"
 # Emptied on erasure: everything that says who the resident is or what they said.
 PERSONAL_FIELDS: dict[str, Any] = {
     "first_name": "",
@@ -182,16 +178,14 @@ def testimonial_upload_complete(
             )
             journey_count(placement_id=testimonial.placement_id, step="upload_completed")
             pk = str(testimonial.pk)
-            transaction.on_commit(lambda: current_app.send_task(PROCESS_TASK, args=[pk]))
+            task_queue_on_commit(task_names.PROCESS, pk)
             if send_email:
-                transaction.on_commit(lambda: current_app.send_task(CONFIRMATION_TASK, args=[pk]))
+                task_queue_on_commit(task_names.CONFIRMATION_EMAIL, pk)
                 # Its own task: a retry of one email never sends the other twice.
                 if ConsentRecord.objects.filter(
                     testimonial_id=pk, is_minor=True, parent_email__gt=""
                 ).exists():
-                    transaction.on_commit(
-                        lambda: current_app.send_task(PARENT_NOTICE_TASK, args=[pk])
-                    )
+                    task_queue_on_commit(task_names.PARENT_NOTICE_EMAIL, pk)
     except InvalidTransition:
         # A concurrent completion won the race; its result stands.
         testimonial.refresh_from_db()
@@ -213,13 +207,5 @@ def testimonial_withdraw(
             actor_label=actor_label,
             note=note,
         )
-        pk = str(testimonial.pk)
-        transaction.on_commit(lambda: current_app.send_task(PURGE_TASK, args=[pk]))
+        task_queue_on_commit(task_names.PURGE, testimonial.pk)
     return testimonial
-
-
-def testimonial_erase(*, testimonial_id: UUID | str) -> Testimonial:
-    """Erase a withdrawn testimonial everywhere: see `ambassadors.services.erasure`."""
-    from ambassadors.services import erasure  # it reads PERSONAL_FIELDS from this module
-
-    return erasure.testimonial_erase(testimonial_id=testimonial_id)

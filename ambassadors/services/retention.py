@@ -22,7 +22,6 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -31,12 +30,11 @@ from django.utils.translation import gettext_lazy as _
 
 from ambassadors import conf
 from ambassadors.models import ConsentRecord, ConsentText, RejectionReason, Status, Testimonial
+from ambassadors.services.erasure import testimonial_erasure_queue
 from ambassadors.services.status import InvalidTransition, testimonial_transition
 
 logger = logging.getLogger(__name__)
 
-PURGE_TASK = "ambassadors.purge_testimonial"
-TAKE_DOWN_TASK = "ambassadors.take_down_public_files"
 # Statuses in which a testimonial has been online and its consent period runs.
 CONSENT_RUNNING = (Status.PUBLISHED, Status.APPROVED)
 
@@ -151,14 +149,8 @@ def _erase_each(
                     expected_from=expected_from,
                     changes={"publish_at": None},
                 )
-                pk = str(testimonial.pk)
-                # The purge deletes both stores; the take-down empties the public one at once
-                # even while the purge waits for a retry (the same pair as a staff erasure).
-                for task in (TAKE_DOWN_TASK, PURGE_TASK):
-                    transaction.on_commit(
-                        lambda task=task, pk=pk: current_app.send_task(task, args=[pk]),
-                        robust=True,
-                    )
+                # The same erasure as a staff one: take-down at once, then the purge.
+                testimonial_erasure_queue(testimonial_id=testimonial.pk)
         except (Testimonial.DoesNotExist, InvalidTransition):
             continue
         except Exception:

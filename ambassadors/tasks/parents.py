@@ -3,14 +3,15 @@
 import datetime
 import logging
 
-from celery import current_app, shared_task
+from celery import shared_task
 
+from ambassadors import task_names
 from ambassadors.services.parents import parents_sweep
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="ambassadors.parent_confirmations", ignore_result=True)
+@shared_task(name=task_names.PARENT_CONFIRMATIONS, ignore_result=True)
 def parent_confirmations(now: str | None = None) -> dict[str, int]:
     """Remind the parents who are due a reminder; withdraw the testimonials that waited too long.
 
@@ -25,9 +26,3 @@ def parent_confirmations(now: str | None = None) -> dict[str, int]:
             report.failed,
         )
     return {"reminded": report.reminded, "withdrawn": report.withdrawn, "failed": report.failed}
-
-
-current_app.conf.beat_schedule["ambassadors.parent_confirmations"] = {
-    "task": "ambassadors.parent_confirmations",
-    "schedule": 3600.0,
-}

@@ -5,17 +5,20 @@ lock per testimonial), so they ack late and are requeued when their worker dies;
 counter on the testimonial stops a file that keeps killing workers.
 """
 
-from celery import current_app, shared_task
+from celery import shared_task
 
-from ambassadors import conf
-from ambassadors.services import processing
+from ambassadors import conf, task_names
+from ambassadors.services import processing, social, sweeper
+from ambassadors.services.pipeline import transcode_timeout
+from onprovence.retry import retry_policy
+from onprovence.storage import TransientStorageError
 
 # The hard limit covers the longest accepted video; ffmpeg itself is stopped earlier, by a
-# budget scaled to the real duration (services.processing.transcode_timeout).
-_SOFT_LIMIT = int(processing.transcode_timeout(conf.MAX_DURATION_SECONDS)) + 120
+# budget scaled to the real duration (services.pipeline.transcode_timeout).
+_SOFT_LIMIT = int(transcode_timeout(conf.MAX_DURATION_SECONDS)) + 120
 _SOCIAL_SOFT_LIMIT = (
     int(
-        processing.transcode_timeout(
+        transcode_timeout(
             conf.MAX_DURATION_SECONDS, per_second=conf.MEDIA_SOCIAL_TIMEOUT_PER_VIDEO_SECOND
         )
     )
@@ -24,16 +27,12 @@ _SOCIAL_SOFT_LIMIT = (
 _RELIABLE = {
     "acks_late": True,
     "reject_on_worker_lost": True,
-    "autoretry_for": (processing.TransientStorageError,),
-    "retry_backoff": 5,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 6,
+    **retry_policy(TransientStorageError, backoff_max=300, max_retries=6),
 }
 
 
 @shared_task(
-    name=processing.PROCESS_TASK,
+    name=task_names.PROCESS,
     soft_time_limit=_SOFT_LIMIT,
     time_limit=_SOFT_LIMIT + 60,
     **_RELIABLE,
@@ -44,23 +43,17 @@ def process_testimonial(testimonial_id: str) -> str:
 
 
 @shared_task(
-    name=processing.SOCIAL_TASK,
+    name=task_names.RENDER_SOCIAL,
     soft_time_limit=_SOCIAL_SOFT_LIMIT,
     time_limit=_SOCIAL_SOFT_LIMIT + 60,
     **_RELIABLE,
 )
 def render_social_renditions(testimonial_id: str) -> str:
     """Render the branded 9:16, 1:1 and 16:9 renditions of an approved testimonial."""
-    return processing.testimonial_render_social(testimonial_id=testimonial_id)
+    return social.testimonial_render_social(testimonial_id=testimonial_id)
 
 
-@shared_task(name="ambassadors.requeue_stuck_testimonials")
+@shared_task(name=task_names.REQUEUE_STUCK)
 def requeue_stuck_testimonials() -> list[str]:
     """Periodic: queue again testimonials stuck in uploaded/processing."""
-    return processing.testimonials_requeue_stuck()
-
-
-current_app.conf.beat_schedule["ambassadors.requeue_stuck_testimonials"] = {
-    "task": "ambassadors.requeue_stuck_testimonials",
-    "schedule": conf.MEDIA_SWEEP_INTERVAL_SECONDS,
-}
+    return sweeper.testimonials_requeue_stuck()

@@ -5,12 +5,12 @@ from typing import Any
 
 from celery import current_app
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from onprovence.mail import email_build
 
 from .. import selectors, task_names
 from ..models import KitAsset, TakedownNotice
@@ -65,19 +65,23 @@ def takedown_notice_send(*, notice_id: int) -> bool:
             return False
         recruiter = notice.recruiter
         with translation.override(recruiter.language):
-            body = render_to_string(
-                "employer_kit/email/takedown.txt",
-                {
-                    "recruiter": recruiter,
-                    "asset": notice.asset,
-                    "kit_url": settings.SITE_URL
-                    + localized_path(reverse("employer_kit:home"), recruiter.language),
-                },
-            )
             subject = _("Avis de retrait : « %(title)s » ne doit plus être utilisé") % {
                 "title": notice.asset.title
             }
-        send_mail(subject, body, None, [recruiter.email])
+        email_build(
+            to=[recruiter.email],
+            subject=subject,
+            template="employer_kit/email/takedown",
+            context={
+                "recruiter": recruiter,
+                "asset": notice.asset,
+                "kit_url": settings.SITE_URL
+                + localized_path(reverse("employer_kit:home"), recruiter.language),
+            },
+            language=recruiter.language,
+            html=False,
+            site_suffix=False,
+        ).send()
         notice.sent_at = timezone.now()
         notice.save(update_fields=["sent_at"])
     return True

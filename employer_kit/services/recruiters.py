@@ -6,13 +6,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
+from onprovence.mail import email_build
 from onprovence.storage import delete_prefix, private_storage
 
 from .. import conf
@@ -61,16 +60,19 @@ def recruiter_identify(
     link = settings.SITE_URL + localized_path(
         reverse("employer_kit:confirm", args=[magic_link_token(recruiter=recruiter)]), language
     )
-    with translation.override(language):
-        body = render_to_string(
-            "employer_kit/email/magic_link.txt",
-            {
-                "recruiter": recruiter,
-                "link": link,
-                "minutes": conf.MAGIC_LINK_MAX_AGE_SECONDS // 60,
-            },
-        )
-        send_mail(_("Votre accès au kit employeur One Provence"), body, None, [recruiter.email])
+    email_build(
+        to=[recruiter.email],
+        subject=gettext_lazy("Votre accès au kit employeur One Provence"),
+        template="employer_kit/email/magic_link",
+        context={
+            "recruiter": recruiter,
+            "link": link,
+            "minutes": conf.MAGIC_LINK_MAX_AGE_SECONDS // 60,
+        },
+        language=language,
+        html=False,
+        site_suffix=False,
+    ).send()
     return recruiter
 
 

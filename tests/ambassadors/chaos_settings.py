@@ -19,3 +19,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
     "CHAOS_BEAT_SCHEDULE",
     CELERY_BEAT_SCHEDULE_FILENAME,  # noqa: F405
 )
+# The schedule (onprovence/settings.py) was built with the default interval: rebuild its entry.
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,  # noqa: F405
+    "ambassadors.requeue_stuck_testimonials": {
+        "task": "ambassadors.requeue_stuck_testimonials",
+        "schedule": AMBASSADORS_MEDIA_SWEEP_INTERVAL_SECONDS,
+    },
+}

@@ -13,8 +13,8 @@ from django.utils import timezone, translation
 from ambassadors import conf
 from ambassadors.links import resident_token
 from ambassadors.models import ConsentText, Status
-from ambassadors.services import journey, moderation
-from ambassadors.services.erasure import testimonial_erase
+from ambassadors.services import decisions, journey
+from ambassadors.services.erasure import testimonial_purge
 from campaigns.models import Sector
 from tests.ambassadors.conftest import make_video
 
@@ -109,7 +109,7 @@ def test_the_history_names_no_staff_member_and_shows_no_moderator_note(
     client, make_testimonial, moderator
 ):
     testimonial = make_testimonial()
-    moderation.testimonial_approve(
+    decisions.testimonial_approve(
         testimonial_id=testimonial.pk, actor=moderator, note="Vu par Camille"
     )
 
@@ -141,7 +141,7 @@ def test_an_erased_testimonial_has_nothing_to_download(
     with django_capture_on_commit_callbacks(execute=True):
         journey.testimonial_withdraw(testimonial_id=testimonial.pk)
     assert client.get(data_url).status_code == 404  # the erasure is under way
-    testimonial_erase(testimonial_id=testimonial.pk)
+    testimonial_purge(testimonial_id=testimonial.pk)
 
     assert client.get(data_url).status_code == 404
     assert client.get(video_url).status_code == 404
@@ -154,7 +154,7 @@ def test_the_status_page_states_the_retention_of_each_stage(client, make_testimo
         Status.PUBLISHED, published_at=datetime.datetime(2026, 10, 1, 10, tzinfo=datetime.UTC)
     )
     refused = make_testimonial()
-    moderation.testimonial_reject(testimonial_id=refused.pk, actor=moderator, details="Flou")
+    decisions.testimonial_reject(testimonial_id=refused.pk, actor=moderator, details="Flou")
     waiting = make_testimonial()
 
     page = client.get(_urls(published)[0]).content.decode()

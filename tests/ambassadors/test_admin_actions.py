@@ -15,7 +15,7 @@ import ambassadors
 from ambassadors.admin import actions
 from ambassadors.admin.forms import NoteForm
 from ambassadors.models import Status
-from ambassadors.services.moderation import testimonial_feature
+from ambassadors.services.decisions import testimonial_feature
 
 from .moderation_support import *  # noqa: F403
 

@@ -341,7 +341,8 @@ def test_erase_leaves_nothing_in_storage_once_the_purge_has_run(
 ):
     """Published, captioned, with social formats: after the admin's erase and the journey's
     purge task (run here by its name), neither store holds a single file of it."""
-    from ambassadors.services.moderation import testimonial_captions_set, testimonial_publish
+    from ambassadors.services.captions import testimonial_captions_set
+    from ambassadors.services.publication import testimonial_publish
     from ambassadors.tasks.journey import purge_testimonial
 
     testimonial = make_testimonial(Status.APPROVED, social=True, publish_at=timezone.now())
@@ -373,7 +374,7 @@ def test_erase_leaves_nothing_in_storage_once_the_purge_has_run(
 def test_social_pack_zip_has_three_formats_poster_captions_and_a_post(
     moderator_client, make_testimonial, moderator, tiny_media
 ):
-    from ambassadors.services.moderation import testimonial_captions_set
+    from ambassadors.services.captions import testimonial_captions_set
 
     testimonial = make_testimonial(Status.APPROVED, social=True, tags="drones")
     testimonial_captions_set(
@@ -449,7 +450,7 @@ def test_approving_without_a_date_when_the_rhythm_has_no_slot_asks_for_a_date(
 def test_a_wrongly_refused_testimonial_goes_back_to_review_from_its_page(
     moderator_client, make_testimonial, moderator, broker, django_capture_on_commit_callbacks
 ):
-    from ambassadors.services.moderation import testimonial_reject
+    from ambassadors.services.decisions import testimonial_reject
 
     testimonial = make_testimonial(display_name="Mauvais clic")
     testimonial_reject(testimonial_id=testimonial.pk, actor=moderator, details="Flou.")
@@ -509,7 +510,7 @@ def test_back_to_review_of_a_video_the_pipeline_refused_says_why_and_changes_not
 def test_bulk_back_to_review_skips_what_is_not_refused(
     moderator_client, make_testimonial, moderator
 ):
-    from ambassadors.services.moderation import testimonial_reject
+    from ambassadors.services.decisions import testimonial_reject
 
     refused = make_testimonial()
     testimonial_reject(testimonial_id=refused.pk, actor=moderator, details="Flou.")

@@ -14,7 +14,8 @@ from pypdf import PdfReader
 
 from ambassadors.forms import journey_token
 from ambassadors.models import ConsentRecord, ConsentText, Testimonial
-from ambassadors.services.journey import testimonial_erase, testimonial_withdraw
+from ambassadors.services.erasure import testimonial_purge
+from ambassadors.services.journey import testimonial_withdraw
 
 pytestmark = pytest.mark.django_db
 ORIGIN = "http://testserver"
@@ -270,7 +271,7 @@ def test_the_proof_outlives_the_erasure_of_the_testimonial(client, capsys):
     testimonial = give_consent(client)
     sha = testimonial.consent.text_sha256
     testimonial_withdraw(testimonial_id=testimonial.pk)
-    testimonial_erase(testimonial_id=testimonial.pk)
+    testimonial_purge(testimonial_id=testimonial.pk)
 
     call_command("export_consent_proof", str(testimonial.pk))
 

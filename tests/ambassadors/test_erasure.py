@@ -1,7 +1,7 @@
 """Erasure leaves nothing personal at the platform's edges (issue 12, finding 6).
 
 Each test reproduces one place where the name stayed after a withdrawal and its purge (the
-purge task's service, `ambassadors.services.erasure.testimonial_erase`): the notes of the
+purge task's service, `ambassadors.services.erasure.testimonial_purge`): the notes of the
 history, the admin's history, the cached public pages and feeds, the mail files. Before the
 fix each one kept the resident's text there.
 """
@@ -14,8 +14,8 @@ from django.core.cache import caches
 from django.utils import timezone
 
 from ambassadors.models import ConsentRecord, RejectionReason, Status, TestimonialEvent
-from ambassadors.services import moderation
-from ambassadors.services.erasure import NOTE_ERASED, testimonial_erase
+from ambassadors.services import decisions
+from ambassadors.services.erasure import NOTE_ERASED, testimonial_purge
 from ambassadors.services.journey import testimonial_withdraw
 from ambassadors.tasks.journey import purge_testimonial
 from onprovence.mail import FileEmailBackend
@@ -31,7 +31,7 @@ def _withdraw_and_erase(testimonial, capture) -> None:
     with capture(execute=True):
         testimonial_withdraw(testimonial_id=testimonial.pk)
     with capture(execute=True):
-        testimonial_erase(testimonial_id=testimonial.pk)
+        testimonial_purge(testimonial_id=testimonial.pk)
 
 
 def test_event_notes_lose_the_refusal_details_and_keep_the_reason_label(
@@ -41,10 +41,10 @@ def test_event_notes_lose_the_refusal_details_and_keep_the_reason_label(
     note, withdraw and purge; the TestimonialEvent notes still held the details."""
     testimonial = make_testimonial()
     reason = RejectionReason.objects.get(label="Hors sujet")
-    moderation.testimonial_reject(
+    decisions.testimonial_reject(
         testimonial_id=testimonial.pk, actor=moderator, reason=reason, details=f"{MARK} parle…"
     )
-    moderation.testimonial_reopen(
+    decisions.testimonial_reopen(
         testimonial_id=testimonial.pk, actor=moderator, note=f"Erreur, {MARK} a raison"
     )
 
@@ -59,7 +59,7 @@ def test_event_notes_lose_the_refusal_details_and_keep_the_reason_label(
     )
     assert reopened.note == NOTE_ERASED
     # A second purge changes nothing (the task is retried until it completes).
-    testimonial_erase(testimonial_id=testimonial.pk)
+    testimonial_purge(testimonial_id=testimonial.pk)
     assert refusal.note == TestimonialEvent.objects.get(pk=refusal.pk).note
 
 
@@ -167,7 +167,7 @@ def test_the_file_backend_writes_one_file_per_email_even_on_one_connection(setti
 def test_the_purge_task_runs_the_complete_erasure(make_testimonial, moderator):
     """The purge task (queued by a withdrawal) is the complete erasure, not the files alone."""
     testimonial = make_testimonial()
-    moderation.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator, note=MARK)
+    decisions.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator, note=MARK)
     testimonial_withdraw(testimonial_id=testimonial.pk)
 
     assert purge_testimonial.apply(args=[str(testimonial.pk)]).get() == Status.ERASED

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from ambassadors.models import Status
-from ambassadors.services import moderation
+from ambassadors.services import decisions, publication
 
 from .moderation_support import *  # noqa: F403
 
@@ -24,7 +24,7 @@ def published(make_testimonial, django_capture_on_commit_callbacks):
     )
     make_testimonial(Status.APPROVED, display_name="Not yet out")
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.testimonial_publish(testimonial_id=testimonial.pk)
+        publication.testimonial_publish(testimonial_id=testimonial.pk)
     testimonial.refresh_from_db()
     return testimonial
 
@@ -109,7 +109,7 @@ def test_an_edit_of_a_published_testimonial_reaches_the_cached_feed_at_once(
     assert "Léa, ingénieure" in client.get("/temoignages/flux.rss").content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.testimonial_edit(
+        decisions.testimonial_edit(
             testimonial_id=published.pk, actor=moderator, changes={"display_name": "Léa B."}
         )
 

@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ambassadors.models import Status, Testimonial
-from ambassadors.services import moderation
+from ambassadors.services import decisions, publication
+from ambassadors.services.captions import testimonial_captions_set
 from campaigns.models import Sector
 
 from .moderation_support import *  # noqa: F403
@@ -23,7 +24,7 @@ def publish(make_testimonial, moderator, django_capture_on_commit_callbacks):
     def make(**fields) -> Testimonial:
         testimonial = make_testimonial(Status.APPROVED, publish_at=timezone.now(), **fields)
         with django_capture_on_commit_callbacks(execute=True):
-            moderation.testimonial_publish(testimonial_id=testimonial.pk)
+            publication.testimonial_publish(testimonial_id=testimonial.pk)
         testimonial.refresh_from_db()
         return testimonial
 
@@ -65,7 +66,7 @@ def test_the_gallery_filters_by_sector_and_commune(client, publish):
 def test_featured_testimonials_come_first(client, publish, moderator):
     first = publish(display_name="Earlier featured")
     publish(display_name="Later plain")
-    moderation.testimonial_feature(testimonial_id=first.pk, actor=moderator)
+    decisions.testimonial_feature(testimonial_id=first.pk, actor=moderator)
 
     html = client.get("/temoignages/").content.decode()
 
@@ -90,7 +91,7 @@ def test_the_testimonial_page_has_the_public_video_poster_captions_and_sharing_t
     client, publish, moderator
 ):
     testimonial = publish()
-    moderation.testimonial_captions_set(
+    testimonial_captions_set(
         testimonial_id=testimonial.pk,
         actor=moderator,
         text="WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nBonjour\n",
@@ -168,8 +169,8 @@ def test_unpublish_and_erase_remove_it_from_every_page_at_once(
     assert str(erased.pk) in client.get("/temoignages/flux.json").content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.testimonial_unpublish(testimonial_id=unpublished.pk, actor=moderator)
-        moderation.testimonial_erase(testimonial_id=erased.pk, actor=moderator)
+        publication.testimonial_unpublish(testimonial_id=unpublished.pk, actor=moderator)
+        decisions.testimonial_withdraw_by_staff(testimonial_id=erased.pk, actor=moderator)
 
     gallery = client.get("/temoignages/").content.decode()
     for gone in (unpublished, erased):

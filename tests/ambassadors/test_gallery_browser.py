@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from ambassadors.models import Status
-from ambassadors.services import moderation
+from ambassadors.services import captions, decisions, publication
 from tests.browser import assert_accessible
 
 from .moderation_support import *  # noqa: F403
@@ -26,13 +26,13 @@ def test_a_visitor_filters_the_gallery_and_watches_a_captioned_testimonial_on_a_
         Status.APPROVED, publish_at=timezone.now(), display_name="Karim", commune="Fos-sur-Mer"
     )
     for testimonial in (shown, other):
-        moderation.testimonial_publish(testimonial_id=testimonial.pk)
-    moderation.testimonial_captions_set(
+        publication.testimonial_publish(testimonial_id=testimonial.pk)
+    captions.testimonial_captions_set(
         testimonial_id=shown.pk,
         actor=moderator,
         text="WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nBonjour, je suis Léa.\n",
     )
-    moderation.testimonial_edit(
+    decisions.testimonial_edit(
         testimonial_id=shown.pk, actor=moderator, changes={"tags": "hélicoptères, mer"}
     )
 

@@ -5,9 +5,9 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from ambassadors import keys, selectors
+from ambassadors import emails, keys, selectors
 from ambassadors.models import PublicationRhythm, RejectionReason, Status, TestimonialEvent
-from ambassadors.services import moderation
+from ambassadors.services import audit, captions, decisions, publication
 from ambassadors.services.status import InvalidTransition
 from ambassadors.tasks.moderation import email_moderation_decision, take_down_public_files
 from onprovence.storage import private_storage, public_storage
@@ -26,7 +26,7 @@ def test_approve_takes_the_next_free_weekday_slot_and_queues_social_renditions_a
     testimonial = make_testimonial()
     # Friday 27 November 2026, 09:00 in Paris: today's 10:00 slot is still free.
     with django_capture_on_commit_callbacks(execute=True):
-        approved = moderation.testimonial_approve(
+        approved = decisions.testimonial_approve(
             testimonial_id=testimonial.pk,
             actor=moderator,
             publish_at=selectors.publication_free_slots(
@@ -82,7 +82,7 @@ def test_approve_refuses_a_testimonial_that_is_not_in_review(make_testimonial, m
     testimonial = make_testimonial(Status.PROCESSING)
 
     with pytest.raises(InvalidTransition):
-        moderation.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator)
+        decisions.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator)
 
     testimonial.refresh_from_db()
     assert testimonial.status == Status.PROCESSING
@@ -92,8 +92,8 @@ def test_approve_refuses_a_testimonial_that_is_not_in_review(make_testimonial, m
 def test_reject_needs_a_reason(make_testimonial, moderator):
     testimonial = make_testimonial()
 
-    with pytest.raises(moderation.ModerationError) as error:
-        moderation.testimonial_reject(testimonial_id=testimonial.pk, actor=moderator, details=" ")
+    with pytest.raises(audit.ModerationError) as error:
+        decisions.testimonial_reject(testimonial_id=testimonial.pk, actor=moderator, details=" ")
 
     assert str(error.value) == "Choisissez un motif ou écrivez-le."
     testimonial.refresh_from_db()
@@ -107,7 +107,7 @@ def test_reject_emails_the_reason_in_the_residents_language(
     reason = RejectionReason.objects.get(label="Hors sujet")
 
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.testimonial_reject(
+        decisions.testimonial_reject(
             testimonial_id=testimonial.pk,
             actor=moderator,
             reason=reason,
@@ -137,9 +137,9 @@ def test_approval_email_gives_the_publication_date_in_french(
 ):
     testimonial = make_testimonial()
     when = datetime.datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)
-    moderation.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator, publish_at=when)
+    decisions.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator, publish_at=when)
 
-    assert moderation.testimonial_email_decision(testimonial_id=testimonial.pk, decision="approved")
+    assert emails.testimonial_email_decision(testimonial_id=testimonial.pk, decision="approved")
 
     (message,) = mail.outbox
     assert message.subject == "Votre témoignage est accepté · One Provence"
@@ -150,12 +150,10 @@ def test_approval_email_gives_the_publication_date_in_french(
 
 def test_no_email_once_the_resident_has_withdrawn(make_testimonial, moderator):
     testimonial = make_testimonial()
-    moderation.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator)
-    moderation.testimonial_erase(testimonial_id=testimonial.pk, actor=moderator)
+    decisions.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator)
+    decisions.testimonial_withdraw_by_staff(testimonial_id=testimonial.pk, actor=moderator)
 
-    assert not moderation.testimonial_email_decision(
-        testimonial_id=testimonial.pk, decision="approved"
-    )
+    assert not emails.testimonial_email_decision(testimonial_id=testimonial.pk, decision="approved")
     assert mail.outbox == []
 
 
@@ -163,7 +161,7 @@ def test_publish_copies_the_web_files_to_the_public_store_and_unpublish_removes_
     make_testimonial, moderator, broker, django_capture_on_commit_callbacks, tiny_media
 ):
     testimonial = make_testimonial(Status.APPROVED, publish_at=timezone.now())
-    moderation.testimonial_captions_set(
+    captions.testimonial_captions_set(
         testimonial_id=testimonial.pk,
         actor=moderator,
         text="WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nBonjour !\n",
@@ -171,8 +169,8 @@ def test_publish_copies_the_web_files_to_the_public_store_and_unpublish_removes_
     public = public_storage()
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert moderation.testimonial_publish(testimonial_id=testimonial.pk)
-    assert not moderation.testimonial_publish(testimonial_id=testimonial.pk)  # a rerun is harmless
+        assert publication.testimonial_publish(testimonial_id=testimonial.pk)
+    assert not publication.testimonial_publish(testimonial_id=testimonial.pk)  # a rerun is harmless
 
     testimonial.refresh_from_db()
     assert testimonial.status == Status.PUBLISHED
@@ -188,7 +186,7 @@ def test_publish_copies_the_web_files_to_the_public_store_and_unpublish_removes_
 
     broker.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.testimonial_unpublish(testimonial_id=testimonial.pk, actor=moderator)
+        publication.testimonial_unpublish(testimonial_id=testimonial.pk, actor=moderator)
 
     testimonial.refresh_from_db()
     assert (testimonial.status, testimonial.publish_at, testimonial.published_at) == (
@@ -206,8 +204,8 @@ def test_publish_copies_the_web_files_to_the_public_store_and_unpublish_removes_
 def test_publish_without_a_web_rendition_fails_and_changes_nothing(make_testimonial):
     testimonial = make_testimonial(Status.APPROVED, media=False, publish_at=timezone.now())
 
-    with pytest.raises(moderation.ModerationError):
-        moderation.testimonial_publish(testimonial_id=testimonial.pk)
+    with pytest.raises(audit.ModerationError):
+        publication.testimonial_publish(testimonial_id=testimonial.pk)
 
     testimonial.refresh_from_db()
     assert testimonial.status == Status.APPROVED
@@ -218,11 +216,13 @@ def test_erase_withdraws_takes_public_files_down_and_queues_the_purge(
 ):
     testimonial = make_testimonial(Status.APPROVED, publish_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.testimonial_publish(testimonial_id=testimonial.pk)
+        publication.testimonial_publish(testimonial_id=testimonial.pk)
     broker.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.testimonial_erase(testimonial_id=testimonial.pk, actor=moderator, note="RGPD")
+        decisions.testimonial_withdraw_by_staff(
+            testimonial_id=testimonial.pk, actor=moderator, note="RGPD"
+        )
 
     testimonial.refresh_from_db()
     assert testimonial.status == Status.WITHDRAWN
@@ -239,9 +239,9 @@ def test_schedule_feature_and_edit_are_audited(make_testimonial, moderator):
     testimonial = make_testimonial(Status.APPROVED)
     when = datetime.datetime(2026, 12, 4, 10, 0, tzinfo=PARIS)
 
-    moderation.testimonial_schedule(testimonial_id=testimonial.pk, actor=moderator, publish_at=when)
-    moderation.testimonial_feature(testimonial_id=testimonial.pk, actor=moderator)
-    moderation.testimonial_edit(
+    decisions.testimonial_schedule(testimonial_id=testimonial.pk, actor=moderator, publish_at=when)
+    decisions.testimonial_feature(testimonial_id=testimonial.pk, actor=moderator)
+    decisions.testimonial_edit(
         testimonial_id=testimonial.pk,
         actor=moderator,
         changes={"display_name": "Léa M.", "quote": "Le soleil et les hélicos."},
@@ -268,14 +268,14 @@ def test_a_new_date_is_emailed_to_the_resident_in_their_language(
     testimonial.language = "en"
     testimonial.save(update_fields=["language"])
     first = datetime.datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)
-    moderation.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator, publish_at=first)
+    decisions.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator, publish_at=first)
     later = datetime.datetime(2026, 12, 8, 15, 30, tzinfo=PARIS)
 
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.testimonial_schedule(
+        decisions.testimonial_schedule(
             testimonial_id=testimonial.pk, actor=moderator, publish_at=later
         )
-        moderation.testimonial_schedule(  # the same date again: nothing more to tell
+        decisions.testimonial_schedule(  # the same date again: nothing more to tell
             testimonial_id=testimonial.pk, actor=moderator, publish_at=later
         )
 
@@ -294,7 +294,7 @@ def test_a_new_date_is_emailed_to_the_resident_in_their_language(
 def test_no_new_date_email_once_published_or_withdrawn(make_testimonial, moderator):
     testimonial = make_testimonial(Status.PUBLISHED)
 
-    assert not moderation.testimonial_email_decision(
+    assert not emails.testimonial_email_decision(
         testimonial_id=testimonial.pk, decision="rescheduled"
     )
     assert mail.outbox == []
@@ -303,8 +303,8 @@ def test_no_new_date_email_once_published_or_withdrawn(make_testimonial, moderat
 def test_schedule_refuses_a_testimonial_in_review(make_testimonial, moderator):
     testimonial = make_testimonial()
 
-    with pytest.raises(moderation.ModerationError) as error:
-        moderation.testimonial_schedule(
+    with pytest.raises(audit.ModerationError) as error:
+        decisions.testimonial_schedule(
             testimonial_id=testimonial.pk, actor=moderator, publish_at=timezone.now()
         )
 
@@ -336,7 +336,7 @@ BAD_CAPTIONS = [
 @pytest.mark.parametrize(("text", "message"), BAD_CAPTIONS)
 def test_bad_captions_are_refused_with_the_reason(text, message):
     with pytest.raises(ValidationError) as error:
-        moderation.captions_validate(text)
+        captions.captions_validate(text)
 
     assert error.value.messages == [message]
 
@@ -346,7 +346,7 @@ def test_captions_accept_hours_settings_and_windows_line_endings():
         "\ufeffWEBVTT - One Provence\r\n\r\n01:00:01.000 --> 01:00:04.250 align:start\r\nSalut\r\n"
     )
 
-    assert moderation.captions_validate(text.encode("utf-8")) == (
+    assert captions.captions_validate(text.encode("utf-8")) == (
         "WEBVTT - One Provence\n\n01:00:01.000 --> 01:00:04.250 align:start\nSalut\n"
     )
 
@@ -382,7 +382,7 @@ def test_an_unreachable_mail_server_makes_the_email_task_retry_with_back_off(
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", closed_port, 2
     testimonial = make_testimonial()
-    moderation.testimonial_reject(testimonial_id=testimonial.pk, actor=moderator, details="Flou.")
+    decisions.testimonial_reject(testimonial_id=testimonial.pk, actor=moderator, details="Flou.")
 
     # Run in this process, each retry follows at once instead of after its delay.
     result = email_moderation_decision.apply(args=[str(testimonial.pk), "rejected"])
@@ -400,11 +400,11 @@ def test_reopen_puts_a_refused_testimonial_back_in_review_audited_without_emaili
     make_testimonial, moderator, broker, django_capture_on_commit_callbacks
 ):
     testimonial = make_testimonial()
-    moderation.testimonial_reject(testimonial_id=testimonial.pk, actor=moderator, details="Flou.")
+    decisions.testimonial_reject(testimonial_id=testimonial.pk, actor=moderator, details="Flou.")
     broker.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        reopened = moderation.testimonial_reopen(
+        reopened = decisions.testimonial_reopen(
             testimonial_id=testimonial.pk, actor=moderator, note="Mauvais clic"
         )
 
@@ -425,19 +425,17 @@ def test_after_a_reopen_the_pending_refusal_email_is_dropped_and_the_approval_is
     make_testimonial, moderator
 ):
     testimonial = make_testimonial()
-    moderation.testimonial_reject(testimonial_id=testimonial.pk, actor=moderator, details="Flou.")
-    moderation.testimonial_reopen(testimonial_id=testimonial.pk, actor=moderator)
+    decisions.testimonial_reject(testimonial_id=testimonial.pk, actor=moderator, details="Flou.")
+    decisions.testimonial_reopen(testimonial_id=testimonial.pk, actor=moderator)
 
     # The refusal's email task, still retrying against a mail server that was down, sends nothing.
-    assert not moderation.testimonial_email_decision(
-        testimonial_id=testimonial.pk, decision="rejected"
-    )
-    moderation.testimonial_approve(
+    assert not emails.testimonial_email_decision(testimonial_id=testimonial.pk, decision="rejected")
+    decisions.testimonial_approve(
         testimonial_id=testimonial.pk,
         actor=moderator,
         publish_at=datetime.datetime(2026, 12, 1, 10, 0, tzinfo=PARIS),
     )
-    assert moderation.testimonial_email_decision(testimonial_id=testimonial.pk, decision="approved")
+    assert emails.testimonial_email_decision(testimonial_id=testimonial.pk, decision="approved")
 
     (message,) = mail.outbox
     assert message.subject == "Votre témoignage est accepté · One Provence"
@@ -456,8 +454,8 @@ def test_reopen_refuses_a_testimonial_the_pipeline_refused(make_testimonial, mod
         changes={"rejection_reason": "Votre fichier n'est pas une vidéo lisible."},
     )
 
-    with pytest.raises(moderation.ModerationError) as refused:
-        moderation.testimonial_reopen(testimonial_id=testimonial.pk, actor=moderator)
+    with pytest.raises(audit.ModerationError) as refused:
+        decisions.testimonial_reopen(testimonial_id=testimonial.pk, actor=moderator)
 
     assert str(refused.value) == (
         "Ce témoignage a été refusé par le traitement automatique de la vidéo "
@@ -470,11 +468,11 @@ def test_reopen_refuses_a_testimonial_the_pipeline_refused(make_testimonial, mod
 
 def test_reopen_refuses_when_the_moderation_video_is_gone(make_testimonial, moderator):
     testimonial = make_testimonial()
-    moderation.testimonial_reject(testimonial_id=testimonial.pk, actor=moderator, details="Flou.")
+    decisions.testimonial_reject(testimonial_id=testimonial.pk, actor=moderator, details="Flou.")
     private_storage().delete(keys.testimonial_key(testimonial.pk, keys.WEB))
 
-    with pytest.raises(moderation.ModerationError) as refused:
-        moderation.testimonial_reopen(testimonial_id=testimonial.pk, actor=moderator)
+    with pytest.raises(audit.ModerationError) as refused:
+        decisions.testimonial_reopen(testimonial_id=testimonial.pk, actor=moderator)
 
     assert str(refused.value) == (
         "La vidéo de modération de ce témoignage n'existe plus : "
@@ -487,8 +485,8 @@ def test_reopen_refuses_when_the_moderation_video_is_gone(make_testimonial, mode
 def test_reopen_only_applies_to_a_refused_testimonial(make_testimonial, moderator):
     testimonial = make_testimonial(Status.APPROVED)
 
-    with pytest.raises(moderation.ModerationError) as refused:
-        moderation.testimonial_reopen(testimonial_id=testimonial.pk, actor=moderator)
+    with pytest.raises(audit.ModerationError) as refused:
+        decisions.testimonial_reopen(testimonial_id=testimonial.pk, actor=moderator)
 
     assert str(refused.value) == (
         "Seul un témoignage refusé peut revenir en modération (statut : approuvé)."

@@ -8,12 +8,10 @@ import pytest
 from ambassadors.admin.display import flag_label
 from ambassadors.media.signature import compare, decode, near_duplicate
 from ambassadors.models import Status, Testimonial
-from ambassadors.services.journey import testimonial_erase, testimonial_withdraw
-from ambassadors.services.processing import (
-    signature_spec,
-    testimonial_process,
-    video_process_local,
-)
+from ambassadors.services.erasure import testimonial_purge
+from ambassadors.services.journey import testimonial_withdraw
+from ambassadors.services.pipeline import signature_spec, video_process_local
+from ambassadors.services.processing import testimonial_process
 from tests.ambassadors.media.corpus import pattern, talking_head
 from tests.ambassadors.test_processing import upload
 
@@ -136,7 +134,7 @@ def test_a_withdrawn_testimonial_is_not_named_and_erasure_empties_its_signature(
     copy = upload(clips["a.low"])
 
     testimonial_process(testimonial_id=copy.pk)
-    testimonial_erase(testimonial_id=first.pk)
+    testimonial_purge(testimonial_id=first.pk)
 
     copy.refresh_from_db()
     first.refresh_from_db()

@@ -16,7 +16,7 @@ from ambassadors import keys, selectors
 from ambassadors.emails import testimonial_send_parent_notice
 from ambassadors.links import parent_token, parent_url, resident_token
 from ambassadors.models import ConsentRecord, Status, Testimonial
-from ambassadors.services import moderation, parents
+from ambassadors.services import decisions, parents, publication
 from ambassadors.services.status import (
     InvalidTransition,
     ParentConfirmationPending,
@@ -72,7 +72,7 @@ def test_finding_3_a_minors_testimonial_cannot_be_approved_before_the_parent_con
     testimonial = _minor(make_testimonial())
 
     with pytest.raises(InvalidTransition) as refused:
-        moderation.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator)
+        decisions.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator)
 
     assert str(refused.value) == APPROVE_REFUSED
     testimonial.refresh_from_db()
@@ -80,7 +80,7 @@ def test_finding_3_a_minors_testimonial_cannot_be_approved_before_the_parent_con
     assert not testimonial.events.exists()
 
     _confirm(testimonial)
-    moderation.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator)
+    decisions.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator)
     testimonial.refresh_from_db()
     assert testimonial.status == Status.APPROVED
 
@@ -112,11 +112,11 @@ def test_finding_3_the_scheduled_publisher_does_not_publish_an_unconfirmed_minor
 
 def test_an_adults_testimonial_and_unpublishing_a_minor_are_not_held(make_testimonial, moderator):
     adult = make_testimonial()
-    moderation.testimonial_approve(testimonial_id=adult.pk, actor=moderator)
+    decisions.testimonial_approve(testimonial_id=adult.pk, actor=moderator)
     # Published before the check existed: taking it offline must stay possible.
     minor = _minor(make_testimonial(Status.PUBLISHED))
 
-    moderation.testimonial_unpublish(testimonial_id=minor.pk, actor=moderator, note="à revoir")
+    publication.testimonial_unpublish(testimonial_id=minor.pk, actor=moderator, note="à revoir")
 
     assert Testimonial.objects.get(pk=adult.pk).status == Status.APPROVED
     assert Testimonial.objects.get(pk=minor.pk).status == Status.APPROVED

@@ -15,7 +15,8 @@ from celery import Celery
 from django.conf import settings
 
 from ambassadors.models import Status, Testimonial
-from ambassadors.services.processing import WorkDirectoryFull, testimonial_process
+from ambassadors.services.files import WorkDirectoryFull
+from ambassadors.services.processing import testimonial_process
 from tests import processes
 from tests.ambassadors.media.corpus import ffmpeg
 from tests.ambassadors.test_pipeline_chaos import RedisServer, status_of, uploaded, wait_for

@@ -15,11 +15,9 @@ from PIL import Image
 
 from ambassadors import conf, keys
 from ambassadors.models import Status, Testimonial, TestimonialEvent
-from ambassadors.services.processing import (
-    _lock_key,
-    testimonial_process,
-    testimonials_requeue_stuck,
-)
+from ambassadors.services.locks import PROCESSING, advisory_key
+from ambassadors.services.processing import testimonial_process
+from ambassadors.services.sweeper import testimonials_requeue_stuck
 from onprovence.storage import list_prefix, private_storage
 from tests.ambassadors.media import corpus as corpus_builders
 from tests.ambassadors.media.corpus import Corpus
@@ -163,7 +161,7 @@ def test_a_testimonial_another_worker_holds_is_left_to_it(corpus):
         autocommit=True,
     )  # fmt: skip
     try:
-        other.execute("SELECT pg_advisory_lock(%s)", [_lock_key(testimonial.pk)])
+        other.execute("SELECT pg_advisory_lock(%s)", [advisory_key(PROCESSING, testimonial.pk)])
 
         assert testimonial_process(testimonial_id=testimonial.pk) == "busy"
         assert testimonials_requeue_stuck(older_than=timedelta(0)) == []

@@ -13,7 +13,7 @@ from PIL import Image
 
 from ambassadors import keys
 from ambassadors.models import Status, Testimonial
-from ambassadors.services.processing import testimonial_render_social
+from ambassadors.services.social import testimonial_render_social
 from campaigns.models import Campaign, Placement
 from onprovence.storage import private_storage
 from tests.ambassadors.media.corpus import Corpus

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ambassadors import keys
 from ambassadors.models import Status, Testimonial
-from ambassadors.services import moderation
+from ambassadors.services import decisions, publication
 from ambassadors.tasks.moderation import reconcile_public_store
 from onprovence.storage import public_storage
 
@@ -86,7 +86,7 @@ def published(make_testimonial):
 
     def make() -> Testimonial:
         testimonial = make_testimonial(Status.APPROVED, publish_at=timezone.now())
-        assert moderation.testimonial_publish(testimonial_id=testimonial.pk)
+        assert publication.testimonial_publish(testimonial_id=testimonial.pk)
         return testimonial
 
     return make
@@ -109,15 +109,15 @@ def test_copies_of_withdrawn_unpublished_erased_and_unknown_testimonials_are_tak
 ):
     kept = published()
     unpublished = published()
-    moderation.testimonial_unpublish(testimonial_id=unpublished.pk, actor=moderator)
+    publication.testimonial_unpublish(testimonial_id=unpublished.pk, actor=moderator)
     withdrawn = published()
-    moderation.testimonial_erase(testimonial_id=withdrawn.pk, actor=moderator)
+    decisions.testimonial_withdraw_by_staff(testimonial_id=withdrawn.pk, actor=moderator)
     erased = leftover(Status.ERASED)
     rejected = leftover(Status.REJECTED)
     unknown = str(uuid.uuid4())  # a row gone, or never ours
     put_public(s3_client, public_bucket, unknown)
 
-    report = moderation.public_store_reconcile()
+    report = publication.public_store_reconcile()
 
     assert report.checked == 6
     assert report.taken_down == {
@@ -134,7 +134,7 @@ def test_copies_of_withdrawn_unpublished_erased_and_unknown_testimonials_are_tak
         keys.testimonial_key(kept.pk, name) for name in PUBLIC_NAMES
     ]
     # A rerun finds nothing more to do.
-    assert moderation.public_store_reconcile().taken_down == {}
+    assert publication.public_store_reconcile().taken_down == {}
 
 
 def test_an_approved_testimonial_within_the_publication_grace_keeps_its_copies(
@@ -150,7 +150,7 @@ def test_an_approved_testimonial_within_the_publication_grace_keeps_its_copies(
     tomorrow = leftover(Status.APPROVED, publish_at=now + datetime.timedelta(days=1))
     failing = leftover(Status.APPROVED, publish_at=now - datetime.timedelta(days=1))
 
-    report = moderation.public_store_reconcile(now=now)
+    report = publication.public_store_reconcile(now=now)
 
     assert sorted(report.in_grace) == sorted([str(due.pk), str(next_up.pk)])
     assert set(report.taken_down) == {str(tomorrow.pk), str(failing.pk)}
@@ -167,7 +167,7 @@ def test_folders_not_named_after_a_testimonial_id_are_left_alone_and_logged(
     s3_client.put_object(Bucket=public_bucket, Key=f"{keys.FOLDER}/LISEZMOI.txt", Body=b"x")
     before = all_public_keys(s3_client, public_bucket)
 
-    report = moderation.public_store_reconcile()
+    report = publication.public_store_reconcile()
 
     assert report.checked == 2
     assert sorted(report.not_testimonials) == sorted(["not-a-uuid", upper])
@@ -185,12 +185,12 @@ def test_the_sweep_pages_through_the_listing_and_stops_at_its_maximum(
     for folder in unknown:
         put_public(s3_client, public_bucket, folder)
 
-    first = moderation.public_store_reconcile(page_size=2, max_take_downs=4)
+    first = publication.public_store_reconcile(page_size=2, max_take_downs=4)
 
     assert first.stopped_at_max
     assert len(folder_listings) >= 3 and {call["MaxKeys"] for call in folder_listings} == {2}
     assert len(first.taken_down) == 4
-    second = moderation.public_store_reconcile(page_size=2, max_take_downs=4)
+    second = publication.public_store_reconcile(page_size=2, max_take_downs=4)
     assert not second.stopped_at_max
     assert second.checked == 6  # the 3 kept and the 3 left by the first run
     assert sorted([*first.taken_down, *second.taken_down]) == unknown
@@ -206,7 +206,7 @@ def test_more_than_a_thousand_folders_are_all_checked_and_a_dry_run_deletes_noth
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda f: put_public(s3_client, public_bucket, f, ["web.mp4"]), folders))
 
-    report = moderation.public_store_reconcile(dry_run=True, max_take_downs=2000)
+    report = publication.public_store_reconcile(dry_run=True, max_take_downs=2000)
 
     assert report.checked == 1001
     assert len(folder_listings) == 2  # two pages of S3's maximum, 1000
@@ -220,7 +220,7 @@ def test_the_command_prints_what_a_dry_run_would_take_down_then_takes_it_down(
 ):
     kept = published()
     unpublished = published()
-    moderation.testimonial_unpublish(testimonial_id=unpublished.pk, actor=moderator)
+    publication.testimonial_unpublish(testimonial_id=unpublished.pk, actor=moderator)
     unknown = str(uuid.uuid4())
     put_public(s3_client, public_bucket, unknown)
     put_public(s3_client, public_bucket, "not-a-uuid", ["web.mp4"])
@@ -277,7 +277,7 @@ def test_the_sweep_works_on_the_local_file_storage(local_storage, make_testimoni
             storage.save(keys.testimonial_key(testimonial.pk, name), io.BytesIO(b"copy"))
     storage.save(f"{keys.FOLDER}/not-a-uuid/web.mp4", io.BytesIO(b"copy"))
 
-    report = moderation.public_store_reconcile()
+    report = publication.public_store_reconcile()
 
     assert report.taken_down == {str(withdrawn.pk): Status.WITHDRAWN}
     assert report.not_testimonials == ["not-a-uuid"]
@@ -300,7 +300,7 @@ def test_the_sweep_waits_for_a_publication_in_flight_and_keeps_its_copies(make_t
     results: dict = {}
     release_row, threads = _publisher_held_after_its_copies(late, results)
     assert public_names(late) == PUBLIC_NAMES
-    sweep = _in_thread(moderation.public_store_reconcile, results, "sweep")
+    sweep = _in_thread(publication.public_store_reconcile, results, "sweep")
     _wait_until(
         lambda: "sweep" in results or _waits_for_a_lock(results, "sweep", ("advisory",)),
         "the sweep to wait or finish",

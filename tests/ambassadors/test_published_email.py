@@ -4,8 +4,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from ambassadors import emails
 from ambassadors.models import Status
-from ambassadors.services import journey, moderation
+from ambassadors.services import decisions, journey, publication
 from ambassadors.tasks.moderation import email_moderation_decision
 
 from .moderation_support import *  # noqa: F403
@@ -17,7 +18,7 @@ EMAIL_TASK = "ambassadors.email_moderation_decision"
 
 def _publish(testimonial, capture) -> None:
     with capture(execute=True):
-        assert moderation.testimonial_publish(testimonial_id=testimonial.pk)
+        assert publication.testimonial_publish(testimonial_id=testimonial.pk)
 
 
 def _published_emails_queued(broker, testimonial) -> int:
@@ -31,7 +32,7 @@ def test_the_first_publication_emails_the_link_to_the_public_page_in_french(
 
     _publish(testimonial, django_capture_on_commit_callbacks)
     # A rerun of the publisher (the minute sweep, a redelivered task) queues nothing more.
-    assert not moderation.testimonial_publish(testimonial_id=testimonial.pk)
+    assert not publication.testimonial_publish(testimonial_id=testimonial.pk)
 
     assert _published_emails_queued(broker, testimonial) == 1
     assert email_moderation_decision.apply(args=[str(testimonial.pk), "published"]).get()
@@ -70,9 +71,7 @@ def test_an_english_speaking_resident_gets_it_in_english_with_the_english_page(
     )
     _publish(testimonial, django_capture_on_commit_callbacks)
 
-    assert moderation.testimonial_email_decision(
-        testimonial_id=testimonial.pk, decision="published"
-    )
+    assert emails.testimonial_email_decision(testimonial_id=testimonial.pk, decision="published")
 
     (message,) = mail.outbox
     assert message.subject == "Your testimonial is online · One Provence"
@@ -99,12 +98,10 @@ def test_publishing_again_after_an_unpublish_sends_no_second_email(
 ):
     testimonial = make_testimonial(Status.APPROVED, publish_at=timezone.now())
     _publish(testimonial, django_capture_on_commit_callbacks)
-    assert moderation.testimonial_email_decision(
-        testimonial_id=testimonial.pk, decision="published"
-    )
+    assert emails.testimonial_email_decision(testimonial_id=testimonial.pk, decision="published")
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.testimonial_unpublish(testimonial_id=testimonial.pk, actor=moderator)
-        moderation.testimonial_schedule(
+        publication.testimonial_unpublish(testimonial_id=testimonial.pk, actor=moderator)
+        decisions.testimonial_schedule(
             testimonial_id=testimonial.pk, actor=moderator, publish_at=timezone.now()
         )
     broker.clear()
@@ -133,9 +130,9 @@ def test_no_email_when_it_was_unpublished_before_it_went(
 ):
     testimonial = make_testimonial(Status.APPROVED, publish_at=timezone.now())
     _publish(testimonial, django_capture_on_commit_callbacks)
-    moderation.testimonial_unpublish(testimonial_id=testimonial.pk, actor=moderator)
+    publication.testimonial_unpublish(testimonial_id=testimonial.pk, actor=moderator)
 
-    assert not moderation.testimonial_email_decision(
+    assert not emails.testimonial_email_decision(
         testimonial_id=testimonial.pk, decision="published"
     )
     assert mail.outbox == []
@@ -152,9 +149,7 @@ def test_names_with_html_are_escaped_in_the_html_part_and_left_as_typed_in_the_t
     )
     _publish(testimonial, django_capture_on_commit_callbacks)
 
-    assert moderation.testimonial_email_decision(
-        testimonial_id=testimonial.pk, decision="published"
-    )
+    assert emails.testimonial_email_decision(testimonial_id=testimonial.pk, decision="published")
 
     (message,) = mail.outbox
     html = message.alternatives[0][0]

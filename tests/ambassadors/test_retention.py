@@ -21,11 +21,8 @@ from ambassadors.models import (
     Testimonial,
     TestimonialEvent,
 )
-from ambassadors.services.moderation import (
-    testimonial_publish,
-    testimonial_reject,
-    testimonial_unpublish,
-)
+from ambassadors.services.decisions import testimonial_reject
+from ambassadors.services.publication import testimonial_publish, testimonial_unpublish
 from ambassadors.services.retention import (
     add_months,
     testimonial_erasure_due_at,

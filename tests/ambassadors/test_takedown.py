@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ambassadors import keys
 from ambassadors.models import Status, Testimonial
-from ambassadors.services import moderation
+from ambassadors.services import decisions, publication
 from ambassadors.tasks.moderation import take_down_public_files
 from onprovence.storage import list_prefix, public_storage
 
@@ -38,7 +38,7 @@ def published(make_testimonial, django_capture_on_commit_callbacks):
     def make() -> Testimonial:
         testimonial = make_testimonial(Status.APPROVED, publish_at=timezone.now())
         with django_capture_on_commit_callbacks(execute=True):
-            assert moderation.testimonial_publish(testimonial_id=testimonial.pk)
+            assert publication.testimonial_publish(testimonial_id=testimonial.pk)
         assert public_names(testimonial) == PUBLIC_NAMES
         return testimonial
 
@@ -135,7 +135,7 @@ def test_with_the_store_down_the_moderator_still_unpublishes_and_the_take_down_i
 
 def test_a_refusal_of_the_store_is_not_retried(published, moderator, settings, caplog):
     testimonial = published()
-    moderation.testimonial_unpublish(testimonial_id=testimonial.pk, actor=moderator)
+    publication.testimonial_unpublish(testimonial_id=testimonial.pk, actor=moderator)
     storages = copy.deepcopy(settings.STORAGES)
     storages["public"]["OPTIONS"]["bucket_name"] = "no-such-bucket"
     settings.STORAGES = storages
@@ -152,12 +152,12 @@ def test_a_republish_before_the_task_runs_keeps_the_public_copies(
 ):
     testimonial = published()
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.testimonial_unpublish(testimonial_id=testimonial.pk, actor=moderator)
+        publication.testimonial_unpublish(testimonial_id=testimonial.pk, actor=moderator)
     # The worker is late (a queue full of media work); the moderator puts it back on line.
-    moderation.testimonial_schedule(
+    decisions.testimonial_schedule(
         testimonial_id=testimonial.pk, actor=moderator, publish_at=timezone.now()
     )
-    assert moderation.testimonial_publish(testimonial_id=testimonial.pk)
+    assert publication.testimonial_publish(testimonial_id=testimonial.pk)
 
     assert take_down_public_files.apply(args=[str(testimonial.pk)]).get() is None
 
@@ -172,7 +172,7 @@ def test_erase_takes_the_public_copies_down_before_the_purge(
     testimonial = published()
     broker.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.testimonial_erase(testimonial_id=testimonial.pk, actor=moderator)
+        decisions.testimonial_withdraw_by_staff(testimonial_id=testimonial.pk, actor=moderator)
 
     assert [name for name, _args in broker.tasks()] == [
         "ambassadors.take_down_public_files",
@@ -248,7 +248,7 @@ def _publisher_held_after_its_copies(
     holder = _in_thread(hold_row, results, "holder")
     assert row_locked.wait(10)
     publisher = _in_thread(
-        lambda: moderation.testimonial_publish(testimonial_id=testimonial.pk), results, name
+        lambda: publication.testimonial_publish(testimonial_id=testimonial.pk), results, name
     )
     _wait_until(lambda: _waits_for_a_lock(results, name, ROW), f"the {name} at the row")
     return release_row, [holder, publisher]
@@ -270,7 +270,7 @@ def test_a_take_down_waits_for_a_publication_in_flight_and_then_keeps_its_copies
     release_row, threads = _publisher_held_after_its_copies(testimonial, results)
     assert public_names(testimonial) == PUBLIC_NAMES
     take_down = _in_thread(
-        lambda: moderation.testimonial_take_down(testimonial_id=testimonial.pk),
+        lambda: publication.testimonial_take_down(testimonial_id=testimonial.pk),
         results,
         "take_down",
     )
@@ -305,7 +305,7 @@ def test_a_second_publisher_waits_for_the_first_and_does_not_delete_its_copies(m
     results: dict = {}
     release_row, threads = _publisher_held_after_its_copies(testimonial, results, "first")
     second = _in_thread(
-        lambda: moderation.testimonial_publish(testimonial_id=testimonial.pk), results, "second"
+        lambda: publication.testimonial_publish(testimonial_id=testimonial.pk), results, "second"
     )
     # Without the lock it would copy again and wait for the row too, then fail and delete.
     _wait_until(

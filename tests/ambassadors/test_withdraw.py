@@ -10,7 +10,8 @@ from django.utils import timezone
 from ambassadors import keys, uploads
 from ambassadors.links import resident_token
 from ambassadors.models import ConsentRecord, ConsentText, Status, Testimonial
-from ambassadors.services.journey import testimonial_erase, testimonial_withdraw
+from ambassadors.services.erasure import testimonial_purge
+from ambassadors.services.journey import testimonial_withdraw
 from onprovence.storage import list_prefix, private_storage, public_storage
 from tests import processes
 from tests.ambassadors.conftest import queued_tasks
@@ -112,8 +113,8 @@ def test_erasure_on_local_storage_empties_the_prefix_including_unfinished_parts(
     client.generic("PUT", url, data=b"0123456789")
     testimonial_withdraw(testimonial_id=testimonial.pk)
 
-    testimonial_erase(testimonial_id=testimonial.pk)
-    again = testimonial_erase(testimonial_id=testimonial.pk)  # a rerun is harmless
+    testimonial_purge(testimonial_id=testimonial.pk)
+    again = testimonial_purge(testimonial_id=testimonial.pk)  # a rerun is harmless
 
     assert again.status == Status.ERASED
     assert_erased(testimonial)

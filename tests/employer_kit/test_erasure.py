@@ -10,7 +10,7 @@ import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
 
-from ambassadors.services.erasure import testimonial_erase
+from ambassadors.services.erasure import testimonial_purge
 from ambassadors.services.journey import testimonial_withdraw
 from employer_kit.models import KitAsset, KitDownload, TakedownNotice
 from employer_kit.services import kit_asset_from_testimonial, takedown_notice_send
@@ -51,7 +51,7 @@ def test_erasure_anonymises_the_asset_its_downloads_its_admin_log_and_the_notice
     assert takedown_notice_send(notice_id=notice.pk)
     assert len(list((tmp_path / "mail").iterdir())) == 1
     with django_capture_on_commit_callbacks(execute=True):
-        testimonial_erase(testimonial_id=published_testimonial.pk)
+        testimonial_purge(testimonial_id=published_testimonial.pk)
 
     asset.refresh_from_db()
     assert (asset.title, asset.credits) == (
@@ -76,7 +76,7 @@ def test_assets_of_other_testimonials_are_left_alone(published_testimonial, make
     asset = kit_asset_from_testimonial(testimonial_id=published_testimonial.pk)
     testimonial_withdraw(testimonial_id=published_testimonial.pk)
 
-    testimonial_erase(testimonial_id=published_testimonial.pk)
+    testimonial_purge(testimonial_id=published_testimonial.pk)
 
     other.refresh_from_db()
     asset.refresh_from_db()

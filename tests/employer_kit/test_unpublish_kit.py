@@ -12,7 +12,7 @@ from django.core import mail
 
 from ambassadors.models import Status
 from ambassadors.services.journey import testimonial_withdraw
-from ambassadors.services.moderation import testimonial_publish, testimonial_unpublish
+from ambassadors.services.publication import testimonial_publish, testimonial_unpublish
 from employer_kit import selectors
 from employer_kit.models import TakedownNotice
 from employer_kit.services import kit_asset_from_testimonial, kit_download_record

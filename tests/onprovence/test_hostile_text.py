@@ -10,9 +10,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from ambassadors import emails
 from ambassadors.forms import journey_token
 from ambassadors.models import ConsentRecord, Status, Testimonial
-from ambassadors.services import moderation
+from ambassadors.services import decisions, publication
 from tests.ambassadors.moderation_support import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +108,7 @@ def hostile_published(make_testimonial, django_capture_on_commit_callbacks) -> T
         commune=f"Marignane{IMG}",
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert moderation.testimonial_publish(testimonial_id=testimonial.pk)
+        assert publication.testimonial_publish(testimonial_id=testimonial.pk)
     return testimonial
 
 
@@ -162,10 +163,10 @@ def test_the_rejection_email_escapes_html_and_its_text_part_is_plain(
 ):
     testimonial = make_testimonial(first_name=f"Léa{SCRIPT}", email="lea@example.org")
 
-    moderation.testimonial_reject(
+    decisions.testimonial_reject(
         testimonial_id=testimonial.pk, actor=moderator, details=f"Hors sujet {IMG}"
     )
-    assert moderation.testimonial_email_decision(testimonial_id=testimonial.pk, decision="rejected")
+    assert emails.testimonial_email_decision(testimonial_id=testimonial.pk, decision="rejected")
 
     (message,) = mail.outbox
     html = message.alternatives[0][0]

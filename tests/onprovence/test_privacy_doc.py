@@ -9,6 +9,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent.parent
 DOC = ROOT / "docs" / "PRIVACY.md"
 CONF_MODULES = (ROOT / "ambassadors" / "conf.py", ROOT / "employer_kit" / "conf.py")
+SETTINGS = ROOT / "onprovence" / "settings.py"
 UNITS = {"DAYS": "day", "HOURS": "hour", "MONTHS": "month", "SECONDS": "second"}
 
 
@@ -27,7 +28,8 @@ def _retention_rows() -> list[tuple[str, str]]:
 
 
 def _default(name: str) -> int | float:
-    """The default a conf module gives a setting: `_setting("NAME", <arithmetic>)`."""
+    """The one default of a setting: `_setting("NAME", <arithmetic>)` in a conf module, or
+    `env.float("NAME", default=<number>)` in onprovence/settings.py."""
     for module in CONF_MODULES:
         found = re.search(rf'_setting\(\s*"{name}",\s*([^)]*?)\s*\)', module.read_text())
         if found:
@@ -42,6 +44,12 @@ def _default(name: str) -> int | float:
             )
             assert all(isinstance(node, allowed) for node in ast.walk(expression))
             return eval(compile(expression, "<default>", "eval"), {"__builtins__": {}})
+    # The few defaults onprovence/settings.py holds (those the beat schedule needs).
+    found = re.search(
+        rf'env\.(?:int|float)\(\s*"{name}",\s*default=([^)]*?)\s*\)', SETTINGS.read_text()
+    )
+    if found:
+        return ast.literal_eval(found.group(1))
     raise AssertionError(f"{name} is named in docs/PRIVACY.md but no conf module reads it")
 
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ambassadors.models import Status
-from ambassadors.services import moderation
+from ambassadors.services import publication
 from campaigns.models import Campaign
 from tests.ambassadors.moderation_support import *  # noqa: F403
 from tests.onprovence.test_deployment import ROOT, production_env
@@ -31,7 +31,7 @@ def public_pages(make_testimonial, django_capture_on_commit_callbacks) -> list[s
     )
     testimonial = make_testimonial(Status.APPROVED, publish_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
-        assert moderation.testimonial_publish(testimonial_id=testimonial.pk)
+        assert publication.testimonial_publish(testimonial_id=testimonial.pk)
     return [
         "/",
         "/en/",

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from ambassadors.uploads import uploads_configure_bucket
+from ambassadors.upload_backends import uploads_configure_bucket
 
 
 class Command(BaseCommand):

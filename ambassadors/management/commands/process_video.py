@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ambassadors.services.processing import video_process_local
+from ambassadors.services.pipeline import video_process_local
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ambassadors import keys
-from ambassadors.services.moderation import public_store_reconcile
-from ambassadors.services.processing import TransientStorageError
+from ambassadors.services.publication import public_store_reconcile
+from onprovence.storage import TransientStorageError
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from django.conf import settings
 from PIL import Image
 
 from ambassadors.media import probe as media_probe
-from ambassadors.services.processing import video_process_local
+from ambassadors.services.pipeline import video_process_local
 from onprovence.mediarunner import ToolTimeout, run_tool
 from tests import processes
 from tests.ambassadors.media import corpus as corpus_builders
@@ -113,14 +113,15 @@ def test_a_4096x2304_240_fps_bomb_is_refused_by_pixel_rate_before_any_transcode(
 
 def test_every_output_of_the_moderation_pass_stops_at_the_limit(corpus, tmp_path):
     """Whatever the input holds, no output runs past max_duration (`-t` on each output)."""
-    from ambassadors.services import processing
+    from ambassadors.media.renditions import moderation_command
+    from ambassadors.services import pipeline
 
     source = corpus["landscape"]  # 4 s
-    demuxer, facts, _, _ = processing.probe_local(source, limits=processing.media_limits())
-    outputs = processing.moderation_outputs(tmp_path)
-    command = processing.moderation_command(
+    demuxer, facts, _, _ = pipeline.probe_local(source, limits=pipeline.media_limits())
+    outputs = pipeline.moderation_outputs(tmp_path)
+    command = moderation_command(
         settings.FFMPEG_BINARY, str(source), demuxer, facts, outputs,
-        spec=processing.web_spec(), checks=processing.check_spec(), max_duration=2,
+        spec=pipeline.web_spec(), checks=pipeline.check_spec(), max_duration=2,
     )  # fmt: skip
 
     run = run_tool(command, timeout=60, memory_bytes=2 * 1024**3)

@@ -1,0 +1,203 @@
+"""What the social team gets of an approved testimonial: the branded 9:16, 1:1 and 16:9
+renditions, and the pack (renditions, poster, captions, suggested post) they download."""
+
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from ambassadors import conf, keys
+from ambassadors.media.renditions import SOCIAL_FORMATS, Branding, social_command
+from ambassadors.models import Status, Testimonial
+from ambassadors.services.audit import ModerationError
+from ambassadors.services.files import download_original, upload_files, work_directory
+from ambassadors.services.locks import processing_lock
+from ambassadors.services.pipeline import (
+    last_line,
+    media_limits,
+    probe_local,
+    transcode_timeout,
+    web_spec,
+)
+from onprovence.mediarunner import run_tool
+from onprovence.storage import ObjectMissing, private_storage, storage_errors, storage_read
+
+logger = logging.getLogger(__name__)
+
+
+# --- Social renditions (after approval) -------------------------------------------------------
+
+
+def testimonial_branding(testimonial: Testimonial, workdir: Path) -> Branding:
+    """The campaign look for this testimonial (its placement's campaign, else the live one)."""
+    from campaigns.models import Campaign
+
+    campaign = testimonial.placement.campaign if testimonial.placement_id else None
+    if campaign is None:
+        campaign = (
+            Campaign.objects.filter(status=Campaign.Status.LIVE).order_by("-starts_on").first()
+        )
+    if campaign is None:
+        return Branding()
+    logo = None
+    if campaign.logo:
+        suffix = Path(campaign.logo.name).suffix.lower()
+        if suffix in {".png", ".jpg", ".jpeg", ".webp"}:
+            logo_path = workdir / f"logo{suffix}"
+            with storage_errors(), campaign.logo.open("rb") as source:
+                logo_path.write_bytes(source.read())
+            logo = logo_path.name
+    return Branding(
+        primary_color=campaign.primary_color, accent_color=campaign.accent_color, logo=logo
+    )
+
+
+def testimonial_render_social(*, testimonial_id: Any) -> str:
+    """Render the 9:16, 1:1 and 16:9 renditions of an approved testimonial, branded and captioned.
+
+    Returns "rendered", "busy" or "skipped" (not approved/published, or nothing to render from).
+    """
+    with processing_lock(testimonial_id) as acquired:
+        if not acquired:
+            return "busy"
+        testimonial = Testimonial.objects.select_related("placement__campaign").get(
+            pk=testimonial_id
+        )
+        if testimonial.status not in (Status.APPROVED, Status.PUBLISHED):
+            return "skipped"
+        key = testimonial.original_key or keys.testimonial_key(testimonial.pk, keys.ORIGINAL)
+        storage = private_storage()
+        with work_directory(testimonial.pk) as workdir:
+            source = workdir / "original"
+            try:
+                download_original(key, source)
+            except ObjectMissing:
+                logger.error("testimonial %s: no original to render social formats", testimonial.pk)
+                return "skipped"
+            demuxer, facts, verdict, _ = probe_local(source, limits=media_limits())
+            if not verdict.accepted:
+                return "skipped"
+            captions = None
+            captions_key = keys.testimonial_key(testimonial.pk, keys.CAPTIONS)
+            with storage_errors():
+                if storage.exists(captions_key):
+                    (workdir / keys.CAPTIONS).write_bytes(storage_read(storage, captions_key))
+                    captions = keys.CAPTIONS
+            branding = testimonial_branding(testimonial, workdir)
+            outputs = {name: keys.SOCIAL[name] for name in SOCIAL_FORMATS}
+            command = social_command(
+                settings.FFMPEG_BINARY,
+                source.name,
+                demuxer,
+                facts,
+                outputs,
+                branding=branding,
+                captions=captions,
+                spec=web_spec(),
+                max_duration=conf.MAX_DURATION_SECONDS,
+            )
+            run = run_tool(
+                command,
+                timeout=transcode_timeout(
+                    facts.duration, per_second=conf.MEDIA_SOCIAL_TIMEOUT_PER_VIDEO_SECOND
+                ),
+                memory_bytes=conf.MEDIA_FFMPEG_MEMORY_BYTES,
+                file_bytes=conf.MEDIA_OUTPUT_MAX_BYTES,
+                cwd=workdir,
+            )
+            if run.returncode != 0:
+                raise RuntimeError(f"social renditions failed: {last_line(run.stderr)}")
+            upload_files(
+                {
+                    keys.testimonial_key(testimonial.pk, filename): workdir / filename
+                    for filename in outputs.values()
+                }
+            )
+        probe = dict(testimonial.probe or {})
+        probe["social"] = {
+            "formats": sorted(outputs),
+            "captions": bool(captions),
+            "logo": bool(branding.logo),
+            "seconds": round(run.seconds, 3),
+        }
+        Testimonial.objects.filter(pk=testimonial.pk).update(probe=probe, updated_at=timezone.now())
+    return "rendered"
+
+
+# --- Social pack -------------------------------------------------------------------------------
+
+
+# The suggested post comes in both languages of the campaign; the resident's own words (quote,
+# name, job) stay as they wrote them.
+SOCIAL_POST_LANGUAGES = ("fr", "en")
+
+
+def social_post_text(testimonial: Testimonial, language: str = "fr") -> str:
+    """A suggested post for the social team in `language`, with the page link and hashtags."""
+    with translation.override(language):
+        sector = testimonial.sector.display_name.lower() if testimonial.sector else ""
+        return render_to_string(
+            "ambassadors/admin/social-post.txt",
+            {
+                "testimonial": testimonial,
+                "sector": sector,
+                "url": settings.SITE_URL + testimonial.get_absolute_url(),
+                "hashtags": _hashtags(testimonial),
+            },
+        ).strip()
+
+
+def social_post_texts(testimonial: Testimonial) -> dict[str, str]:
+    """The suggested post in each language of the campaign (French first)."""
+    return {language: social_post_text(testimonial, language) for language in SOCIAL_POST_LANGUAGES}
+
+
+def _hashtags(testimonial: Testimonial) -> list[str]:
+    """The campaign's tags, then the sector (in the active language) and the testimonial's."""
+    words = ["TousAmbassadeurs", "OneProvence", "AixMarseilleProvence"]
+    if testimonial.sector:
+        words.append(re.sub(r"[^\w]", "", testimonial.sector.display_name.title()))
+    words += [re.sub(r"[^\w]", "", tag.title()) for tag in testimonial.tag_list]
+    return ["#" + word for word in dict.fromkeys(words) if word]
+
+
+def testimonial_social_pack_files(*, testimonial: Testimonial) -> list[tuple[str, str]]:
+    """(key, name in the archive) of the pack's files that exist in the private store."""
+    storage = private_storage()
+    wanted = [(keys.SOCIAL[ratio], f"video-{ratio}.mp4") for ratio in ("9x16", "1x1", "16x9")]
+    wanted += [(keys.POSTER_JPEG, "affiche.jpg"), (keys.CAPTIONS, "sous-titres.vtt")]
+    found = []
+    for name, arcname in wanted:
+        key = keys.testimonial_key(testimonial.pk, name)
+        if storage.exists(key):
+            found.append((key, arcname))
+    return found
+
+
+def _read_in_chunks(key: str, size: int = 1024 * 1024) -> Iterator[bytes]:
+    with private_storage().open(key, "rb") as handle:
+        while chunk := handle.read(size):
+            yield chunk
+
+
+def testimonial_social_pack(*, testimonial: Testimonial) -> Iterable[bytes]:
+    """Stream a ZIP of the social renditions, poster, captions and the suggested post (fr, en)."""
+    import zipstream
+
+    files = testimonial_social_pack_files(testimonial=testimonial)
+    if not any(arcname.startswith("video-") for _, arcname in files):
+        raise ModerationError(
+            _("Les formats réseaux sociaux ne sont pas encore prêts : réessayez dans un moment.")
+        )
+    archive = zipstream.ZipStream(compress_type=zipstream.ZIP_STORED)
+    for key, arcname in files:
+        archive.add(_read_in_chunks(key), arcname)
+    for language, text in social_post_texts(testimonial).items():
+        archive.add(text.encode() + b"\n", f"publication-{language}.txt")
+    return archive
