@@ -9,6 +9,7 @@ The journey tests speak only this API (CSS selectors, JavaScript expressions, fi
 test runs in each engine; every failure message starts with the engine's name.
 """
 
+import contextlib
 import json
 import os
 import subprocess
@@ -56,14 +57,12 @@ class Engine:
     # Built on the primitives ------------------------------------------------------------------
     def fail(self, message: str):
         state = ""
-        try:
+        with contextlib.suppress(Exception):
             state = self.js(
                 "['upload-state', 'upload-error', 'record-message'].map((id) =>"
                 " document.getElementById(id) && document.getElementById(id).textContent)"
                 ".concat([document.body.innerText.slice(0, 400)])"
             )
-        except Exception:
-            pass
         raise EngineError(
             f"[{self.name} {self.version}] {message}; page says {state}; errors {self.errors}"
         )
@@ -380,10 +379,8 @@ class CuttableProxy:
             pass
         finally:
             for end in (source, destination):
-                try:
+                with contextlib.suppress(OSError):
                     end.shutdown(self.socket_module.SHUT_RDWR)
-                except OSError:
-                    pass
                 end.close()
 
     def cut(self):
@@ -391,10 +388,8 @@ class CuttableProxy:
         with self.lock:
             connections, self.connections = self.connections, []
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(self.socket_module.SHUT_RDWR)
-            except OSError:
-                pass
 
     def restore(self):
         self.open = True
