@@ -258,7 +258,10 @@ class WebKit(Engine):
         ):
             options.add_argument(argument)
         service = Service(
-            executable_path=WEBKIT_DRIVER, env={**os.environ, "DISPLAY": f":{display}"}
+            executable_path=WEBKIT_DRIVER,
+            env={**os.environ, "DISPLAY": f":{display}"},
+            # WEBKIT_LOG=<file> keeps the driver's and the engine's output (GST_DEBUG, ...).
+            log_output=os.environ.get("WEBKIT_LOG", subprocess.DEVNULL),
         )
         try:
             self.driver = webdriver.WebKitGTK(options=options, service=service)

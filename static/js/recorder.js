@@ -141,7 +141,19 @@ async function startRecording() {
     $("record-stop").hidden = true;
     $("camera-section").hidden = true;
     lastSource = "camera";
-    review({ blob: new Blob(chunks, { type }), name: `video.${extension}`, type, duration });
+    const blob = new Blob(chunks, { type });
+    if (!blob.size) {
+      // The engine recorded nothing (WebKitGTK's MP4 video recorder here): say so and offer
+      // the file picker, rather than a review of an empty video.
+      $("file-section").hidden = false;
+      $("camera-on").hidden = false;
+      $("camera-section").hidden = false;
+      $("camera-switch").disabled = false;
+      showError(msg.recordingEmpty);
+      $("file-pick").focus();
+      return;
+    }
+    review({ blob, name: `video.${extension}`, type, duration });
   };
   recorder.start(1000);
   $("record-stop").hidden = false;

@@ -246,3 +246,25 @@ def test_the_send_survives_a_network_cut_and_a_reload(
     testimonial = Testimonial.objects.get()
     assert testimonial.status in AFTER_UPLOAD, e.name
     assert stored_original(testimonial) == video.read_bytes(), e.name
+
+
+def test_an_empty_recording_sends_the_resident_to_the_file_picker(
+    engine, live_server, journey_settings
+):
+    """Reproduction: WebKitGTK 2.50 on GStreamer 1.22 records 0 bytes of video (docs/journey.md);
+    the review offered that empty video for sending. Now the page says so and offers the file."""
+    e = engine
+    if e.name != "webkit":
+        pytest.skip("only WebKitGTK records empty videos here")
+    start_journey(e, live_server.url)
+    e.click("#camera-on")
+    e.wait("document.getElementById('preview').readyState >= 2", what="the camera preview")
+    e.click("#record-start")
+    e.wait("!document.getElementById('timer').hidden", timeout=8, what="the timer")
+    time.sleep(3.5)
+    e.click("#record-stop")
+    e.wait("!document.getElementById('record-message').hidden", what="the message")
+    assert e.text("#record-message").startswith("Ce navigateur n'a rien enregistré"), e.name
+    assert not e.visible("#review")
+    assert e.visible("#file-pick")
+    assert not Testimonial.objects.get().original_key
