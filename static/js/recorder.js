@@ -221,11 +221,11 @@ async function isFragmentedMp4(file) {
 
 function fileDuration(file) {
   // The browser reads the duration from the file's header; unknown if it cannot decode it
-  // (the server checks again). WebKitGTK never loads a picked File's metadata, though it loads
-  // the same bytes as a plain Blob at once: probe a Blob, and wait 2 s at most.
+  // (the server checks again). WebKitGTK never loads a picked file's metadata (as a File or a
+  // Blob of it; the same bytes over HTTP load at once): wait 2 s at most, not 5.
   return new Promise((resolve) => {
     const probe = document.createElement("video");
-    const url = URL.createObjectURL(file.slice(0, file.size, file.type));
+    const url = URL.createObjectURL(file);
     const done = (value) => {
       URL.revokeObjectURL(url);
       resolve(value);
