@@ -10,6 +10,7 @@ test runs in each engine; every failure message starts with the engine's name.
 """
 
 import contextlib
+import glob
 import json
 import os
 import subprocess
@@ -24,8 +25,9 @@ ENGINES = ("chromium", "firefox", "webkit")
 PHONE = {"width": 360, "height": 740}
 FIREFOX = os.environ.get("FIREFOX_PATH", "/usr/bin/firefox-esr")
 WEBKIT_DRIVER = os.environ.get("WEBKIT_DRIVER_PATH", "/usr/bin/WebKitWebDriver")
-MINIBROWSER = os.environ.get(
-    "MINIBROWSER_PATH", "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"
+# Debian ships MiniBrowser with libwebkit2gtk-4.1-0, under the architecture's library folder.
+MINIBROWSER = os.environ.get("MINIBROWSER_PATH") or next(
+    iter(sorted(glob.glob("/usr/lib/*/webkit2gtk-4.*/MiniBrowser"))), "MiniBrowser"
 )
 HELPER = Path(__file__).parent / "browsers" / "firefox.mjs"
 AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
