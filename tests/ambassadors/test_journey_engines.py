@@ -294,3 +294,32 @@ def test_a_recorder_that_names_no_type_still_sends_a_webm(
     testimonial = Testimonial.objects.get()
     assert stored_original(testimonial)[:4] == b"\x1aE\xdf\xa3", e.name
     assert testimonial.status in AFTER_UPLOAD, e.name
+
+
+FACING = "document.getElementById('preview').srcObject.getVideoTracks()[0].getSettings()"
+
+
+def test_the_camera_switch_asks_for_the_other_facing_mode(engine, live_server, journey_settings):
+    """WebKit's mock devices are two cameras that honour `facingMode` (like an iPhone's front
+    and back); Chromium's and Firefox's fake devices are one camera: no switch is offered."""
+    e = engine
+    start_journey(e, live_server.url)
+    e.click("#camera-on")
+    e.wait("document.getElementById('preview').readyState >= 2", what="the camera preview")
+    cameras = e.js(
+        "navigator.mediaDevices.enumerateDevices()"
+        ".then((d) => d.filter((x) => x.kind === 'videoinput').length)"
+    )
+    assert cameras == (2 if e.name == "webkit" else 1), f"{e.name}: {cameras} cameras"
+    if cameras < 2:
+        assert not e.visible("#camera-switch"), e.name
+        return
+    first = e.js(FACING)
+    e.click("#camera-switch")
+    e.wait(f"{FACING}.deviceId !== {first['deviceId']!r}", what="the other camera")
+    assert e.js(f"{FACING}.facingMode") == "environment", e.name
+    assert not e.js("document.getElementById('preview').classList.contains('is-mirrored')")
+    e.click("#camera-switch")
+    e.wait(f"{FACING}.deviceId === {first['deviceId']!r}", what="the first camera again")
+    assert e.js(f"{FACING}.facingMode") == "user", e.name
+    assert e.text("#recorder-live") == "Caméra changée", e.name
