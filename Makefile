@@ -23,8 +23,10 @@ setup: $(VENV)/.installed
 	scripts/install-system-packages.sh run
 	$(PY) manage.py compilemessages -v0 --ignore=.venv --ignore=var
 
+# puppeteer-core drives Debian's Firefox ESR; it never downloads a browser.
 test-setup:
 	scripts/install-system-packages.sh test
+	cd tests/browsers && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 
 services:
 	scripts/ensure-services.sh

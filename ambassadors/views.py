@@ -99,6 +99,14 @@ def _js_messages() -> dict[str, str]:
         "failed": _("L'envoi n'a pas abouti. Vérifiez votre connexion puis réessayez."),
         "percentSent": _("%(percent)s envoyés"),
         "megabytes": _("Mo"),
+        "recordingEmpty": _(
+            "Ce navigateur n'a rien enregistré. Filmez avec l'appareil photo du téléphone ou "
+            "choisissez une vidéo ci-dessous."
+        ),
+        "keptInMemory": _(
+            "Ce navigateur n'a pas pu garder la vidéo : elle part depuis cette page. Gardez-la "
+            "ouverte ; si vous la rechargez, il faudra choisir la vidéo à nouveau."
+        ),
     }
 
 

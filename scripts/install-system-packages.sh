@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages the platform needs, when they are missing.
 #   run:  ffmpeg/ffprobe (the media workers), gettext (translations)
-#   test: chromium (browser tests, never a downloaded browser), docker-compose (validates the
+#   test: chromium, firefox-esr and WebKitGTK's WebDriver + MiniBrowser (webkit2gtk-driver) under
+#         xvfb, with GStreamer's plugins for WebKit's media, and node/npm for puppeteer-core
+#         (browser tests: never a downloaded browser), docker-compose (validates the
 #         compose file), zbar and poppler (decode QR codes and read PDFs in tests), wrk (the
 #         bench scripts' smoke test)
 #   bench: wrk (HTTP load)
@@ -11,6 +13,15 @@ case "${1:-run}" in
   run)  command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need+=(ffmpeg)
         command -v msgfmt >/dev/null || need+=(gettext) ;;
   test) command -v chromium >/dev/null || need+=(chromium)
+        command -v firefox-esr >/dev/null || need+=(firefox-esr)
+        command -v WebKitWebDriver >/dev/null || need+=(webkit2gtk-driver)
+        command -v Xvfb >/dev/null || need+=(xvfb)
+        command -v node >/dev/null || need+=(nodejs)
+        command -v npm >/dev/null || need+=(npm)
+        for plugins in gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
+                       gstreamer1.0-plugins-ugly gstreamer1.0-libav; do
+          dpkg -s "$plugins" >/dev/null 2>&1 || need+=("$plugins")
+        done
         command -v docker-compose >/dev/null || need+=(docker-compose)
         ldconfig -p | grep -q libzbar.so.0 || need+=(libzbar0)
         command -v pdftotext >/dev/null || need+=(poppler-utils)

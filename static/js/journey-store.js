@@ -28,9 +28,19 @@ async function withStore(mode, action) {
   }
 }
 
-export function saveVideo(testimonialId, video) {
+// Some engines never settle a `put` of a Blob (WebKitGTK here; Safari drops Blobs in private
+// browsing): past this delay the caller stops waiting and sends from memory instead.
+export const SAVE_TIMEOUT_MS = 4000;
+
+export function saveVideo(testimonialId, video, timeout = SAVE_TIMEOUT_MS) {
   // video: {blob, name, type, duration}
-  return withStore("readwrite", (store) => store.put(video, testimonialId));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("IndexedDB did not answer")), timeout);
+    withStore("readwrite", (store) => store.put(video, testimonialId)).then(
+      (value) => { clearTimeout(timer); resolve(value); },
+      (error) => { clearTimeout(timer); reject(error); },
+    );
+  });
 }
 
 export function loadVideo(testimonialId) {

@@ -1,8 +1,10 @@
 // Step 3: record in the page (getUserMedia + MediaRecorder) or pick a video file.
 // Preview, 3-2-1 countdown, visible timer, hard stop at the limit, retake, front/back switch.
-// The chosen video is kept in IndexedDB, then the send page uploads it.
+// The chosen video is kept in IndexedDB, then the send page uploads it; where this browser
+// cannot keep it, this page sends it from memory (a reload would then need the file again).
 
 import { format, megabytes, readJson, saveVideo, clearUploadState } from "./journey-store.js";
+import { sendVideo } from "./upload.js";
 
 const config = readJson("journey-config");
 const msg = readJson("journey-messages");
@@ -139,7 +141,19 @@ async function startRecording() {
     $("record-stop").hidden = true;
     $("camera-section").hidden = true;
     lastSource = "camera";
-    review({ blob: new Blob(chunks, { type }), name: `video.${extension}`, type, duration });
+    const blob = new Blob(chunks, { type });
+    if (!blob.size) {
+      // The engine recorded nothing (WebKitGTK's MP4 video recorder here): say so and offer
+      // the file picker, rather than a review of an empty video.
+      $("file-section").hidden = false;
+      $("camera-on").hidden = false;
+      $("camera-section").hidden = false;
+      $("camera-switch").disabled = false;
+      showError(msg.recordingEmpty);
+      $("file-pick").focus();
+      return;
+    }
+    review({ blob, name: `video.${extension}`, type, duration });
   };
   recorder.start(1000);
   $("record-stop").hidden = false;
@@ -193,9 +207,22 @@ function review(video) {
   $("review-title").focus();
 }
 
+// A fragmented MP4 (what Safari and iPhones record) says nothing of its length in its header:
+// browsers guess from the first fragments (WebKit said 8.3 s for 12 s). The server decides.
+async function isFragmentedMp4(file) {
+  try {
+    const head = new Uint8Array(await file.slice(0, 4096).arrayBuffer());
+    const text = String.fromCharCode(...head);
+    return text.includes("mvex") || text.includes("moof");
+  } catch (error) {
+    return false;
+  }
+}
+
 function fileDuration(file) {
   // The browser reads the duration from the file's header; unknown if it cannot decode it
-  // (the server checks again).
+  // (the server checks again). WebKitGTK never loads a picked file's metadata (as a File or a
+  // Blob of it; the same bytes over HTTP load at once): wait 2 s at most, not 5.
   return new Promise((resolve) => {
     const probe = document.createElement("video");
     const url = URL.createObjectURL(file);
@@ -207,7 +234,7 @@ function fileDuration(file) {
     probe.muted = true;
     probe.onloadedmetadata = () => done(Number.isFinite(probe.duration) ? probe.duration : 0);
     probe.onerror = () => done(0);
-    setTimeout(() => done(0), 5000);
+    setTimeout(() => done(0), 2000);
     probe.src = url;
   });
 }
@@ -223,7 +250,8 @@ async function pickFile(input) {
     input.value = "";
     return;
   }
-  const duration = await fileDuration(file);
+  const [measured, fragmented] = await Promise.all([fileDuration(file), isFragmentedMp4(file)]);
+  const duration = fragmented ? 0 : measured;
   // A file replaces the camera: free it and put the camera away while the file is reviewed
   // (as after a recording); "Recommencer" offers to turn it on again.
   stopCamera();
@@ -242,11 +270,23 @@ async function useVideo() {
     clearUploadState(config.testimonial);
     await saveVideo(config.testimonial, chosen);
   } catch (error) {
-    $("use-video").disabled = false;
-    showError(msg.keepError);
+    sendFromMemory(chosen);
     return;
   }
   window.location.assign(config.urls.send);
+}
+
+// This browser could not keep the video (IndexedDB refused or never answered): send it from
+// this page, and say that a reload would need the video again.
+function sendFromMemory(video) {
+  showError("");
+  $("review").hidden = true;
+  $("camera-section").hidden = true;
+  $("file-section").hidden = true;
+  $("upload-section").hidden = false;
+  $("upload-memory").textContent = msg.keptInMemory;
+  $("upload-title").focus();
+  sendVideo(video);
 }
 
 function retake() {
