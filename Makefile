@@ -10,7 +10,7 @@ PORT ?= 8000
 # pytest-xdist workers: each gets its own test database, Redis db and S3 endpoint (tests/settings.py).
 # `loadgroup` keeps the tests of one xdist_group (shared outside state) on one worker.
 PYTEST_WORKERS ?= 2
-PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadgroup
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 .PHONY: run test test-fast typecheck setup test-setup services lint bench screenshots clean
 
@@ -47,7 +47,7 @@ services:
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	$(VENV)/bin/pip install --quiet -r requirements.txt -r requirements-dev.txt
 	touch $@
 
 lint: setup

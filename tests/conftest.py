@@ -66,13 +66,20 @@ def s3_endpoint() -> Iterator[str]:
 # --- Collection: the database restore, the fast lane's markers, serial groups -----------------
 
 BROWSER_FIXTURES = {"browser", "phone_page", "desktop_page", "playwright_instance"}
-# A test whose own code or fixtures start one of these is `slow` (`make test-fast` skips it).
-PROCESS_STARTERS = re.compile(r"\b(start_worker|start_web|Popen)\(")
-# Tests marked slow by name: they encode long media or wait on real timeouts (measured with
-# `pytest --durations`); add a test here or mark it `@pytest.mark.slow` in its module.
-SLOW_TESTS: tuple[str, ...] = ()
+# A test whose own code or fixtures start a worker, a web server or another Python process
+# (manage.py, celery, gunicorn) is `slow` (`make test-fast` skips it).
+PROCESS_STARTERS = re.compile(r"\b(start_worker|start_web|Popen)\(|\bsys\.executable\b")
+# Tests marked slow by node id prefix: they encode many or long clips, or fuzz for seconds
+# (measured with `pytest --durations`); add a test here or mark it `@pytest.mark.slow`.
+SLOW_TESTS = (
+    "tests/ambassadors/media/test_corpus.py",
+    "tests/ambassadors/test_near_duplicates.py",
+    "tests/onprovence/test_fuzz.py",
+)
 # Tests that share something outside the per-worker services run on one xdist worker, one after
-# the other (`--dist loadgroup`): the bench smoke tests share a database and a Redis db.
+# the other (`--dist loadgroup`): the bench smoke tests share a database and a Redis db. A group
+# runs where its first test is in pytest-django's order, so its tests must be of one kind
+# (all database tests, all transactional, or all without the database).
 SERIAL_GROUPS = {"tests/bench/": "bench-smoke"}
 
 
@@ -91,6 +98,14 @@ def _is_transactional(item: pytest.Item) -> bool:
         (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
         or fixtures & {"transactional_db", "live_server"}
     )
+
+
+def pytest_configure(config) -> None:
+    """Under `--dist loadgroup` xdist would run the biggest groups first, before the database
+    tests pytest-django put in front: a transactional group would then flush the seeded rows
+    under them. Keep the collection order (each group runs where its first test is)."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:

@@ -87,6 +87,7 @@ class TestimonialFactory(DjangoModelFactory):
 
     class Meta:
         model = Testimonial
+        skip_postgeneration_save = True
 
     class Params:
         # What the pipeline leaves on a processed video (the tiny MP4 of the moderation tests).
