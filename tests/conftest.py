@@ -9,7 +9,8 @@ test, so their modules need not say it. pytest-django runs the database tests fi
 transactional ones after them, so a test in a rolled-back transaction never follows a flush.
 It replaced replaying the migrations' RunPython steps by hand: the serialized copy is exactly
 what the migrations left (content types and permissions included) and costs one load per
-transactional test, about what the replay cost.
+transactional test. `_seeded_rows` covers the one case Django misses (a connection object
+created after Playwright switched the test thread's context).
 
 Markers: `browser` (Chromium through Playwright: any test using the browser fixtures or in a
 `*_browser.py` module) and `slow` (a test whose code or fixtures start worker or web processes,
@@ -133,6 +134,42 @@ def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
         for prefix, group in SERIAL_GROUPS.items():
             if path.startswith(prefix):
                 item.add_marker(pytest.mark.xdist_group(group))
+
+
+_SERIALIZED: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's set-up, keeping the serialized copy of each test database's content."""
+    from django.db import connections
+
+    for alias in connections:
+        contents = getattr(connections[alias], "_test_serialized_contents", None)
+        if contents is not None:
+            _SERIALIZED[alias] = contents
+
+
+@pytest.fixture(autouse=True)
+def _seeded_rows(request, django_db_blocker):
+    """Load the serialized copy where Django's `serialized_rollback` could not.
+
+    Django keeps the copy on the connection object, and the connection handler is local to the
+    context: once Playwright's sync API has run in the test thread, a test may get a fresh
+    connection object without it (the browser tests did), and Django then skips both the load
+    and the flush without post_migrate. Giving that connection the copy restores both.
+    """
+    if _is_transactional(request.node):
+        from django.db import connections
+
+        request.getfixturevalue("transactional_db")
+        with django_db_blocker.unblock():
+            for alias, contents in _SERIALIZED.items():
+                connection = connections[alias]
+                if not hasattr(connection, "_test_serialized_contents"):
+                    connection._test_serialized_contents = contents
+                    connection.creation.deserialize_db_from_string(contents)
+    yield
 
 
 @pytest.fixture(autouse=True)
