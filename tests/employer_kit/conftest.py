@@ -10,9 +10,10 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from tests.ambassadors.moderation_support import public_bucket_readable
 from tests.factories import KitAssetFactory, RecruiterFactory, TestimonialFactory, png_bytes
 
-__all__ = ["bomb_png", "log_in", "pdf_bytes", "png_bytes"]
+__all__ = ["bomb_png", "log_in", "pdf_bytes", "png_bytes", "public_bucket_readable"]
 
 
 def bomb_png(width: int = 60_000, height: int = 60_000) -> bytes:
@@ -201,28 +202,3 @@ def published_testimonial(db, kit_content):
     for storage in (private_storage(), public_storage()):
         storage.save(keys.testimonial_key(testimonial.pk, keys.WEB), ContentFile(video))
     return testimonial
-
-
-@pytest.fixture
-def public_bucket_readable():
-    """Give the public bucket the anonymous-read policy it has in production (browsers load
-    previews and posters from it straight)."""
-    import json
-
-    from onprovence.storage import public_storage
-
-    storage = public_storage()
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": "*",
-                "Action": "s3:GetObject",
-                "Resource": f"arn:aws:s3:::{storage.bucket_name}/*",
-            }
-        ],
-    }
-    storage.connection.meta.client.put_bucket_policy(
-        Bucket=storage.bucket_name, Policy=json.dumps(policy)
-    )
