@@ -5,10 +5,11 @@ is started by the test session (moto's standalone server) unless AWS_S3_ENDPOINT
 TEST_DATABASE_NAME and REDIS_URL let two test runs share the machine's services.
 
 Under pytest-xdist each worker (PYTEST_XDIST_WORKER=gw0, gw1...) is isolated: it uses the Redis
-db REDIS_URL names plus its index (gw0 → base, gw1 → base + 1), pytest-django suffixes its test
-database (`<TEST_DATABASE_NAME>_gw1`), and it starts its own S3 endpoint on its own free port
-(the one the controller chose is not inherited). Worker and web processes that tests start get
-the worker's environment (tests/processes.py `worker_env`), so they share only its services.
+db REDIS_URL names plus its index (gw0 → base, gw1 → base + 1, or base − 1 from db 15),
+pytest-django suffixes its test database (`<TEST_DATABASE_NAME>_gw1`), and it starts its own S3
+endpoint on its own free port (the one the controller chose is not inherited). Worker and web
+processes that tests start get the worker's environment (tests/processes.py `worker_env`), so
+they share only its services.
 """
 
 import os
@@ -27,12 +28,18 @@ def _worker_index() -> int:
     return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 
 
+REDIS_DATABASES = 16  # redis-server's default `databases`
+
+
 def _redis_url_of_worker(url: str, index: int) -> str:
-    """The same Redis server, db `base + index` (`redis://host:6379/10` → `/11` for gw1)."""
+    """The same Redis server, db `base + index` (`redis://host:6379/10` → `/11` for gw1), or
+    `base - index` past the last db (the default base, 15, gives 14 to gw1)."""
     match = re.fullmatch(r"(redis://[^/]+)(?:/(\d+))?/?", url)
     if not match or index == 0:
         return url
-    return f"{match[1]}/{int(match[2] or 0) + index}"
+    base = int(match[2] or 0)
+    db = base + index if base + index < REDIS_DATABASES else base - index
+    return f"{match[1]}/{db}"
 
 
 # The process that picked the S3 port starts the server: a worker inherits the controller's
