@@ -1,12 +1,18 @@
 # `make run`: set up, migrate, load demo data, start the web server (127.0.0.1; `HOST=0.0.0.0
 # make run` for the local network) and two Celery workers.
-# `make test`: the whole test suite (lint, format, pytest) on the real services.
+# `make test`: the whole test suite (lint, format, types, pytest on both cores) on the real
+# services. `make test-fast`: the same without the browser and slow tests (the edit loop).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test setup test-setup services lint bench screenshots clean
+# pytest-xdist workers: each gets its own test database, Redis db and S3 endpoint (tests/settings.py).
+# `loadgroup` keeps the tests of one xdist_group (shared outside state) on one worker.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+
+.PHONY: run test test-fast typecheck setup test-setup services lint bench screenshots clean
 
 run: setup
 	$(PY) manage.py migrate --noinput
@@ -17,7 +23,18 @@ test: setup test-setup services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/mypy
+	$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+
+test-fast: setup services
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not browser and not slow" $(PYTEST_ARGS)
+
+typecheck: setup
+	$(VENV)/bin/mypy
 
 setup: $(VENV)/.installed
 	scripts/install-system-packages.sh run
@@ -34,7 +51,7 @@ services:
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	$(VENV)/bin/pip install --quiet -r requirements.txt -r requirements-dev.txt
 	touch $@
 
 lint: setup

@@ -6,8 +6,9 @@ Moderation reads (the queue, the publishing calendar, free publication slots) li
 import datetime
 import uuid
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -42,7 +43,7 @@ def testimonials_published(
     return queryset
 
 
-def testimonial_published_get(*, testimonial_id: Any) -> Testimonial | None:
+def testimonial_published_get(*, testimonial_id: uuid.UUID | str) -> Testimonial | None:
     """The published testimonial with this id, or None (unknown, unpublished, erased)."""
     try:
         testimonial_id = uuid.UUID(str(testimonial_id))
@@ -103,18 +104,21 @@ def _slot_times(rhythm: PublicationRhythm, start: datetime.date, days: int):
             yield day, datetime.datetime.combine(day, rhythm.time_of_day, tzinfo=zone)
 
 
-def _taken_per_day(since: datetime.datetime, *, exclude: list[Any] = ()) -> Counter:
+def _taken_per_day(
+    since: datetime.datetime, *, exclude: Collection[uuid.UUID | str] = ()
+) -> Counter:
     zone = timezone.get_current_timezone()
     moments = (
         Testimonial.objects.filter(status__in=SCHEDULED_STATUSES, publish_at__gte=since)
         .exclude(pk__in=list(exclude))
         .values_list("publish_at", flat=True)
     )
-    return Counter(moment.astimezone(zone).date() for moment in moments)
+    # publish_at__gte leaves out the rows without a publication time.
+    return Counter(moment.astimezone(zone).date() for moment in moments)  # type: ignore[union-attr]
 
 
 def publication_free_slots(
-    *, count: int, after: datetime.datetime | None = None, exclude: list[Any] = ()
+    *, count: int, after: datetime.datetime | None = None, exclude: Collection[uuid.UUID | str] = ()
 ) -> list[datetime.datetime]:
     """The next `count` publication times of the rhythm not yet taken, after `after`.
 
@@ -181,7 +185,8 @@ def publication_calendar(
             capacity=rhythm.per_day if moment is not None and moment > now else 0,
         )
     for testimonial in scheduled:
-        calendar[testimonial.publish_at.astimezone(zone).date()].testimonials.append(testimonial)
+        when = cast(datetime.datetime, testimonial.publish_at)  # scheduled: publish_at is set
+        calendar[when.astimezone(zone).date()].testimonials.append(testimonial)
     unscheduled = list(
         Testimonial.objects.filter(status=Status.APPROVED, publish_at__isnull=True)
         .select_related("sector")

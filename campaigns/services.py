@@ -35,7 +35,11 @@ def funnel_record(
         # no ON CONFLICT target: update, else create. Its write lock, taken by the UPDATE,
         # serialises concurrent callers until the commit.
         with transaction.atomic():
-            rows = FunnelCount.objects.filter(placement_id=placement_id, day=day, step=step)
+            rows = FunnelCount.objects.filter(
+                placement_id=placement_id,  # type: ignore[misc]  # None: the rows without one
+                day=day,
+                step=step,
+            )
             if not rows.update(count=F("count") + n):
                 FunnelCount.objects.create(placement_id=placement_id, day=day, step=step, count=n)
         return

@@ -1,8 +1,27 @@
-"""Fixtures shared by every test: the S3 endpoint, Redis isolation, the browser harness."""
+"""Fixtures shared by every test: the S3 endpoint, Redis isolation, the browser harness.
+
+The rows our migrations seed (sectors, key figures, the consent text, groups and their
+permissions...) survive transactional tests through Django's `serialized_rollback`: the test
+database's content is serialized once, right after its migrations, and a transactional test
+(`django_db(transaction=True)`, `transactional_db` or `live_server`) gets it loaded back before
+it starts. `pytest_collection_modifyitems` below sets `serialized_rollback=True` on every such
+test, so their modules need not say it. pytest-django runs the database tests first and the
+transactional ones after them, so a test in a rolled-back transaction never follows a flush.
+It replaced replaying the migrations' RunPython steps by hand: the serialized copy is exactly
+what the migrations left (content types and permissions included) and costs one load per
+transactional test. `_seeded_rows` covers the one case Django misses (a connection object
+created after Playwright switched the test thread's context).
+
+Markers: `browser` (Chromium through Playwright: any test using the browser fixtures or in a
+`*_browser.py` module) and `slow` (a test whose code or fixtures start worker or web processes,
+or that is listed in SLOW_TESTS) are set here at collection; `make test-fast` deselects both.
+"""
 
 import contextlib
 import functools
+import inspect
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,44 +64,111 @@ def s3_endpoint() -> Iterator[str]:
         processes.stop(server)
 
 
-OUR_APPS = ("campaigns", "ambassadors", "employer_kit", "onprovence")
+# --- Collection: the database restore, the fast lane's markers, serial groups -----------------
+
+BROWSER_FIXTURES = {"browser", "phone_page", "desktop_page", "playwright_instance"}
+# A test whose own code or fixtures start a worker, a web server or another Python process
+# (manage.py, celery, gunicorn) is `slow` (`make test-fast` skips it).
+PROCESS_STARTERS = re.compile(r"\b(start_worker|start_web|Popen)\(|\bsys\.executable\b")
+# Tests marked slow by node id prefix: they encode many or long clips, or fuzz for seconds
+# (measured with `pytest --durations`); add a test here or mark it `@pytest.mark.slow`.
+SLOW_TESTS = (
+    "tests/ambassadors/media/test_corpus.py",
+    "tests/ambassadors/test_near_duplicates.py",
+    "tests/onprovence/test_fuzz.py",
+)
+# Tests that share something outside the per-worker services run on one xdist worker, one after
+# the other (`--dist loadgroup`): the bench smoke tests share a database and a Redis db. A group
+# runs where its first test is in pytest-django's order, so its tests must be of one kind
+# (all database tests, all transactional, or all without the database).
+SERIAL_GROUPS = {"tests/bench/": "bench-smoke"}
 
 
 @functools.cache
-def _seed_steps() -> list:
-    """The RunPython steps of our apps' migrations, in migration order."""
-    from django.db.migrations.loader import MigrationLoader
-    from django.db.migrations.operations.special import RunPython
+def _starts_processes(function) -> bool:
+    try:
+        return bool(PROCESS_STARTERS.search(inspect.getsource(function)))
+    except (OSError, TypeError):
+        return False
 
-    loader = MigrationLoader(None, ignore_no_migrations=True)
-    plan: list = []
-    for node in loader.graph.leaf_nodes():
-        if node[0] in OUR_APPS:
-            plan += [key for key in loader.graph.forwards_plan(node) if key not in plan]
-    return [
-        operation.code
-        for key in plan
-        if key[0] in OUR_APPS
-        for operation in loader.graph.nodes[key].operations
-        if isinstance(operation, RunPython)
-    ]
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return bool(
+        (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+        or fixtures & {"transactional_db", "live_server"}
+    )
+
+
+def pytest_configure(config) -> None:
+    """Under `--dist loadgroup` xdist would run the biggest groups first, before the database
+    tests pytest-django put in front: a transactional group would then flush the seeded rows
+    under them. Keep the collection order (each group runs where its first test is)."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(str(item.path)).relative_to(ROOT).as_posix()
+        if _is_transactional(item):
+            marker = item.get_closest_marker("django_db")
+            kwargs = dict(marker.kwargs) if marker else {}
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & BROWSER_FIXTURES or path.endswith("_browser.py"):
+            item.add_marker(pytest.mark.browser)
+        definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        functions = [getattr(item, "function", None)] + [
+            definition.func
+            for name in fixtures
+            for definition in definitions.get(name, ())
+            if Path(inspect.getfile(definition.func)).is_relative_to(ROOT / "tests")
+        ]
+        if any(_starts_processes(function) for function in functions if function) or any(
+            item.nodeid.startswith(name) for name in SLOW_TESTS
+        ):
+            item.add_marker(pytest.mark.slow)
+        for prefix, group in SERIAL_GROUPS.items():
+            if path.startswith(prefix):
+                item.add_marker(pytest.mark.xdist_group(group))
+
+
+_SERIALIZED: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's set-up, keeping the serialized copy of each test database's content."""
+    from django.db import connections
+
+    for alias in connections:
+        contents = getattr(connections[alias], "_test_serialized_contents", None)
+        if contents is not None:
+            _SERIALIZED[alias] = contents
 
 
 @pytest.fixture(autouse=True)
 def _seeded_rows(request, django_db_blocker):
-    """Bring back the rows our migrations seed (sectors, key figures, consent text, groups...).
+    """Load the serialized copy where Django's `serialized_rollback` could not.
 
-    A transactional test ends with a flush of every table, so the next one would otherwise run
-    without them; the seed steps are idempotent.
+    Django keeps the copy on the connection object, and the connection handler is local to the
+    context: once Playwright's sync API has run in the test thread, a test may get a fresh
+    connection object without it (the browser tests did), and Django then skips both the load
+    and the flush without post_migrate. Giving that connection the copy restores both.
     """
-    marker = request.node.get_closest_marker("django_db")
-    if marker and marker.kwargs.get("transaction"):
-        from django.apps import apps
+    if _is_transactional(request.node):
+        from django.db import connections
 
         request.getfixturevalue("transactional_db")
         with django_db_blocker.unblock():
-            for step in _seed_steps():
-                step(apps, None)
+            for alias, contents in _SERIALIZED.items():
+                connection = connections[alias]
+                if not hasattr(connection, "_test_serialized_contents"):
+                    connection._test_serialized_contents = contents
+                    connection.creation.deserialize_db_from_string(contents)
     yield
 
 

@@ -15,7 +15,7 @@ budget applies. docs/pipeline.md says why this shape.
 import contextlib
 import math
 from datetime import datetime, timedelta
-from typing import Any
+from uuid import UUID
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -40,14 +40,14 @@ def _spent_key(fingerprint: str, now: datetime | None) -> str:
     return _SPENT.format(day.isoformat(), fingerprint)
 
 
-def media_budget_remember(*, testimonial_id: Any, client_ip: str) -> None:
+def media_budget_remember(*, testimonial_id: UUID | str, client_ip: str) -> None:
     """Note which client sent this testimonial's video (web request, at upload completion)."""
     cache.set(
         _CLIENT.format(testimonial_id), client_fingerprint(client_ip), timeout=_MAPPING_SECONDS
     )
 
 
-def media_budget_forget(*, testimonial_id: Any) -> None:
+def media_budget_forget(*, testimonial_id: UUID | str) -> None:
     """Drop what links this testimonial to a client (its erasure)."""
     cache.delete_many([_CLIENT.format(testimonial_id), _CHARGED.format(testimonial_id)])
 
@@ -64,7 +64,7 @@ def media_budget_exhausted(*, client_ip: str, now: datetime | None = None) -> bo
 
 
 def media_budget_charge(
-    *, testimonial_id: Any, seconds: float, now: datetime | None = None
+    *, testimonial_id: UUID | str, seconds: float, now: datetime | None = None
 ) -> tuple[bool, int]:
     """Charge a video's seconds to the client that sent it: (admitted, seconds spent today).
 

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from typing import Any
+from uuid import UUID
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
@@ -21,7 +22,7 @@ from ambassadors.signals import testimonial_status_changed
 class InvalidTransition(Exception):
     """The testimonial is not in a status from which the asked move is allowed."""
 
-    def __init__(self, testimonial_id: Any, current: str, target: str) -> None:
+    def __init__(self, testimonial_id: UUID | str, current: str, target: str) -> None:
         self.current, self.target = current, target
         super().__init__(f"testimonial {testimonial_id}: {current} -> {target} is not allowed")
 
@@ -39,7 +40,7 @@ PARENT_PENDING_MESSAGES = {
 class ParentConfirmationPending(InvalidTransition):
     """A minor's testimonial cannot be approved or published before a parent confirms."""
 
-    def __init__(self, testimonial_id: Any, current: str, target: str) -> None:
+    def __init__(self, testimonial_id: UUID | str, current: str, target: str) -> None:
         self.testimonial_id, self.current, self.target = testimonial_id, current, target
         # The admin shows the message as is (in French, as the admin is).
         Exception.__init__(self, PARENT_PENDING_MESSAGES[Status(target)])
@@ -49,7 +50,7 @@ class ParentConfirmationPending(InvalidTransition):
         return type(self), (self.testimonial_id, self.current, self.target)
 
 
-def _parent_confirmation_pending(testimonial_id: Any) -> bool:
+def _parent_confirmation_pending(testimonial_id: UUID | str) -> bool:
     return ConsentRecord.objects.filter(
         testimonial_id=testimonial_id, is_minor=True, parent_confirmed_at=None
     ).exists()
@@ -57,7 +58,7 @@ def _parent_confirmation_pending(testimonial_id: Any) -> bool:
 
 def testimonial_transition(
     *,
-    testimonial_id: Any,
+    testimonial_id: UUID | str,
     to: Status | str,
     actor: AbstractBaseUser | None = None,
     actor_label: str = "",

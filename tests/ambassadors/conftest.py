@@ -8,8 +8,9 @@ import pytest
 import redis
 from django.conf import settings
 
-from ambassadors.models import Testimonial
+from ambassadors.models import Status, Testimonial
 from ambassadors.views import SESSION_KEY
+from tests.factories import TestimonialFactory
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -26,15 +27,17 @@ def _french_by_default():
 
 @pytest.fixture
 def testimonial(db) -> Testimonial:
-    from campaigns.models import Sector
-
-    return Testimonial.objects.create(
+    """A resident who has just started: no consent yet, nothing filmed."""
+    return TestimonialFactory(
+        status=Status.CREATED,
         first_name="Nadia",
         last_name="Benali",
         email="nadia@example.org",
         commune="Marseille",
         job_title="Ingénieure",
-        sector=Sector.objects.get(slug="aeronautique"),
+        display_name="",
+        quote="",
+        consent=False,
     )
 
 

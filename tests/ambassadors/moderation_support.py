@@ -4,7 +4,6 @@ Testimonials are created directly in the status a test needs, with real files (a
 and posters made by ffmpeg) written to the S3 endpoint under `ambassadors.keys` keys.
 """
 
-import datetime
 import json
 import subprocess
 from pathlib import Path
@@ -17,9 +16,9 @@ from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 
 from ambassadors import keys
-from ambassadors.models import ConsentRecord, ConsentText, Status, Testimonial
-from campaigns.models import Campaign, Placement, Sector
+from ambassadors.models import Status, Testimonial
 from onprovence.storage import delete_prefix, list_prefix, private_storage, public_storage
+from tests.factories import PlacementFactory, TestimonialFactory
 
 __all__ = [
     "broker",
@@ -99,50 +98,18 @@ def public_bucket_readable(s3_endpoint) -> None:
 def make_testimonial(db, tiny_media, public_bucket_readable):
     """Create a testimonial in a given status, with its consent record and media files.
 
+    A thin wrapper around `TestimonialFactory` (filmed, on one placement of a test campaign);
+    `media` puts the tiny MP4 and posters in the private store, `social` the social formats.
     It asks for `db` so the test's database set-up (and a transactional test's restore of the
     seeded rows) happens first, even when a live server leaves database access open.
     """
     created: list[Testimonial] = []
-    sector = Sector.objects.get(slug="aeronautique")
-    consent_text = ConsentText.objects.get(is_current=True)
-    campaign = Campaign.objects.create(
-        name="Campagne test", slug=f"test-{timezone.now():%H%M%S%f}", starts_on=timezone.localdate()
-    )
-    placement = Placement.objects.create(
-        campaign=campaign, channel=Placement.Channel.STATION, place_name="Gare Saint-Charles"
-    )
+    placement = PlacementFactory(campaign__slug=f"test-{timezone.now():%H%M%S%f}")
 
     def make(status: str = Status.IN_REVIEW, *, media: bool = True, social: bool = False, **fields):
-        values = {
-            "first_name": "Léa",
-            "last_name": "Martin",
-            "email": "lea.martin@example.org",
-            "commune": "Marignane",
-            "job_title": "Ingénieure avionique",
-            "display_name": "Léa, ingénieure",
-            "quote": "Ici, je travaille sur des hélicoptères et je vais à la plage le soir.",
-            "language": "fr",
-            "sector": sector,
-            "placement": placement,
-            "duration": 2.0,
-            # The shape the pipeline stores (ProbeFacts.as_dict()).
-            "probe": {
-                "format_name": "mov,mp4,m4a,3gp,3g2,mj2",
-                "duration": 2.0,
-                "video": {"codec": "h264", "width": 320, "height": 180, "rotation": 0},
-                "audio": {"codec": "aac", "channels": 1},
-            },
-            **fields,
-        }
-        testimonial = Testimonial.objects.create(status=status, **values)
-        ConsentRecord.objects.create(
-            testimonial=testimonial,
-            testimonial_ref=testimonial.pk,
-            consent_text=consent_text,
-            text_version=consent_text.version,
-            accepted_at=timezone.now() - datetime.timedelta(hours=2),
-            choices={"diffusion": True, "reseaux_sociaux": True},
-            placement=placement,
+        fields.setdefault("published_at", None)
+        testimonial = TestimonialFactory(
+            status=status, filmed=True, placement=placement, consent__placement=placement, **fields
         )
         if media:
             for name in (keys.WEB, keys.POSTER_JPEG, keys.POSTER_WEBP):

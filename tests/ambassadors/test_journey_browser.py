@@ -2,7 +2,6 @@
 
 import re
 import subprocess
-import time
 
 import pytest
 from django.conf import settings as django_settings
@@ -13,6 +12,7 @@ from campaigns.models import Campaign, FunnelCount, Placement
 from onprovence.storage import private_storage
 from tests.ambassadors.conftest import make_video
 from tests.browser import assert_accessible, launch_chromium
+from tests.waiting import stays_false
 
 pytestmark = [
     pytest.mark.browser,
@@ -305,7 +305,17 @@ def test_the_upload_pauses_when_the_network_drops_and_finishes_when_it_is_back(
     page.wait_for_selector(
         "text=Connexion perdue : l'envoi reprendra tout seul dès son retour.", timeout=10000
     )
-    time.sleep(2)
+    # Offline, the upload cannot go on: watch for 2 s for what finishing would show (the bar
+    # full, the testimonial past `created`) and assert it never does.
+    stays_false(
+        lambda: (
+            page.locator("#upload-progress").evaluate("bar => bar.value") >= 100
+            or Testimonial.objects.exclude(status=Status.CREATED).exists()
+        ),
+        2,
+        "the upload finishing while offline",
+        interval=0.25,
+    )
     stalled = page.locator("#upload-progress").evaluate("bar => bar.value")
     assert 15 <= stalled < 100
     assert_accessible(page)

@@ -13,7 +13,6 @@ import select
 import socket
 import struct
 import threading
-import time
 from collections import Counter
 from urllib.parse import urlparse
 
@@ -30,6 +29,7 @@ from onprovence.storage import private_storage
 from tests.ambassadors.media.corpus import ffmpeg
 from tests.ambassadors.test_journey_browser import phone, pick_on_a_slow_uplink
 from tests.faults import assert_no_damage, audit_trail
+from tests.waiting import stays_false
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
@@ -297,7 +297,17 @@ def test_the_phone_upload_survives_s3_going_down_midway_and_finishes_once_it_is_
 
     s3_proxy.down()
     page.wait_for_selector("text=La connexion est instable : nouvel essai…", timeout=15000)
-    time.sleep(4)
+    # While S3 is down the upload cannot finish: watch for 4 s for what finishing would show
+    # (the bar full, the testimonial past `created`) and assert it never does.
+    stays_false(
+        lambda: (
+            page.locator("#upload-progress").evaluate("bar => bar.value") >= 100
+            or Testimonial.objects.exclude(status=Status.CREATED).exists()
+        ),
+        4,
+        "the upload finishing while S3 is down",
+        interval=0.25,
+    )
     stalled = page.locator("#upload-progress").evaluate("bar => bar.value")
     assert stalled < 100
     testimonial = Testimonial.objects.get()

@@ -6,12 +6,13 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns.models import Campaign, Placement, Sector
+from campaigns.models import Campaign, Placement
+from tests.factories import CampaignFactory, PlacementFactory, TestimonialFactory, seeded_sector
 
 
 @pytest.fixture
 def live_campaign(db):
-    return Campaign.objects.create(
+    return CampaignFactory(
         name="Marque employeur territoriale",
         slug="marque-employeur",
         status=Campaign.Status.LIVE,
@@ -26,7 +27,7 @@ def live_campaign(db):
 
 @pytest.fixture
 def placement(live_campaign):
-    return Placement.objects.create(
+    return PlacementFactory(
         campaign=live_campaign,
         channel=Placement.Channel.STATION,
         place_name="Gare Saint-Charles, hall 1",
@@ -36,21 +37,23 @@ def placement(live_campaign):
 
 @pytest.fixture
 def make_testimonial(db):
-    """Create a testimonial row directly in a given status (tests may, services must not)."""
-    from ambassadors.models import Status, Testimonial
+    """Create a testimonial row directly in a given status (tests may, services must not).
+
+    A wrapper around `TestimonialFactory`: a published testimonial as the pages show it (display
+    name, town, quote), without personal data or consent record.
+    """
+    from ambassadors.models import Status
 
     def make(*, status=Status.PUBLISHED, sector_slug="aeronautique", **fields):
-        sector = Sector.objects.get(slug=sector_slug) if sector_slug else None
-        published_at = timezone.now() if status == Status.PUBLISHED else None
-        return Testimonial.objects.create(
-            status=status,
-            sector=sector,
-            published_at=fields.pop("published_at", published_at),
-            display_name=fields.pop("display_name", "Camille"),
-            commune=fields.pop("commune", "Marignane"),
-            quote=fields.pop("quote", "Je travaille sur des hélicoptères et je vois la mer."),
+        values = {
+            "display_name": "Camille",
+            "commune": "Marignane",
+            "quote": "Je travaille sur des hélicoptères et je vois la mer.",
+            **dict.fromkeys(("first_name", "last_name", "email", "job_title"), ""),
             **fields,
-        )
+        }
+        sector = seeded_sector(sector_slug) if sector_slug else None
+        return TestimonialFactory(status=status, sector=sector, consent=False, **values)
 
     return make
 

@@ -9,18 +9,11 @@ from decimal import Decimal
 import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from PIL import Image, ImageDraw
 
+from tests.ambassadors.moderation_support import public_bucket_readable
+from tests.factories import KitAssetFactory, RecruiterFactory, TestimonialFactory, png_bytes
 
-def png_bytes(size=(320, 200), color="#0f5c6e", text: str | None = None) -> bytes:
-    image = Image.new("RGB", size, color)
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((size[0] // 4, size[1] // 4, size[0] * 3 // 4, size[1] * 3 // 4), fill="#f2b13b")
-    if text:
-        draw.text((10, 10), text, fill="#ffffff")
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
+__all__ = ["bomb_png", "log_in", "pdf_bytes", "png_bytes", "public_bucket_readable"]
 
 
 def bomb_png(width: int = 60_000, height: int = 60_000) -> bytes:
@@ -143,10 +136,8 @@ def kit_content(db):
 
 @pytest.fixture
 def make_recruiter(db):
-    from employer_kit.models import Recruiter
-
     def make(email: str = "rh@airbus-test.fr", company: str = "Airbus Helicopters", confirmed=True):
-        return Recruiter.objects.create(
+        return RecruiterFactory(
             email=email, company=company, confirmed_at=timezone.now() if confirmed else None
         )
 
@@ -174,14 +165,8 @@ def make_asset(db):
         name="logo.png",
         **fields,
     ):
-        asset = KitAsset(
-            title=title, kind=kind, credits=fields.pop("credits", "One Provence"), **fields
-        )
         content = content if content is not None else png_bytes()
-        asset.file.save(name, ContentFile(content), save=False)
-        asset.size_bytes = len(content)
-        asset.save()
-        return asset
+        return KitAssetFactory(title=title, kind=kind, content=content, filename=name, **fields)
 
     return make
 
@@ -190,57 +175,30 @@ def make_asset(db):
 def published_testimonial(db, kit_content):
     """A published testimonial with its consent record and its web rendition in the store."""
     from ambassadors import keys
-    from ambassadors.models import ConsentRecord, ConsentText, Status, Testimonial
+    from ambassadors.models import ConsentText, Status
     from onprovence.storage import private_storage, public_storage
 
     consent_text, _ = ConsentText.objects.get_or_create(
         version="2026.1",
         defaults={"title": "Droit à l'image", "body": "…", "is_current": True},
     )
-    testimonial = Testimonial.objects.create(
+    testimonial = TestimonialFactory(
         status=Status.PUBLISHED,
         published_at=timezone.now(),
         sector=kit_content["aero"],
         display_name="Léa, ingénieure",
         quote="Je travaille sur les hélicoptères et je vais à la plage le soir.",
         first_name="Léa",
+        last_name="",
         email="lea@example.org",
+        commune="",
+        job_title="",
         duration=42.0,
-    )
-    ConsentRecord.objects.create(
-        testimonial=testimonial,
-        testimonial_ref=testimonial.pk,
-        consent_text=consent_text,
-        text_version=consent_text.version,
-        accepted_at=timezone.now() - timedelta(days=10),
-        choices={"employer_kit": True},
+        consent__consent_text=consent_text,
+        consent__accepted_at=timezone.now() - timedelta(days=10),
+        consent__choices={"employer_kit": True},
     )
     video = b"\x00\x00\x00\x18ftypmp42" + b"fake-video" * 100
     for storage in (private_storage(), public_storage()):
         storage.save(keys.testimonial_key(testimonial.pk, keys.WEB), ContentFile(video))
     return testimonial
-
-
-@pytest.fixture
-def public_bucket_readable():
-    """Give the public bucket the anonymous-read policy it has in production (browsers load
-    previews and posters from it straight)."""
-    import json
-
-    from onprovence.storage import public_storage
-
-    storage = public_storage()
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": "*",
-                "Action": "s3:GetObject",
-                "Resource": f"arn:aws:s3:::{storage.bucket_name}/*",
-            }
-        ],
-    }
-    storage.connection.meta.client.put_bucket_policy(
-        Bucket=storage.bucket_name, Policy=json.dumps(policy)
-    )
