@@ -23,6 +23,14 @@ from ..models import KitAsset, KitAssetVersion
 logger = logging.getLogger(__name__)
 
 
+def kit_asset_file_key(asset: KitAsset) -> str:
+    """The storage key of a saved asset's file."""
+    key = asset.file.name
+    # The file column is NOT NULL: a FieldFile read from the database always has a str name.
+    assert key is not None, f"kit asset {asset.pk} has no file name"
+    return key
+
+
 def kit_asset_save(*, asset: KitAsset, file_changed: bool) -> KitAsset:
     """Save an asset edited by staff; a new file keeps the previous one as a version.
 
@@ -36,7 +44,7 @@ def kit_asset_save(*, asset: KitAsset, file_changed: bool) -> KitAsset:
             KitAssetVersion.objects.create(
                 asset=previous,
                 version=previous.version,
-                file_key=previous.file.name,
+                file_key=kit_asset_file_key(previous),
                 file_format=previous.file_format,
                 size_bytes=previous.size_bytes,
                 width=previous.width,
@@ -61,7 +69,7 @@ def kit_asset_analyse(*, asset_id: int) -> KitAsset:
     """Read format, dimensions and size from the file and render its preview once."""
     asset = KitAsset.objects.get(pk=asset_id)
     storage = private_storage()
-    key = asset.file.name
+    key = kit_asset_file_key(asset)
     with tempfile.TemporaryDirectory(dir=settings.MEDIA_WORK_DIR) as work:
         local = Path(work) / "source"
         with storage.open(key, "rb") as source, local.open("wb") as target:
