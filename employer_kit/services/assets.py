@@ -19,16 +19,9 @@ from onprovence.storage import private_storage, public_storage
 from .. import conf, media, task_names
 from ..limits import kit_asset_consent_errors
 from ..models import KitAsset, KitAssetVersion
+from ..selectors import kit_asset_file_key
 
 logger = logging.getLogger(__name__)
-
-
-def kit_asset_file_key(asset: KitAsset) -> str:
-    """The storage key of a saved asset's file."""
-    key = asset.file.name
-    # The file column is NOT NULL: a FieldFile read from the database always has a str name.
-    assert key is not None, f"kit asset {asset.pk} has no file name"
-    return key
 
 
 def kit_asset_save(*, asset: KitAsset, file_changed: bool) -> KitAsset:

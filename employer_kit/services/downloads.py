@@ -13,7 +13,7 @@ from onprovence.storage import is_local, private_storage
 
 from .. import conf, documents
 from ..models import KitAsset, KitDownload, Recruiter, TalkingPoint
-from .assets import kit_asset_file_key
+from ..selectors import kit_asset_file_key
 from .content import points_data
 
 logger = logging.getLogger(__name__)
