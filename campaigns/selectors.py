@@ -1,8 +1,10 @@
 """Reads of campaign content; other apps use these rather than querying the models."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import cast
 
 from django.db.models import QuerySet, Sum
 
@@ -115,7 +117,8 @@ def campaign_funnel(*, campaign: Campaign, start: date, end: date) -> CampaignFu
         add(placement_id, day, step, n)
     answers = funnel_published_counts.send(sender=Campaign, campaign=campaign, start=start, end=end)
     for _receiver, published in answers:
-        for placement_id, day, n in published:
+        # The signal's contract: each receiver returns an iterable of (placement_id, day, count).
+        for placement_id, day, n in cast("Iterable[tuple[int, date, int]]", published):
             add(placement_id, day, "published", n)
     declared = sum(p.declared_audience for p in placements)
     return CampaignFunnel(

@@ -11,6 +11,14 @@ from ambassadors.selectors import testimonials_published
 from .models import Audience, KitAsset, KitDownload, Language, OnePager, Recruiter, TalkingPoint
 
 
+def kit_asset_file_key(asset: KitAsset) -> str:
+    """The storage key of a saved asset's file."""
+    key = asset.file.name
+    # The file column is NOT NULL: a FieldFile read from the database always has a str name.
+    assert key is not None, f"kit asset {asset.pk} has no file name"
+    return key
+
+
 def _today() -> date:
     return timezone.localdate()
 

@@ -1,7 +1,7 @@
 """Captions of a testimonial: WebVTT validated, stored privately (and publicly when live)."""
 
 import re
-from typing import Any
+from uuid import UUID
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -60,7 +60,7 @@ def captions_validate(data: bytes | str) -> str:
 
 
 def testimonial_captions_set(
-    *, testimonial_id: Any, actor: AbstractBaseUser | None, text: str
+    *, testimonial_id: UUID | str, actor: AbstractBaseUser | None, text: str
 ) -> Testimonial:
     """Store validated WebVTT captions (an empty text removes them), in both stores if live."""
     key = keys.testimonial_key(testimonial_id, keys.CAPTIONS)
@@ -86,7 +86,7 @@ def testimonial_captions_set(
     return testimonial
 
 
-def testimonial_captions_text(*, testimonial_id: Any) -> str:
+def testimonial_captions_text(*, testimonial_id: UUID | str) -> str:
     key = keys.testimonial_key(testimonial_id, keys.CAPTIONS)
     storage = private_storage()
     if not storage.exists(key):

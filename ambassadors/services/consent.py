@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ambassadors.models import ConsentRecord, ConsentText
+from ambassadors.services.audit import field_verbose_name
 
 
 class ConsentProofNotFound(Exception):
@@ -263,7 +264,7 @@ def consent_proof_pdf(*, testimonial_ref: UUID | str) -> bytes:
         ]
         facts += [
             (
-                capfirst(ConsentRecord._meta.get_field(name).verbose_name),
+                str(capfirst(field_verbose_name(ConsentRecord, name))),
                 cell(_choice_value(name, value) if value else "—"),
             )
             for name, value in proof.items()

@@ -8,6 +8,7 @@ name once the transaction commits.
 
 import datetime
 from typing import Any
+from uuid import UUID
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
@@ -17,7 +18,13 @@ from ambassadors import task_names
 from ambassadors.models import RejectionReason, Status, Testimonial
 from ambassadors.selectors import publication_free_slots
 from ambassadors.services import erasure
-from ambassadors.services.audit import ModerationError, audit_note, in_french, moderation_audit
+from ambassadors.services.audit import (
+    ModerationError,
+    audit_note,
+    field_verbose_name,
+    in_french,
+    moderation_audit,
+)
 from ambassadors.services.publication import (
     decision_email_queue,
     publish_at_set,
@@ -33,7 +40,7 @@ EDITABLE_FIELDS = ("display_name", "quote", "sector", "tags")
 
 def testimonial_approve(
     *,
-    testimonial_id: Any,
+    testimonial_id: UUID | str,
     actor: AbstractBaseUser | None,
     publish_at: datetime.datetime | None = None,
     note: str = "",
@@ -74,7 +81,7 @@ def rejection_message(*, reason: RejectionReason | None, details: str, language:
 
 def testimonial_reject(
     *,
-    testimonial_id: Any,
+    testimonial_id: UUID | str,
     actor: AbstractBaseUser | None,
     reason: RejectionReason | None = None,
     details: str = "",
@@ -97,7 +104,7 @@ def testimonial_reject(
 
 
 def testimonial_reopen(
-    *, testimonial_id: Any, actor: AbstractBaseUser | None, note: str = ""
+    *, testimonial_id: UUID | str, actor: AbstractBaseUser | None, note: str = ""
 ) -> Testimonial:
     """Put a testimonial a moderator refused back in the review queue (a wrong click).
 
@@ -139,7 +146,7 @@ def testimonial_reopen(
 
 
 def testimonial_schedule(
-    *, testimonial_id: Any, actor: AbstractBaseUser | None, publish_at: datetime.datetime
+    *, testimonial_id: UUID | str, actor: AbstractBaseUser | None, publish_at: datetime.datetime
 ) -> Testimonial:
     """Set when an approved testimonial goes out (the periodic publisher does the rest).
 
@@ -157,7 +164,7 @@ def testimonial_schedule(
 
 
 def testimonial_feature(
-    *, testimonial_id: Any, actor: AbstractBaseUser | None, featured: bool = True
+    *, testimonial_id: UUID | str, actor: AbstractBaseUser | None, featured: bool = True
 ) -> Testimonial:
     """Put a testimonial at the top of the gallery (or take it off)."""
     with transaction.atomic():
@@ -177,7 +184,7 @@ def testimonial_feature(
 
 
 def testimonial_edit(
-    *, testimonial_id: Any, actor: AbstractBaseUser | None, changes: dict[str, Any]
+    *, testimonial_id: UUID | str, actor: AbstractBaseUser | None, changes: dict[str, Any]
 ) -> Testimonial:
     """Apply a moderator's edits of what the public sees (name, quote, sector, tags)."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -191,7 +198,7 @@ def testimonial_edit(
         for name in changed:
             setattr(testimonial, name, changes[name])
         testimonial.save(update_fields=[*changed, "updated_at"])
-        labels = [Testimonial._meta.get_field(name).verbose_name for name in changed]
+        labels = [field_verbose_name(Testimonial, name) for name in changed]
         moderation_audit(
             testimonial,
             actor=actor,
@@ -203,7 +210,7 @@ def testimonial_edit(
 
 
 def testimonial_withdraw_by_staff(
-    *, testimonial_id: Any, actor: AbstractBaseUser | None, note: str = ""
+    *, testimonial_id: UUID | str, actor: AbstractBaseUser | None, note: str = ""
 ) -> Testimonial:
     """Staff erasure: withdraw the testimonial now and queue its erasure.
 

@@ -9,7 +9,6 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -54,7 +53,7 @@ def delete_keys(names: list[str], testimonial_id: UUID | str) -> None:
 
 
 @contextlib.contextmanager
-def work_directory(testimonial_id: Any) -> Iterator[Path]:
+def work_directory(testimonial_id: UUID | str) -> Iterator[Path]:
     """A private temporary folder under MEDIA_WORK_DIR, removed afterwards."""
     root = Path(settings.MEDIA_WORK_DIR)
     try:

@@ -7,7 +7,6 @@ a key. Without PostgreSQL (the embedded default runs one worker) no lock is take
 import contextlib
 import hashlib
 from collections.abc import Iterator
-from typing import Any
 from uuid import UUID
 
 from django.db import connection, transaction
@@ -17,7 +16,7 @@ PROCESSING = "processing"  # the media pipeline and the social renditions
 PUBLICATION = "publication"  # publishing and taking down the public copies
 
 
-def advisory_key(kind: str, testimonial_id: Any) -> int:
+def advisory_key(kind: str, testimonial_id: UUID | str) -> int:
     """The advisory-lock key of `kind` of work on this testimonial (a signed bigint)."""
     digest = hashlib.blake2b(
         kind.encode() + b":" + UUID(str(testimonial_id)).bytes, digest_size=8
@@ -26,7 +25,7 @@ def advisory_key(kind: str, testimonial_id: Any) -> int:
 
 
 @contextlib.contextmanager
-def processing_lock(testimonial_id: Any) -> Iterator[bool]:
+def processing_lock(testimonial_id: UUID | str) -> Iterator[bool]:
     """Hold the processing lock of this testimonial; yield False if another session has it.
 
     The lock belongs to the database session, so a worker that dies (SIGKILL, lost machine)
@@ -47,7 +46,7 @@ def processing_lock(testimonial_id: Any) -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
-def processing_lock_held(testimonial_id: Any) -> bool:
+def processing_lock_held(testimonial_id: UUID | str) -> bool:
     """True when another database session holds the processing lock of this testimonial."""
     if connection.vendor != "postgresql":
         return False
@@ -65,7 +64,7 @@ def processing_lock_held(testimonial_id: Any) -> bool:
 # publishers of one testimonial (the minute sweep queues it again while a slow copy runs) do
 # not race: the second sees `published` and does nothing.
 @contextlib.contextmanager
-def publication_lock(testimonial_id: Any) -> Iterator[None]:
+def publication_lock(testimonial_id: UUID | str) -> Iterator[None]:
     """A transaction holding this testimonial's publication lock (waited for) until it ends."""
     if connection.vendor != "postgresql":
         # A SQLite transaction held over the copies would make the site's own writes fail.

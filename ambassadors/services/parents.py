@@ -205,6 +205,8 @@ def parent_remind(*, consent_id: int, now: datetime.datetime | None = None) -> b
         consent.parent_reminders_sent += 1
         consent.parent_last_reminded_at = now
         consent.save(update_fields=["parent_reminders_sent", "parent_last_reminded_at"])
+        # _awaiting_parent() keeps only consents that have a testimonial.
+        assert consent.testimonial is not None
         parent_reminder_email(consent.testimonial, consent.parent_email).send(fail_silently=False)
     return True
 
@@ -215,6 +217,8 @@ def parent_expire(*, consent_id: int, now: datetime.datetime | None = None) -> b
     consent = _awaiting_parent().filter(pk=consent_id).first()
     if consent is None or not _expired(consent, now):
         return False
+    # _awaiting_parent() keeps only consents that have a testimonial.
+    assert consent.testimonial_id is not None
     journey.testimonial_withdraw(
         testimonial_id=consent.testimonial_id, actor_label="system", note=NOTE_EXPIRED
     )

@@ -205,11 +205,14 @@ def video_process_local(
     result = LocalResult(verdict, demuxer=demuxer, facts=facts, timings=timings)
     if not verdict.accepted:
         return result
+    # Only validate_probe accepts, and only a sniffed container whose probe gave a duration.
+    assert demuxer is not None and facts is not None and facts.duration is not None
     refusal = admit(facts) if admit is not None else None
     if refusal is not None:
         result.verdict = refusal
         return result
     outputs = moderation_outputs(workdir)
+    assert outputs.signature is not None  # moderation_outputs samples the signature by default
     command = moderation_command(
         settings.FFMPEG_BINARY,
         str(source),

@@ -7,7 +7,7 @@ deterministic keys and moves the status to `in_review` or `rejected`.
 
 import logging
 import time
-from typing import Any
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import F
@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 WORKER = "worker"
 
 
-def _claim(testimonial_id: Any) -> Testimonial | None:
+def _claim(testimonial_id: UUID | str) -> Testimonial | None:
     """Count an attempt and move uploaded -> processing; None if there is nothing to do."""
     with transaction.atomic():
         testimonial = Testimonial.objects.select_for_update().get(pk=testimonial_id)
@@ -58,14 +58,14 @@ def _claim(testimonial_id: Any) -> Testimonial | None:
     return testimonial
 
 
-def _give_back_attempt(testimonial_id: Any) -> None:
+def _give_back_attempt(testimonial_id: UUID | str) -> None:
     """A transient storage failure is not the file's fault: it does not count as an attempt."""
     Testimonial.objects.filter(pk=testimonial_id, processing_attempts__gt=0).update(
         processing_attempts=F("processing_attempts") - 1
     )
 
 
-def testimonial_process(*, testimonial_id: Any) -> str:
+def testimonial_process(*, testimonial_id: UUID | str) -> str:
     """Make an uploaded testimonial ready for moderation (or reject it with a reason).
 
     Idempotent: a testimonial past `processing` is left alone, keys are deterministic, and the
@@ -107,6 +107,9 @@ def _process(testimonial: Testimonial) -> str:
         result.timings["download"] = round(download_seconds, 3)
         if not result.accepted:
             return _finish_rejected(testimonial, result, content_hash=content_hash)
+        # Only validate_probe accepts, and only probed facts with a duration.
+        assert result.facts is not None and result.facts.duration is not None
+        duration = result.facts.duration
         started = time.monotonic()
         upload_files(
             {
@@ -127,7 +130,7 @@ def _process(testimonial: Testimonial) -> str:
         )
     started = time.monotonic()
     similar = _earlier_near_duplicates(
-        testimonial.pk, result.signature, result.facts.duration, exclude=duplicates
+        testimonial.pk, result.signature, duration, exclude=duplicates
     )
     result.timings["near_duplicates"] = round(time.monotonic() - started, 3)
     if similar:
@@ -149,7 +152,7 @@ def _process(testimonial: Testimonial) -> str:
             changes={
                 "probe": result.probe_record(),
                 "flags": flags,
-                "duration": result.facts.duration,
+                "duration": duration,
                 "content_hash": content_hash,
                 "signature": result.signature,
                 "rejection_reason": "",
@@ -163,15 +166,17 @@ def _process(testimonial: Testimonial) -> str:
     return "in_review"
 
 
-def _within_budget(testimonial_id: Any, facts: media_probe.ProbeFacts) -> Verdict | None:
+def _within_budget(testimonial_id: UUID | str, facts: media_probe.ProbeFacts) -> Verdict | None:
     """Charge the video's real length to its sender's day; a rejection when it does not fit."""
+    # Called by video_process_local on accepted facts only, which have a duration.
+    assert facts.duration is not None
     admitted, spent = media_budget_charge(testimonial_id=testimonial_id, seconds=facts.duration)
     if admitted:
         return None
     return reject_over_budget(spent=spent, budget=conf.media_seconds_per_client_per_day())
 
 
-def _earlier_uploads_with_hash(testimonial_id: Any, content_hash: str) -> list[Any]:
+def _earlier_uploads_with_hash(testimonial_id: UUID | str, content_hash: str) -> list[UUID]:
     return list(
         Testimonial.objects.filter(content_hash=content_hash)
         .exclude(pk=testimonial_id)
@@ -187,8 +192,8 @@ NEAR_DUPLICATE_CANDIDATES = 500
 
 
 def _earlier_near_duplicates(
-    testimonial_id: Any, signature: str, duration: float | None, *, exclude: list[Any]
-) -> list[tuple[Any, Match]]:
+    testimonial_id: UUID | str, signature: str, duration: float | None, *, exclude: list[UUID]
+) -> list[tuple[UUID, Match]]:
     """Other testimonials whose picture matches this signature (closest first, at most 5).
 
     Only videos within MEDIA_NEAR_DUPLICATE_DURATION_SECONDS of this duration are compared: a
@@ -222,6 +227,7 @@ def _percent(share: float) -> str:
 
 def _finish_rejected(testimonial: Testimonial, result: LocalResult, *, content_hash: str) -> str:
     reason = result.verdict.reason
+    assert reason is not None  # every rejecting Verdict (media.validation) carries its Reason
     try:
         testimonial_transition(
             testimonial_id=testimonial.pk,

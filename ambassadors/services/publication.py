@@ -9,7 +9,7 @@ import dataclasses
 import datetime
 import itertools
 import logging
-from typing import Any
+from uuid import UUID
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
@@ -45,12 +45,12 @@ def testimonials_published_changed() -> None:
     PUBLISHED_VERSION.bump()
 
 
-def decision_email_queue(testimonial_id: Any, decision: str) -> None:
+def decision_email_queue(testimonial_id: UUID | str, decision: str) -> None:
     """Email the resident a decision once it is committed (`ambassadors.emails`)."""
     task_queue_on_commit(task_names.DECISION_EMAIL, testimonial_id, decision, robust=True)
 
 
-def review_media_present(testimonial_id: Any) -> bool:
+def review_media_present(testimonial_id: UUID | str) -> bool:
     """Whether the private store still holds what the review page plays (video and poster)."""
     storage = private_storage()
     try:
@@ -66,7 +66,9 @@ def review_media_present(testimonial_id: Any) -> bool:
         raise
 
 
-def testimonial_publish_now(*, testimonial_id: Any, actor: AbstractBaseUser | None) -> Testimonial:
+def testimonial_publish_now(
+    *, testimonial_id: UUID | str, actor: AbstractBaseUser | None
+) -> Testimonial:
     """Bring an approved testimonial's publication to now and queue its publication.
 
     The publication itself is the scheduled one (`testimonial_publish`, run by the worker): the
@@ -88,7 +90,7 @@ def testimonial_publish_now(*, testimonial_id: Any, actor: AbstractBaseUser | No
 
 def publish_at_set(
     *,
-    testimonial_id: Any,
+    testimonial_id: UUID | str,
     actor: AbstractBaseUser | None,
     publish_at: datetime.datetime,
     note: str,
@@ -108,7 +110,9 @@ def publish_at_set(
     return testimonial, moved
 
 
-def testimonial_publish(*, testimonial_id: Any, actor: AbstractBaseUser | None = None) -> bool:
+def testimonial_publish(
+    *, testimonial_id: UUID | str, actor: AbstractBaseUser | None = None
+) -> bool:
     """Copy an approved testimonial's web files to the public store and mark it published.
 
     Returns False when there is nothing to do (already published, or no longer approved), so a
@@ -118,7 +122,7 @@ def testimonial_publish(*, testimonial_id: Any, actor: AbstractBaseUser | None =
         return _publish(testimonial_id, actor=actor)
 
 
-def _publish(testimonial_id: Any, *, actor: AbstractBaseUser | None) -> bool:
+def _publish(testimonial_id: UUID | str, *, actor: AbstractBaseUser | None) -> bool:
     testimonial = Testimonial.objects.get(pk=testimonial_id)
     if testimonial.status != Status.APPROVED:
         return False
@@ -162,7 +166,7 @@ def _publish(testimonial_id: Any, *, actor: AbstractBaseUser | None) -> bool:
     return True
 
 
-def public_files_take_down_queue(testimonial_id: Any) -> None:
+def public_files_take_down_queue(testimonial_id: UUID | str) -> None:
     """Queue the take-down of the public copies once the transaction commits.
 
     A task, so a store that fails neither shows the moderator an error page nor leaves the
@@ -171,7 +175,7 @@ def public_files_take_down_queue(testimonial_id: Any) -> None:
     task_queue_on_commit(task_names.TAKE_DOWN, testimonial_id, robust=True)
 
 
-def testimonial_take_down(*, testimonial_id: Any) -> int | None:
+def testimonial_take_down(*, testimonial_id: UUID | str) -> int | None:
     """Delete the public copies of a testimonial that is not published; return how many went.
 
     Returns None, deleting nothing, when it is published again by the time this runs (a
@@ -263,7 +267,8 @@ def _reconcile_batch(
 ) -> bool:
     """Check one page of folders against the statuses; False once the maximum is reached."""
     ids = {name: keys.testimonial_id_of_folder(name) for name in folders}
-    rows = {
+    # Keyed by UUID | None so that a folder that names no testimonial finds no row.
+    rows: dict[UUID | None, tuple[str, datetime.datetime | None]] = {
         pk: (status, publish_at)
         for pk, status, publish_at in Testimonial.objects.filter(
             pk__in=[testimonial_id for testimonial_id in ids.values() if testimonial_id]
@@ -312,7 +317,7 @@ def _reconcile_batch(
 
 
 def testimonial_unpublish(
-    *, testimonial_id: Any, actor: AbstractBaseUser | None, note: str = ""
+    *, testimonial_id: UUID | str, actor: AbstractBaseUser | None, note: str = ""
 ) -> Testimonial:
     """Take a published testimonial off every page, feed and embed; it stays approved, undated.
 

@@ -182,8 +182,9 @@ def testimonials_abandoned_erase(*, now: datetime.datetime | None = None) -> Ret
 
 def _refusal_label(testimonial: Testimonial) -> str:
     """What is kept of the refusal: the template's label, or a generic mention."""
-    event = testimonial.events.filter(to_status=Status.REJECTED).order_by("-created_at", "-pk")
-    event = event.first()
+    event = (
+        testimonial.events.filter(to_status=Status.REJECTED).order_by("-created_at", "-pk").first()
+    )
     if event is None:
         return ""
     if event.from_status == Status.PROCESSING:

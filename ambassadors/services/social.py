@@ -5,7 +5,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -38,7 +38,7 @@ def testimonial_branding(testimonial: Testimonial, workdir: Path) -> Branding:
     """The campaign look for this testimonial (its placement's campaign, else the live one)."""
     from campaigns.models import Campaign
 
-    campaign = testimonial.placement.campaign if testimonial.placement_id else None
+    campaign = testimonial.placement.campaign if testimonial.placement is not None else None
     if campaign is None:
         campaign = (
             Campaign.objects.filter(status=Campaign.Status.LIVE).order_by("-starts_on").first()
@@ -46,8 +46,9 @@ def testimonial_branding(testimonial: Testimonial, workdir: Path) -> Branding:
     if campaign is None:
         return Branding()
     logo = None
-    if campaign.logo:
-        suffix = Path(campaign.logo.name).suffix.lower()
+    logo_name = campaign.logo.name  # a FieldFile is true exactly when it has a name
+    if logo_name:
+        suffix = Path(logo_name).suffix.lower()
         if suffix in {".png", ".jpg", ".jpeg", ".webp"}:
             logo_path = workdir / f"logo{suffix}"
             with storage_errors(), campaign.logo.open("rb") as source:
@@ -58,7 +59,7 @@ def testimonial_branding(testimonial: Testimonial, workdir: Path) -> Branding:
     )
 
 
-def testimonial_render_social(*, testimonial_id: Any) -> str:
+def testimonial_render_social(*, testimonial_id: UUID | str) -> str:
     """Render the 9:16, 1:1 and 16:9 renditions of an approved testimonial, branded and captioned.
 
     Returns "rendered", "busy" or "skipped" (not approved/published, or nothing to render from).
@@ -83,6 +84,8 @@ def testimonial_render_social(*, testimonial_id: Any) -> str:
             demuxer, facts, verdict, _ = probe_local(source, limits=media_limits())
             if not verdict.accepted:
                 return "skipped"
+            # Only validate_probe accepts, and only a sniffed container whose probe gave a duration.
+            assert demuxer is not None and facts is not None and facts.duration is not None
             captions = None
             captions_key = keys.testimonial_key(testimonial.pk, keys.CAPTIONS)
             with storage_errors():

@@ -16,6 +16,7 @@ from ambassadors.models import (
     Testimonial,
     TestimonialEvent,
 )
+from ambassadors.services.audit import event_actor
 from ambassadors.signals import testimonial_status_changed
 
 
@@ -98,7 +99,7 @@ def testimonial_transition(
             testimonial=testimonial,
             from_status=current,
             to_status=to,
-            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor=event_actor(actor),
             actor_label=actor_label,
             note=note,
         )

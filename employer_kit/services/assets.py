@@ -19,6 +19,7 @@ from onprovence.storage import private_storage, public_storage
 from .. import conf, media, task_names
 from ..limits import kit_asset_consent_errors
 from ..models import KitAsset, KitAssetVersion
+from ..selectors import kit_asset_file_key
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def kit_asset_save(*, asset: KitAsset, file_changed: bool) -> KitAsset:
             KitAssetVersion.objects.create(
                 asset=previous,
                 version=previous.version,
-                file_key=previous.file.name,
+                file_key=kit_asset_file_key(previous),
                 file_format=previous.file_format,
                 size_bytes=previous.size_bytes,
                 width=previous.width,
@@ -61,7 +62,7 @@ def kit_asset_analyse(*, asset_id: int) -> KitAsset:
     """Read format, dimensions and size from the file and render its preview once."""
     asset = KitAsset.objects.get(pk=asset_id)
     storage = private_storage()
-    key = asset.file.name
+    key = kit_asset_file_key(asset)
     with tempfile.TemporaryDirectory(dir=settings.MEDIA_WORK_DIR) as work:
         local = Path(work) / "source"
         with storage.open(key, "rb") as source, local.open("wb") as target:

@@ -3,14 +3,17 @@
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from django.utils import timezone
+from storages.backends.s3 import S3Storage
 from zipstream import ZIP_STORED, ZipStream
 
 from onprovence.storage import is_local, private_storage
 
 from .. import conf, documents
 from ..models import KitAsset, KitDownload, Recruiter, TalkingPoint
+from ..selectors import kit_asset_file_key
 from .content import points_data
 
 logger = logging.getLogger(__name__)
@@ -39,7 +42,8 @@ def _object_chunks(key: str) -> Iterator[bytes]:
             while chunk := handle.read(conf.STREAM_CHUNK_BYTES):
                 yield chunk
         return
-    body = storage.bucket.Object(key).get()["Body"]
+    # Not the local store: the S3 one (django-storages), whose bucket streams an object.
+    body = cast(S3Storage, storage).bucket.Object(key).get()["Body"]
     try:
         yield from body.iter_chunks(conf.STREAM_CHUNK_BYTES)
     finally:
@@ -73,7 +77,7 @@ def kit_archive_build(
         size = asset.size_bytes
         if size is None:
             try:
-                size = storage.size(asset.file.name)
+                size = storage.size(kit_asset_file_key(asset))
             except Exception:  # the file is gone (a purge raced us): leave it out
                 logger.warning("kit asset %s: file missing, left out of the archive", asset.pk)
                 continue
@@ -83,7 +87,7 @@ def kit_archive_build(
             stem, dot, ext = path.rpartition(".")
             path = f"{stem}-{asset.pk}.{ext}" if dot else f"{path}-{asset.pk}"
         used.add(path)
-        stream.add(_object_chunks(asset.file.name), path, size=size)
+        stream.add(_object_chunks(kit_asset_file_key(asset)), path, size=size)
         included.append(asset)
         entries.append(
             documents.ArchiveEntry(

@@ -1,7 +1,7 @@
 """Takedowns: a testimonial's asset leaves the kit at once, and every recruiter who downloaded it
 gets one notice by email."""
 
-from typing import Any
+from uuid import UUID
 
 from celery import current_app
 from django.conf import settings
@@ -17,7 +17,7 @@ from ..models import KitAsset, TakedownNotice
 from .recruiters import localized_path
 
 
-def kit_asset_takedown(*, testimonial_id: Any, reason: str) -> list[int]:
+def kit_asset_takedown(*, testimonial_id: UUID | str, reason: str) -> list[int]:
     """Take a testimonial's asset out of the kit at once and queue the takedown notices.
 
     Returns the ids of the notices created (one per recruiter who downloaded it, once).
@@ -44,12 +44,14 @@ def kit_asset_takedown(*, testimonial_id: Any, reason: str) -> list[int]:
             )
         )
         for notice_id in notice_ids:
-            transaction.on_commit(
-                lambda notice_id=notice_id: current_app.send_task(
-                    task_names.SEND_TAKEDOWN_NOTICE, args=[notice_id]
-                )
-            )
+            _notice_send_on_commit(notice_id)
     return notice_ids
+
+
+def _notice_send_on_commit(notice_id: int) -> None:
+    transaction.on_commit(
+        lambda: current_app.send_task(task_names.SEND_TAKEDOWN_NOTICE, args=[notice_id])
+    )
 
 
 def takedown_notice_send(*, notice_id: int) -> bool:

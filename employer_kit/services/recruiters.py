@@ -2,7 +2,7 @@
 
 import re
 import secrets
-from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core import signing
@@ -88,7 +88,8 @@ def _magic_link_data(token: str) -> dict:
 
 def _magic_link_recruiter(data: dict, *, lock: bool) -> Recruiter:
     recruiters = Recruiter.objects.select_for_update() if lock else Recruiter.objects
-    recruiter = recruiters.filter(pk=data.get("r")).first()
+    recruiter_id = data.get("r")
+    recruiter = recruiters.filter(pk=recruiter_id).first() if recruiter_id is not None else None
     if recruiter is None or not secrets.compare_digest(recruiter.login_nonce, data["n"]):
         raise MagicLinkInvalid("link already used or account deleted")
     return recruiter
@@ -116,7 +117,7 @@ def recruiter_confirm(*, token: str) -> Recruiter:
     return recruiter
 
 
-def recruiter_delete(*, recruiter_id: Any) -> None:
+def recruiter_delete(*, recruiter_id: UUID | str) -> None:
     """Delete a recruiter's account, download log, logos and one-pagers."""
     recruiter = Recruiter.objects.filter(pk=recruiter_id).first()
     if recruiter is None:

@@ -1,6 +1,6 @@
 """A published testimonial as a video asset of the kit, inside its author's consent."""
 
-from typing import Any
+from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone, translation
@@ -19,7 +19,7 @@ class TestimonialNotUsable(Exception):
     """The testimonial cannot go into the kit; the message says why (shown to staff)."""
 
 
-def kit_asset_from_testimonial(*, testimonial_id: Any) -> KitAsset:
+def kit_asset_from_testimonial(*, testimonial_id: UUID | str) -> KitAsset:
     """Make a published testimonial a video asset of the kit, inside its consent limits.
 
     Messages and the asset's texts are French (the admin's and the kit content's language).
@@ -28,7 +28,7 @@ def kit_asset_from_testimonial(*, testimonial_id: Any) -> KitAsset:
         return _kit_asset_from_testimonial(testimonial_id)
 
 
-def _kit_asset_from_testimonial(testimonial_id: Any) -> KitAsset:
+def _kit_asset_from_testimonial(testimonial_id: UUID | str) -> KitAsset:
     testimonial = testimonials_published().filter(pk=testimonial_id).first()
     if testimonial is None:
         raise TestimonialNotUsable(_("Seul un témoignage publié peut être ajouté au kit."))
