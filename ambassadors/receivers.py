@@ -1,9 +1,11 @@
 """Signal receivers of the ambassadors app (connected in AmbassadorsConfig.ready())."""
 
+from django.contrib.auth.models import Group, Permission
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
 from .models import Status
+from .services.publication import testimonials_published_changed
 from .signals import testimonial_status_changed
 
 # Staff groups that hold every permission of an app, including models added after the
@@ -17,8 +19,6 @@ VIEW_ONLY_MODELS = {"campaigns": {"funnelcount"}}
 def published_set_changed(*, from_status: str, to_status: str, **kwargs) -> None:
     """Any move into or out of `published` makes every cached public read stale at once."""
     if Status.PUBLISHED in (from_status, to_status):
-        from .services.publication import testimonials_published_changed
-
         testimonials_published_changed()
 
 
@@ -26,8 +26,6 @@ def published_set_changed(*, from_status: str, to_status: str, **kwargs) -> None
 def app_wide_groups_complete(sender, using: str = "default", **kwargs) -> None:
     """Give an app-wide group the permissions of that app's new models (run after auth's own
     post_migrate handler has created them)."""
-    from django.contrib.auth.models import Group, Permission
-
     for group_name, app_label in APP_WIDE_GROUPS.items():
         if sender.label != app_label:
             continue

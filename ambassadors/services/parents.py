@@ -22,6 +22,7 @@ from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from ambassadors import conf
+from ambassadors.emails import parent_reminder_email
 from ambassadors.models import ConsentRecord, Status, Testimonial, TestimonialEvent
 from ambassadors.services import journey
 from ambassadors.services.consent import consent_text_shown
@@ -193,8 +194,6 @@ def parent_remind(*, consent_id: int, now: datetime.datetime | None = None) -> b
     The row is locked while the email goes, so two runs send it once; a failed send changes
     nothing (the next run tries again).
     """
-    from ambassadors.emails import parent_reminder_email
-
     now = now or timezone.now()
     with transaction.atomic():
         # Locked plainly (PostgreSQL locks no aggregate), then read with its upload time.

@@ -25,6 +25,7 @@ from ambassadors.services.pipeline import (
     transcode_timeout,
     web_spec,
 )
+from campaigns.models import Campaign
 from onprovence.mediarunner import run_tool
 from onprovence.storage import ObjectMissing, private_storage, storage_errors, storage_read
 
@@ -36,8 +37,6 @@ logger = logging.getLogger(__name__)
 
 def testimonial_branding(testimonial: Testimonial, workdir: Path) -> Branding:
     """The campaign look for this testimonial (its placement's campaign, else the live one)."""
-    from campaigns.models import Campaign
-
     campaign = testimonial.placement.campaign if testimonial.placement is not None else None
     if campaign is None:
         campaign = (
