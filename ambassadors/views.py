@@ -6,6 +6,7 @@ form, and the consent form is protected by an Origin check and a signed, timesta
 instead of Django's CSRF cookie. Every later step uses the session and Django's CSRF check.
 """
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -327,21 +328,32 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+def withdrawal_confirmed(
+    request: HttpRequest, *, already: bool, withdraw: Callable[[], object]
+) -> bool:
+    """The withdrawal pages ask once: a POST withdraws unless it is already done. True once
+    the testimonial is withdrawn, now or before."""
+    if request.method == "POST" and not already:
+        withdraw()
+        return True
+    return already
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def withdraw(request: HttpRequest, token: str) -> HttpResponse:
     """Ask once for confirmation, then withdraw; the purge task erases files and data."""
     testimonial = _testimonial_from_token(token)
-    already = testimonial.status in (Status.WITHDRAWN, Status.ERASED)
-    done = False
-    if request.method == "POST" and not already:
-        journey.testimonial_withdraw(testimonial_id=testimonial.pk)
-        done = True
+    done = withdrawal_confirmed(
+        request,
+        already=testimonial.status in (Status.WITHDRAWN, Status.ERASED),
+        withdraw=lambda: journey.testimonial_withdraw(testimonial_id=testimonial.pk),
+    )
     return render(
         request,
         "ambassadors/withdraw.html",
         {
-            "done": done or already,
+            "done": done,
             "status_url": reverse("ambassadors:status", args=[token]),
         },
     )

@@ -6,6 +6,8 @@ call services (ambassadors.services.journey, ambassadors.uploads, media_budget).
 """
 
 import json
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -57,11 +59,25 @@ def _no_journey() -> JsonResponse:
     )
 
 
-@require_POST
-def upload_start(request: HttpRequest) -> JsonResponse:
-    testimonial = _journey_testimonial(request)
-    if testimonial is None:
-        return _no_journey()
+def journey_api(
+    view: Callable[[HttpRequest, Testimonial], JsonResponse],
+) -> Callable[[HttpRequest], JsonResponse]:
+    """A POST of the resident's journey: the view gets the session's testimonial, or the
+    caller is told the session has expired."""
+
+    @require_POST
+    @wraps(view)
+    def api(request: HttpRequest) -> JsonResponse:
+        testimonial = _journey_testimonial(request)
+        if testimonial is None:
+            return _no_journey()
+        return view(request, testimonial)
+
+    return api
+
+
+@journey_api
+def upload_start(request: HttpRequest, testimonial: Testimonial) -> JsonResponse:
     if not ratelimit_request(request, scope="upload-start", rate=conf.upload_start_rate()):
         return JsonResponse(
             {
@@ -119,11 +135,8 @@ def upload_start(request: HttpRequest) -> JsonResponse:
     )
 
 
-@require_POST
-def upload_sign(request: HttpRequest) -> JsonResponse:
-    testimonial = _journey_testimonial(request)
-    if testimonial is None:
-        return _no_journey()
+@journey_api
+def upload_sign(request: HttpRequest, testimonial: Testimonial) -> JsonResponse:
     if testimonial.status != Status.CREATED:
         return JsonResponse(
             {"error": "", "code": "done", "redirect": _status_url(testimonial)}, status=409
@@ -140,11 +153,8 @@ def upload_sign(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"urls": {str(number): url for number, url in urls.items()}})
 
 
-@require_POST
-def upload_state(request: HttpRequest) -> JsonResponse:
-    testimonial = _journey_testimonial(request)
-    if testimonial is None:
-        return _no_journey()
+@journey_api
+def upload_state(request: HttpRequest, testimonial: Testimonial) -> JsonResponse:
     if testimonial.status != Status.CREATED:
         return JsonResponse({"done": True, "redirect": _status_url(testimonial, envoye="1")})
     try:
@@ -164,11 +174,8 @@ def upload_state(request: HttpRequest) -> JsonResponse:
     )
 
 
-@require_POST
-def upload_complete(request: HttpRequest) -> JsonResponse:
-    testimonial = _journey_testimonial(request)
-    if testimonial is None:
-        return _no_journey()
+@journey_api
+def upload_complete(request: HttpRequest, testimonial: Testimonial) -> JsonResponse:
     try:
         session = _session_from(testimonial, _json_body(request))
         # Before the completion queues the processing: the worker charges this client.

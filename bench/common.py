@@ -9,6 +9,7 @@ import statistics
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -143,6 +144,24 @@ def print_rss(label: str, sampler: RssSampler, windows: dict[str, tuple[float, f
 # --- Baselines --------------------------------------------------------------------------------
 
 
+def all_at_once(files: list[Path], action: Callable[[int, Path], None]) -> float:
+    """Run `action(index, path)` for every file, one thread each, all released together by a
+    barrier; return the wall time from the release to the last one done."""
+    barrier = threading.Barrier(len(files) + 1)
+
+    def run(index: int, path: Path) -> None:
+        barrier.wait()
+        action(index, path)
+
+    with ThreadPoolExecutor(len(files)) as pool:
+        futures = [pool.submit(run, i, path) for i, path in enumerate(files)]
+        barrier.wait()
+        started = time.monotonic()
+        for future in futures:
+            future.result()
+        return time.monotonic() - started
+
+
 def boto3_round(
     endpoint: str, bucket: str, files: list[Path], part_size: int, *, concurrency: int
 ) -> float:
@@ -165,19 +184,11 @@ def boto3_round(
         max_concurrency=concurrency,
         use_threads=True,
     )
-    barrier = threading.Barrier(len(files) + 1)
 
     def upload(index: int, path: Path) -> None:
-        barrier.wait()
         client.upload_file(str(path), bucket, f"bench-baseline/{index}", Config=transfer)
 
-    with ThreadPoolExecutor(len(files)) as pool:
-        futures = [pool.submit(upload, i, path) for i, path in enumerate(files)]
-        barrier.wait()
-        started = time.monotonic()
-        for future in futures:
-            future.result()
-        seconds = time.monotonic() - started
+    seconds = all_at_once(files, upload)
     for index, path in enumerate(files):
         size = client.head_object(Bucket=bucket, Key=f"bench-baseline/{index}")["ContentLength"]
         assert size == path.stat().st_size, (index, size)
@@ -188,22 +199,14 @@ def boto3_round(
 def copy_round(folder: Path, files: list[Path]) -> float:
     """Copy every file at once into a folder on the same disk; return the wall time."""
     folder.mkdir(parents=True, exist_ok=True)
-    barrier = threading.Barrier(len(files) + 1)
 
     def copy(index: int, path: Path) -> None:
-        barrier.wait()
         target = folder / str(index)
         shutil.copyfile(path, target)
         with open(target, "rb+") as out:
             os.fsync(out.fileno())
 
-    with ThreadPoolExecutor(len(files)) as pool:
-        futures = [pool.submit(copy, i, path) for i, path in enumerate(files)]
-        barrier.wait()
-        started = time.monotonic()
-        for future in futures:
-            future.result()
-        seconds = time.monotonic() - started
+    seconds = all_at_once(files, copy)
     shutil.rmtree(folder)
     return seconds
 
