@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_access, views_parent
+from . import views, views_access, views_parent, views_upload
 
 app_name = "ambassadors"
 
@@ -9,11 +9,11 @@ urlpatterns = [
     path("vous/", views.consent, name="consent"),
     path("video/", views.record, name="record"),
     path("envoi/", views.send, name="send"),
-    path("envoi/debut/", views.upload_start, name="upload-start"),
-    path("envoi/parties/", views.upload_sign, name="upload-sign"),
-    path("envoi/etat/", views.upload_state, name="upload-state"),
-    path("envoi/fin/", views.upload_complete, name="upload-complete"),
-    path("envoi/partie/<str:token>/", views.upload_part, name="upload-part"),
+    path("envoi/debut/", views_upload.upload_start, name="upload-start"),
+    path("envoi/parties/", views_upload.upload_sign, name="upload-sign"),
+    path("envoi/etat/", views_upload.upload_state, name="upload-state"),
+    path("envoi/fin/", views_upload.upload_complete, name="upload-complete"),
+    path("envoi/partie/<str:token>/", views_upload.upload_part, name="upload-part"),
     # Paths fixed by ambassadors.links (sent by email).
     path("suivi/<str:token>/", views.status, name="status"),
     path("retrait/<str:token>/", views.withdraw, name="withdraw"),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from ambassadors.links import read_parent_token
 from ambassadors.models import Status
 from ambassadors.services import parents
-from ambassadors.views import STATUS_WORDS
+from ambassadors.views import STATUS_WORDS, withdrawal_confirmed
 
 
 def _link_refused(request: HttpRequest, *, expired: bool) -> HttpResponse:
@@ -83,16 +83,16 @@ def parent_withdraw(request: HttpRequest, token: str) -> HttpResponse:
     if isinstance(view, HttpResponse):
         return view
     testimonial = view.testimonial
-    already = testimonial.status in parents.CLOSED
-    done = False
-    if request.method == "POST" and not already:
-        parents.parent_withdraw(testimonial_id=testimonial.pk)
-        done = True
+    done = withdrawal_confirmed(
+        request,
+        already=testimonial.status in parents.CLOSED,
+        withdraw=lambda: parents.parent_withdraw(testimonial_id=testimonial.pk),
+    )
     return render(
         request,
         "ambassadors/parent_withdraw.html",
         {
-            "done": done or already,
+            "done": done,
             "first_name": testimonial.first_name,
             "parent_url": reverse("ambassadors:parent", args=[token]),
         },

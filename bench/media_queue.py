@@ -29,25 +29,29 @@ BENCH_REDIS_URL (default redis://127.0.0.1:6379/13; the bench empties that Redis
 
 import argparse
 import os
-import secrets
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import (  # noqa: E402
+    load_average,
+    percentile,
+    tree_cpu,
+    wait_for_worker,
+    worker_environment,
+)
+from bench.media_corpus import CACHE, Clip, build_corpus, describe  # noqa: E402
 from bench.pipeline import (  # noqa: E402
     bare_commands,
     children_cpu,
     configure,
-    make_clip,
     migrate_and_create_buckets,
     run_bare,
 )
@@ -56,109 +60,7 @@ DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/onprovence_bench_queue"
 )
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-CACHE = ROOT / "var" / "bench" / "media-queue"
-# Lengths of the good clips as multiples of --seconds (15 s: 15, 10, 20, 30, 12, 18 s...).
-LENGTHS = (1.0, 2 / 3, 4 / 3, 2.0, 0.8, 1.2)
-# Every 4th good clip is an in-page recording (WebM), the others camera files (MP4).
-WEBM_EVERY = 4
-# Files that must be rejected: builder in tests/ambassadors/media/corpus.py -> reason code.
-REJECTS = (("too_short", "too_short"), ("audio_only", "audio_only"), ("truncated_mp4", "damaged"))
 MODERATION_OBJECTS = {"original", "web.mp4", "poster.jpg", "poster.webp", "preview.webp"}
-
-
-@dataclass
-class Clip:
-    name: str
-    path: Path
-    content_type: str
-    expect: str  # "in_review" or a rejection code
-    duration: float | None = None
-    codecs: str = ""
-    size_label: str = ""
-    bare_seconds: float = 0.0
-    testimonial_id: str = ""
-    session: object = None
-    enqueued_at: float = 0.0
-    events: dict[str, float] = field(default_factory=dict)
-    status: str = ""
-    reason: str = ""
-    problems: list[str] = field(default_factory=list)
-
-
-# --- The corpus -------------------------------------------------------------------------------
-
-
-def recorder_webm(path: Path, *, seconds: float, tone_hz: int) -> Path:
-    """An in-page recording: 720×1280 upright VP8 ~2.5 Mb/s + Opus, live WebM (no duration)."""
-    if path.exists():
-        return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part")  # an interrupted run leaves no half file in the cache
-    subprocess.run(
-        ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i",
-        f"testsrc2=size=720x1280:rate=30:duration={seconds},noise=alls=4:allf=t",
-        "-f", "lavfi", "-i", f"sine=frequency={tone_hz}:duration={seconds},volume=0.3",
-        "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "2500k",
-        "-c:a", "libopus", "-b:a", "96k", "-shortest", "-f", "webm", "-live", "1", str(partial)],
-        check=True,
-    )  # fmt: skip
-    partial.rename(path)
-    return path
-
-
-def build_corpus(count: int, seconds: float, camera: tuple[int, int] = (720, 1280)) -> list[Clip]:
-    """`count` clips: min(3, count // 6) to reject, the others good (every 4th a WebM).
-
-    Camera clips are `camera` (width, height) on screen, stored rotated as phones do, at
-    ~10 Mb/s for 1080×1920 and ~5 Mb/s for smaller.
-    """
-    width, height = camera
-    bitrate = 10 if width * height >= 1920 * 1080 else 5
-    from tests.ambassadors.media import corpus
-
-    rejects = REJECTS[: min(len(REJECTS), count // 6)]
-    clips = []
-    for index in range(count - len(rejects)):
-        length = round(seconds * LENGTHS[index % len(LENGTHS)], 1)
-        tone = 200 + 17 * index  # distinct bytes: no clip is a duplicate of another
-        if index % WEBM_EVERY == WEBM_EVERY - 1:
-            name = f"{index + 1:02d}-recorder-{length:g}s.webm"
-            path = recorder_webm(CACHE / name, seconds=length, tone_hz=tone)
-            clips.append(Clip(name, path, "video/webm;codecs=vp8,opus", "in_review"))
-        else:
-            name = f"{index + 1:02d}-camera-{height}p-{length:g}s.mp4"
-            path = make_clip(
-                CACHE / name,
-                seconds=length,
-                size=(height, width),
-                bitrate_mbps=bitrate,
-                tone_hz=tone,
-            )
-            clips.append(Clip(name, path, "video/mp4", "in_review"))
-    folder = CACHE / "rejects"
-    folder.mkdir(parents=True, exist_ok=True)
-    for builder, code in rejects:
-        path = corpus.BUILDERS[builder](folder)
-        clips.append(Clip(f"{len(clips) + 1:02d}-{path.name}", path, "video/mp4", code))
-    return clips
-
-
-def describe(clips: list[Clip]) -> None:
-    """Duration, codecs and picture size of each clip, as the pipeline's probe sees them."""
-    from ambassadors.services.pipeline import media_limits, probe_local
-
-    for clip in clips:
-        _, facts, _, _ = probe_local(clip.path, limits=media_limits())
-        if facts is None:
-            clip.codecs = "unreadable"
-            continue
-        clip.duration = facts.duration
-        video = f"{facts.video.codec}" if facts.video else "no video"
-        audio = f"{facts.audio.codec}" if facts.audio else "no audio"
-        clip.codecs = f"{video}/{audio}"
-        if facts.video:
-            clip.size_label = "{}x{}".format(*facts.video.display_size)
 
 
 # --- Baseline: the bare commands with the worker's parallelism --------------------------------
@@ -238,42 +140,6 @@ def complete_all(clips: list[Clip]) -> float:
 # --- The worker -------------------------------------------------------------------------------
 
 
-def worker_environment() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_DEBUG="false",
-        # DEBUG off needs a key of its own (onprovence/secret_key.py).
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        STATICFILES_BACKEND="django.contrib.staticfiles.storage.StaticFilesStorage",
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-    )
-    return env
-
-
-def wait_for_worker(app, timeout: float = 60, count: int = 1) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if len(app.control.ping(timeout=1.0)) >= count:
-            return
-    raise RuntimeError(f"{count} worker(s) did not answer a ping within {timeout:.0f} s")
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds used by a process and everything below it, finished children included."""
-    from tests.processes import descendants
-
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for member in [pid, *descendants(pid)]:
-        try:
-            stat = Path(f"/proc/{member}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
-    return total / ticks
-
-
 def finished(clips: list[Clip]) -> bool:
     from ambassadors.models import Status, Testimonial
 
@@ -324,11 +190,6 @@ def collect(clips: list[Clip]) -> None:
             problems.append(f"private objects {sorted(stored)} != {sorted(expected)}")
         if list_prefix(public_storage(), prefix):
             problems.append("public objects before approval")
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def report(
@@ -453,13 +314,10 @@ def main() -> int:
         print(
             f"corpus: {len(clips)} files ready in {time.monotonic() - made:.0f} s "
             f"(cached in {CACHE.relative_to(ROOT)}); {os.cpu_count()} cores; load average "
-            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+            f"{load_average()}"
         )
         bare_wall, bare_cpu = baseline(clips, options.concurrency)
-        print(
-            f"baseline done: {bare_wall:.1f} s; load average "
-            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
-        )
+        print(f"baseline done: {bare_wall:.1f} s; load average {load_average()}")
         for clip in clips:
             upload_parts(clip)
         worker = start_worker(
@@ -512,7 +370,7 @@ def main() -> int:
             f"final, 1 attempt), stored objects (in_review: {len(MODERATION_OBJECTS)} private, "
             f"rejected: the original; none public): {'OK' if not problems else 'FAILED'}"
         )
-        print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"load average at the end: {load_average()}")
         return 1 if problems else 0
     finally:
         for process in (worker, default_worker):

@@ -34,35 +34,35 @@ import argparse
 import base64
 import json
 import math
-import multiprocessing
 import os
-import re
 import secrets
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import (  # noqa: E402
+    IDLE_SECONDS,
+    RssSampler,
+    boto3_round,
+    copy_round,
+    load_average,
+    print_rss,
+    rss_summary,
+    video_duration,
+)
 from bench.redirect import bench_environment, ensure_database, free_port, wait_for  # noqa: E402
+from bench.upload_resident import PART_CONCURRENCY, Resident, run_residents  # noqa: E402
 
 MB = 1_000_000
 MiB = 1024 * 1024
-SAMPLE_SECONDS = 0.05
-IDLE_SECONDS = 2.0
-# What static/js/uploader.js does.
-PART_CONCURRENCY = 3
-SIGN_BATCH = 10
-MAX_ATTEMPTS = 8
-HTTP_TIMEOUT = 600
 S3_VARIABLES = ("AWS_S3_ENDPOINT_URL", "S3_PRIVATE_BUCKET", "S3_PUBLIC_BUCKET", "CSP_MEDIA_ORIGIN")
 
 
@@ -83,512 +83,6 @@ def make_video(path: Path, *, size: int, seed: int) -> Path:
         check=True,
     )  # fmt: skip
     return path
-
-
-def video_duration(path: Path) -> float:
-    """What the page's <video> element reports, the duration the uploader sends at start."""
-    output = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return float(output.strip())
-
-
-# --- Memory of the web processes --------------------------------------------------------------
-
-
-def _status_kb(pid: int, field_name: str) -> int | None:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith(field_name + ":"):
-                    return int(line.split()[1])
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    return None
-
-
-def web_pids(master: int) -> list[int]:
-    """The gunicorn master and its workers (its children)."""
-    children = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
-            continue
-        if parent == master:
-            children.append(int(entry))
-    return [master, *sorted(children)]
-
-
-def _sample(master: int, stop, output) -> None:
-    samples = []
-    while not stop.is_set():
-        now = time.monotonic()
-        rss = {pid: _status_kb(pid, "VmRSS") for pid in web_pids(master)}
-        samples.append((now, {pid: kb for pid, kb in rss.items() if kb is not None}))
-        time.sleep(SAMPLE_SECONDS)
-    output.send(samples)
-    output.close()
-
-
-class RssSampler:
-    """Samples the RSS of gunicorn's processes from a separate process (no GIL contention)."""
-
-    def __init__(self, master: int) -> None:
-        self.master = master
-        self.stop = multiprocessing.Event()
-        self.receiver, sender = multiprocessing.Pipe(duplex=False)
-        self.process = multiprocessing.Process(target=_sample, args=(master, self.stop, sender))
-        self.samples: list[tuple[float, dict[int, int]]] = []
-
-    def __enter__(self) -> "RssSampler":
-        self.process.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop.set()
-        self.samples = self.receiver.recv()
-        self.process.join()
-
-    def window(self, start: float, end: float) -> list[dict[int, int]]:
-        return [rss for when, rss in self.samples if start <= when <= end]
-
-
-def rss_summary(samples: list[dict[int, int]], how) -> tuple[dict[int, float], float]:
-    """Per process and summed RSS (MB) over samples: `how` is max or median."""
-    if not samples:
-        return {}, 0.0
-    pids = sorted({pid for sample in samples for pid in sample})
-    per_pid = {pid: how([s[pid] for s in samples if pid in s]) / 1024 for pid in pids}
-    total = how([sum(sample.values()) for sample in samples]) / 1024
-    return per_pid, total
-
-
-# --- A resident, as the browser's uploader --------------------------------------------------------
-
-
-def site_session():
-    """A browser's session with the site. The site's cookies are Secure; this client stands
-    for a browser on HTTPS behind the TLS-terminating proxy, so it sends them over the loopback
-    HTTP hop (requests would not send a Secure cookie to an http:// URL)."""
-    import requests
-
-    class Session(requests.Session):
-        def request(self, *args, **kwargs):
-            for cookie in self.cookies:
-                cookie.secure = False
-            return super().request(*args, **kwargs)
-
-    return Session()
-
-
-class Refused(Exception):
-    def __init__(self, status: int, data: dict) -> None:
-        super().__init__(f"{status}: {data}")
-        self.status, self.data, self.code = status, data, data.get("code", "")
-
-
-@dataclass
-class Outcome:
-    number: int
-    testimonial: str = ""
-    upload: str = ""
-    part_size: int = 0
-    part_count: int = 0
-    journey_seconds: float = 0.0
-    upload_started: float = 0.0
-    upload_done: float = 0.0
-    retries: int = 0
-    sign_calls: int = 0
-    done: bool = False
-    error: str = ""
-    events: list[str] = field(default_factory=list)
-    # Seconds of each request by step: start, sign, preflight, put, complete.
-    steps: dict[str, list[float]] = field(default_factory=dict)
-
-
-def _find(pattern: str, response) -> str:
-    found = re.search(pattern, response.text, re.S)
-    if not found:
-        details = {"code": "page", "url": response.url, "missing": pattern}
-        raise Refused(response.status_code, details)
-    return found.group(1)
-
-
-class Resident:
-    def __init__(
-        self, base: str, number: int, video: Path, duration: float, run_id: str, *, local: bool
-    ) -> None:
-        self.base, self.number, self.video, self.duration = base, number, video, duration
-        self.local = local
-        self.origin = "https://" + base.split("://", 1)[1]
-        self.size = video.stat().st_size
-        # Each resident is its own client IP as the proxy reports it (rate limits are per IP).
-        self.ip = f"10.{int(run_id[:2], 16)}.{number // 250}.{number % 250 + 1}"
-        self.site = self._site_session()
-        self.csrf = ""
-        self.send_page = ""
-        self.outcome = Outcome(number)
-        self.lock = threading.Lock()
-        self.started = threading.local()
-
-    def _site_session(self):
-        session = site_session()
-        session.headers.update(
-            {
-                "User-Agent": f"bench-resident/{self.number}",
-                "X-Forwarded-For": self.ip,
-                "X-Forwarded-Proto": "https",
-            }
-        )
-        return session
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    # The pages before the upload.
-    def journey(self) -> None:
-        started = time.monotonic()
-        page = self.site.get(self.url("/ambassadeurs/vous/"), timeout=HTTP_TIMEOUT)
-        page.raise_for_status()
-        assert not page.cookies, "the consent page must set no cookie"
-        token = _find(r'name="journey" value="([^"]+)"', page)
-        answer = self.site.post(
-            self.url("/ambassadeurs/vous/"),
-            data={
-                "first_name": f"Résidente {self.number}",
-                "last_name": "Banc",
-                "email": f"resident{self.number}@example.org",
-                "commune": "Marseille",
-                "sector": "aeronautique",
-                "job_title": "Technicienne",
-                "age_group": "adult",
-                "release": "on",
-                "journey": token,
-            },
-            headers={"Origin": self.origin, "Referer": self.origin + "/ambassadeurs/vous/"},
-            allow_redirects=False,
-            timeout=HTTP_TIMEOUT,
-        )
-        if answer.status_code != 302:
-            raise Refused(answer.status_code, {"code": "consent", "body": answer.text[:300]})
-        self.site.get(self.url(answer.headers["Location"]), timeout=HTTP_TIMEOUT)
-        self.send_page = self.url("/ambassadeurs/envoi/")
-        send = self.site.get(self.send_page, timeout=HTTP_TIMEOUT)
-        send.raise_for_status()
-        self.csrf = _find(r'name="csrfmiddlewaretoken" value="([^"]+)"', send)
-        config = json.loads(_find(r'id="journey-config"[^>]*>(.*?)</script>', send))
-        self.urls = config["urls"]
-        self.outcome.testimonial = config["testimonial"]
-        self.outcome.journey_seconds = time.monotonic() - started
-
-    # uploader.js: api() and apiRetrying().
-    def api(self, name: str, body: dict) -> dict:
-        for attempt in range(MAX_ATTEMPTS + 1):
-            sent = time.monotonic()
-            try:
-                response = self.site.post(
-                    self.url(self.urls[name]),
-                    data=json.dumps(body),
-                    headers={
-                        "Content-Type": "application/json",
-                        "X-CSRFToken": self.csrf,
-                        "Origin": self.origin,
-                        "Referer": self.send_page.replace(self.base, self.origin),
-                    },
-                    timeout=HTTP_TIMEOUT,
-                )
-                status = response.status_code
-                try:
-                    data = response.json()
-                except ValueError:
-                    data = {}
-            except OSError as error:
-                status, data = 0, {"code": "network", "error": str(error)}
-            self.timed(name, sent)
-            if 200 <= status < 300:
-                return data
-            if not (status == 0 or status >= 500) or attempt >= MAX_ATTEMPTS:
-                raise Refused(status, data)
-            self._pause(attempt, f"{name} {status}")
-        raise AssertionError("unreachable")
-
-    def timed(self, step: str, since: float) -> None:
-        with self.lock:
-            self.outcome.steps.setdefault(step, []).append(time.monotonic() - since)
-
-    def _pause(self, attempt: int, why: str) -> None:
-        with self.lock:
-            self.outcome.retries += 1
-            self.outcome.events.append(why)
-        time.sleep(min(30, 2**attempt) * (0.75 + secrets.randbelow(1000) / 2000))
-
-    def part_bytes(self, part: int) -> int:
-        if part < self.state["partCount"]:
-            return self.state["partSize"]
-        return self.size - self.state["partSize"] * (self.state["partCount"] - 1)
-
-    def sign_missing(self, part: int) -> None:
-        """uploader.js's signMissing: senders needing a URL while a batch is being signed
-        wait for that request instead of asking for the same parts again."""
-        while True:
-            with self.lock:
-                if part in self.part_urls:
-                    return
-                pending = self.signing
-                if pending is None:
-                    wanted = [
-                        n
-                        for n in range(part, self.state["partCount"] + 1)
-                        if n not in self.sent and n not in self.part_urls
-                    ][:SIGN_BATCH]
-                    self.signing = threading.Event()
-                    self.outcome.sign_calls += 1
-                    break
-            self.awaiting()
-            pending.wait()
-        self.awaiting()
-        try:
-            data = self.api("sign", {"upload": self.state["upload"], "parts": wanted})
-            with self.lock:
-                self.part_urls.update({int(n): url for n, url in data["urls"].items()})
-        finally:
-            with self.lock:
-                self.signing.set()
-                self.signing = None
-
-    def put(self, http, url: str, blob: bytes) -> int:
-        """A cross-origin XHR PUT of a Blob: CORS preflight, then the PUT (no Content-Type)."""
-        if url.startswith("/"):  # local backend: this site, same origin, no preflight
-            sent = time.monotonic()
-            status = http.put(
-                self.url(url), data=blob, headers={"Origin": self.origin}, timeout=HTTP_TIMEOUT
-            ).status_code
-            self.timed("put", sent)
-            return status
-        sent = time.monotonic()
-        preflight = http.options(
-            url,
-            headers={"Origin": self.origin, "Access-Control-Request-Method": "PUT"},
-            timeout=HTTP_TIMEOUT,
-        )
-        self.timed("preflight", sent)
-        allowed = preflight.headers.get("Access-Control-Allow-Methods", "")
-        if (
-            preflight.status_code != 200
-            or preflight.headers.get("Access-Control-Allow-Origin") != self.origin
-            or "PUT" not in allowed
-        ):
-            return 0  # the browser reports a network error
-        sent = time.monotonic()
-        response = http.put(url, data=blob, headers={"Origin": self.origin}, timeout=HTTP_TIMEOUT)
-        self.timed("put", sent)
-        if response.headers.get("Access-Control-Allow-Origin") != self.origin:
-            return 0
-        return response.status_code
-
-    def send_part(self, http, part: int) -> None:
-        start = (part - 1) * self.state["partSize"]
-        with open(self.video, "rb") as video:
-            video.seek(start)
-            blob = video.read(self.part_bytes(part))
-        for attempt in range(MAX_ATTEMPTS + 1):
-            with self.lock:
-                signed = part in self.part_urls
-            if not signed:
-                self.sign_missing(part)
-            try:
-                self.awaiting()
-                status = self.put(http, self.part_urls[part], blob)
-            except OSError:
-                status = 0
-            if 200 <= status < 300:
-                with self.lock:
-                    self.sent.add(part)
-                return
-            if status == 403:
-                with self.lock:
-                    self.part_urls.pop(part, None)
-            if attempt >= MAX_ATTEMPTS:
-                raise Refused(status, {"code": "part", "part": part})
-            self._pause(attempt, f"part {part} {status}")
-
-    def send_all(self) -> None:
-        import requests
-
-        queue = [n for n in range(1, self.state["partCount"] + 1) if n not in self.sent]
-
-        def worker(started: threading.Event) -> None:
-            # JavaScript runs each sender until its first await before starting the next one:
-            # the first sender asks for the URLs, the others wait for its answer.
-            self.started.event = started
-            try:
-                http = requests.Session()  # a browser keeps its connections open
-                if self.local:  # parts go to this site: its cookies, through its proxy
-                    http = site_session()
-                    http.cookies.update(self.site.cookies)
-                    http.headers.update(self.site.headers)
-                while True:
-                    with self.lock:
-                        if not queue:
-                            return
-                        part = queue.pop(0)
-                    self.send_part(http, part)
-            finally:
-                self.awaiting()
-
-        count = min(PART_CONCURRENCY, len(queue))
-        with ThreadPoolExecutor(count) as pool:
-            futures = []
-            for _ in range(count):
-                started = threading.Event()
-                futures.append(pool.submit(worker, started))
-                started.wait()
-            for future in futures:
-                future.result()
-
-    def awaiting(self) -> None:
-        """This sender reached its first await: the next one may start."""
-        event = getattr(self.started, "event", None)
-        if event is not None:
-            event.set()
-            self.started.event = None
-
-    def upload(self) -> None:
-        self.outcome.upload_started = time.monotonic()
-        started = self.api(
-            "start", {"size": self.size, "type": "video/mp4", "duration": self.duration}
-        )
-        self.state = {
-            "upload": started["upload"],
-            "partSize": started["partSize"],
-            "partCount": started["partCount"],
-        }
-        self.outcome.upload = started["upload"]
-        self.outcome.part_size, self.outcome.part_count = started["partSize"], started["partCount"]
-        self.sent: set[int] = set()
-        self.part_urls: dict[int, str] = {}
-        self.signing: threading.Event | None = None
-        for _round in range(3):
-            self.send_all()
-            try:
-                result = self.api("complete", {"upload": self.state["upload"]})
-                break
-            except Refused as error:
-                if error.code not in ("missing", "size") or not error.data.get("parts"):
-                    raise
-                self.sent.difference_update(error.data["parts"])
-        else:
-            raise Refused(409, {"code": "rounds"})
-        self.outcome.upload_done = time.monotonic()
-        status = self.site.get(self.url(result["redirect"]), timeout=HTTP_TIMEOUT)
-        status.raise_for_status()
-        # What a reloaded send page asks: the server must say the upload is done.
-        state = self.api("state", {"upload": self.state["upload"]})
-        if not state.get("done"):
-            raise Refused(200, {"code": "state-not-done", "state": state})
-        self.outcome.done = True
-
-
-def run_residents(residents: list[Resident]) -> tuple[float, float]:
-    """Journeys in parallel, then every upload released at once; (start, end) of the uploads."""
-    barrier = threading.Barrier(len(residents) + 1)
-    ends: list[float] = []
-
-    def run(resident: Resident) -> None:
-        try:
-            resident.journey()
-        except Exception as error:  # reported: the run fails
-            resident.outcome.error = f"journey: {error!r}"
-        barrier.wait()
-        if resident.outcome.error:
-            return
-        try:
-            resident.upload()
-        except Exception as error:
-            resident.outcome.error = f"upload: {error!r}"
-        ends.append(time.monotonic())
-
-    threads = [threading.Thread(target=run, args=(r,)) for r in residents]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    start = time.monotonic()
-    for thread in threads:
-        thread.join()
-    return start, max(ends, default=start)
-
-
-# --- Baselines --------------------------------------------------------------------------------
-
-
-def boto3_round(endpoint: str, bucket: str, files: list[Path], part_size: int) -> float:
-    """Upload every file at once with plain boto3 (one thread per file); return the wall time."""
-    import boto3
-    from boto3.s3.transfer import TransferConfig
-    from botocore.config import Config
-
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name=os.environ["AWS_S3_REGION_NAME"],
-        aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
-        config=Config(max_pool_connections=len(files) * PART_CONCURRENCY + 10),
-    )
-    transfer = TransferConfig(
-        multipart_threshold=part_size,
-        multipart_chunksize=part_size,
-        max_concurrency=PART_CONCURRENCY,
-        use_threads=True,
-    )
-    barrier = threading.Barrier(len(files) + 1)
-
-    def upload(index: int, path: Path) -> None:
-        barrier.wait()
-        client.upload_file(str(path), bucket, f"bench-baseline/{index}", Config=transfer)
-
-    with ThreadPoolExecutor(len(files)) as pool:
-        futures = [pool.submit(upload, i, path) for i, path in enumerate(files)]
-        barrier.wait()
-        started = time.monotonic()
-        for future in futures:
-            future.result()
-        seconds = time.monotonic() - started
-    for index, path in enumerate(files):
-        size = client.head_object(Bucket=bucket, Key=f"bench-baseline/{index}")["ContentLength"]
-        assert size == path.stat().st_size, (index, size)
-        client.delete_object(Bucket=bucket, Key=f"bench-baseline/{index}")
-    return seconds
-
-
-def copy_round(folder: Path, files: list[Path]) -> float:
-    """Copy every file at once into a folder on the same disk; return the wall time."""
-    folder.mkdir(parents=True, exist_ok=True)
-    barrier = threading.Barrier(len(files) + 1)
-
-    def copy(index: int, path: Path) -> None:
-        barrier.wait()
-        target = folder / str(index)
-        shutil.copyfile(path, target)
-        with open(target, "rb+") as out:
-            os.fsync(out.fileno())
-
-    with ThreadPoolExecutor(len(files)) as pool:
-        futures = [pool.submit(copy, i, path) for i, path in enumerate(files)]
-        barrier.wait()
-        started = time.monotonic()
-        for future in futures:
-            future.result()
-        seconds = time.monotonic() - started
-    shutil.rmtree(folder)
-    return seconds
 
 
 # --- Checks -----------------------------------------------------------------------------------
@@ -670,35 +164,6 @@ def configure(options, work: Path, port: int) -> tuple[dict[str, str], str | Non
             CSP_MEDIA_ORIGIN=endpoint,
         )
     return env, endpoint
-
-
-def print_rss(label: str, sampler: RssSampler, windows: dict[str, tuple[float, float]]) -> None:
-    idle = sampler.window(*windows["idle before"])
-    during = sampler.window(*windows["during"])
-    after = sampler.window(*windows["idle after"])
-    pids = sorted({pid for sample in idle + during + after for pid in sample})
-    idle_pid, idle_total = rss_summary(idle, statistics.median)
-    peak_pid, peak_total = rss_summary(during, max)
-    after_pid, after_total = rss_summary(after, statistics.median)
-    every = (windows["during"][1] - windows["during"][0]) / max(1, len(during) - 1)
-    print(
-        f"{label} RSS (MB; {len(during)} samples during the uploads, one every "
-        f"{every * 1000:.0f} ms; idle = median over {IDLE_SECONDS:.0f} s):"
-    )
-    print(f"  {'process':<16}{'idle before':>12}{'peak during':>13}{'idle after':>12}{'VmHWM':>9}")
-    for index, pid in enumerate(pids):
-        name = "master" if pid == sampler.master else f"worker {index}"
-        hwm = (_status_kb(pid, "VmHWM") or 0) / 1024
-        print(
-            f"  {name + f' ({pid})':<16}{idle_pid.get(pid, 0):>12.1f}{peak_pid.get(pid, 0):>13.1f}"
-            f"{after_pid.get(pid, 0):>12.1f}{hwm:>9.1f}"
-        )
-    print(f"  {'sum':<16}{idle_total:>12.1f}{peak_total:>13.1f}{after_total:>12.1f}")
-    growth = max((peak_pid.get(pid, 0) - idle_pid.get(pid, 0) for pid in pids), default=0)
-    print(
-        f"  peak - idle: sum {peak_total - idle_total:+.1f} MB, largest per process "
-        f"{growth:+.1f} MB"
-    )
 
 
 def main() -> int:
@@ -814,7 +279,13 @@ def main() -> int:
 
             def baseline() -> float:
                 if endpoint:
-                    return boto3_round(endpoint, env["S3_PRIVATE_BUCKET"], files, part_size)
+                    return boto3_round(
+                        endpoint,
+                        env["S3_PRIVATE_BUCKET"],
+                        files,
+                        part_size,
+                        concurrency=PART_CONCURRENCY,
+                    )
                 return copy_round(work / "copies", files)
 
             baselines = [baseline()]
@@ -885,7 +356,7 @@ def main() -> int:
             if not problems
             else "FAILED:\n  " + "\n  ".join(problems)
         )
-        print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"load average at the end: {load_average()}")
         return 0 if not problems else 1
     finally:
         for process in reversed(processes):

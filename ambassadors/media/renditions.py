@@ -80,6 +80,17 @@ def output_frame_rate(facts: ProbeFacts, maximum: float) -> float:
     return round(rate, 3)
 
 
+def ffmpeg_head(ffmpeg: str) -> list[str]:
+    """How every rendition pass starts: no stdin, banner or progress; info-level log; overwrite."""
+    return [ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-y"]
+
+
+def capped_input(source: str, max_duration: float) -> list[str]:
+    """Read `source` for at most a second past the limit: a container that lies about its
+    duration still never makes a longer rendition."""
+    return ["-t", f"{max_duration + 1:g}", "-i", source]
+
+
 def output_cap(max_duration: float) -> list[str]:
     """Placed before every output file: no output runs past the real limit, whatever the
     container or its packets claim (the input's own `-t` only bounds what is read)."""
@@ -94,6 +105,34 @@ class ModerationOutputs:
     preview: str
     # Raw gray samples for the perceptual signature (signature.hashes_from_raw); None: not made.
     signature: str | None = None
+
+
+def h264_options(
+    *, preset: str, crf: int, frame_rate: float, rate_control: list[str] | None = None
+) -> list[str]:
+    """Output options of an H.264 High rendition: constant frame rate, a keyframe every two
+    seconds, no metadata or chapters (phones write GPS), index first for progressive play."""
+    return [
+        "-c:v",
+        "libx264",
+        "-preset",
+        preset,
+        "-profile:v",
+        "high",
+        "-crf",
+        str(crf),
+        *(rate_control or []),
+        "-g",
+        str(round(frame_rate * 2)),
+        "-fps_mode",
+        "cfr",
+        "-map_metadata",
+        "-1",
+        "-map_chapters",
+        "-1",
+        "-movflags",
+        "+faststart",
+    ]
 
 
 def moderation_filtergraph(
@@ -164,22 +203,12 @@ def moderation_command(
     cap = output_cap(max_duration)
     rate = output_frame_rate(facts, spec.max_frame_rate)
     command = [
-        ffmpeg,
-        "-nostdin",
-        "-hide_banner",
-        "-nostats",
-        "-loglevel",
-        "info",
-        "-y",
+        *ffmpeg_head(ffmpeg),
         "-threads",
         str(threads),
         *input_options(demuxer),
         "-noautorotate",
-        # A container that lies about its duration still never makes a longer rendition.
-        "-t",
-        f"{max_duration + 1:g}",
-        "-i",
-        source,
+        *capped_input(source, max_duration),
         "-filter_complex",
         moderation_filtergraph(facts, spec, checks, duration=duration, signature=signature),
         # The web rendition: H.264 High + AAC, constant rate, no metadata (phones write GPS).
@@ -189,28 +218,12 @@ def moderation_command(
     if facts.audio is not None:
         command += ["-map", "[aout]", "-c:a", "aac", "-b:a", spec.audio_bitrate, "-ac", "2"]
     command += [
-        "-c:v",
-        "libx264",
-        "-preset",
-        spec.preset,
-        "-profile:v",
-        "high",
-        "-crf",
-        str(spec.crf),
-        "-maxrate",
-        spec.maxrate,
-        "-bufsize",
-        "8M",
-        "-g",
-        str(round(rate * 2)),
-        "-fps_mode",
-        "cfr",
-        "-map_metadata",
-        "-1",
-        "-map_chapters",
-        "-1",
-        "-movflags",
-        "+faststart",
+        *h264_options(
+            preset=spec.preset,
+            crf=spec.crf,
+            frame_rate=rate,
+            rate_control=["-maxrate", spec.maxrate, "-bufsize", "8M"],
+        ),
         *cap,
         outputs.web,
         "-map",
@@ -413,20 +426,7 @@ def social_command(
         facts, formats=formats, branding=branding, captions=captions, spec=spec
     )
     rate = output_frame_rate(facts, spec.max_frame_rate)
-    command = [
-        ffmpeg,
-        "-nostdin",
-        "-hide_banner",
-        "-nostats",
-        "-loglevel",
-        "info",
-        "-y",
-        *input_options(demuxer),
-        "-t",
-        f"{max_duration + 1:g}",
-        "-i",
-        source,
-    ]
+    command = [*ffmpeg_head(ffmpeg), *input_options(demuxer), *capped_input(source, max_duration)]
     if branding.logo:
         command += ["-protocol_whitelist", "file", "-f", "image2", "-pattern_type", "none"]
         command += ["-i", branding.logo]
@@ -436,24 +436,7 @@ def social_command(
         if facts.audio is not None:
             command += ["-map", f"[a{i}]", "-c:a", "aac", "-b:a", "160k", "-ac", "2"]
         command += [
-            "-c:v",
-            "libx264",
-            "-preset",
-            spec.preset,
-            "-profile:v",
-            "high",
-            "-crf",
-            str(crf),
-            "-g",
-            str(round(rate * 2)),
-            "-fps_mode",
-            "cfr",
-            "-map_metadata",
-            "-1",
-            "-map_chapters",
-            "-1",
-            "-movflags",
-            "+faststart",
+            *h264_options(preset=spec.preset, crf=crf, frame_rate=rate),
             *output_cap(max_duration),
             outputs[name],
         ]

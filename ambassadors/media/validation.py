@@ -70,62 +70,52 @@ _RETRY_FR = " Vous pouvez enregistrer ou choisir une autre vidéo."
 _RETRY_EN = " You can record or choose another video."
 
 
+def _refused(code: str, fr: str, en: str, detail: str = "") -> Verdict:
+    """A refusal: what the resident reads (French, English) and the detail for staff."""
+    return Verdict(False, Reason(code, fr, en, detail))
+
+
 def reject_empty() -> Verdict:
-    return Verdict(
-        False,
-        Reason(
-            "empty",
-            "Le fichier reçu est vide." + _RETRY_FR,
-            "The file we received is empty." + _RETRY_EN,
-            "zero-byte original",
-        ),
+    return _refused(
+        "empty",
+        "Le fichier reçu est vide." + _RETRY_FR,
+        "The file we received is empty." + _RETRY_EN,
+        "zero-byte original",
     )
 
 
 def reject_not_a_video(detail: str, *, image: bool = False) -> Verdict:
     if image:
-        return Verdict(
-            False,
-            Reason(
-                "image",
-                "Ce fichier est une image, pas une vidéo." + _RETRY_FR,
-                "This file is a picture, not a video." + _RETRY_EN,
-                detail,
-            ),
-        )
-    return Verdict(
-        False,
-        Reason(
-            "not_a_video",
-            "Ce fichier n'est pas une vidéo que nous savons lire (MP4, MOV ou WebM d'un "
-            "téléphone)." + _RETRY_FR,
-            "This file is not a video we can read (MP4, MOV or WebM from a phone)." + _RETRY_EN,
+        return _refused(
+            "image",
+            "Ce fichier est une image, pas une vidéo." + _RETRY_FR,
+            "This file is a picture, not a video." + _RETRY_EN,
             detail,
-        ),
+        )
+    return _refused(
+        "not_a_video",
+        "Ce fichier n'est pas une vidéo que nous savons lire (MP4, MOV ou WebM d'un "
+        "téléphone)." + _RETRY_FR,
+        "This file is not a video we can read (MP4, MOV or WebM from a phone)." + _RETRY_EN,
+        detail,
     )
 
 
 def reject_damaged(detail: str) -> Verdict:
-    return Verdict(
-        False,
-        Reason(
-            "damaged",
-            "Cette vidéo est abîmée ou incomplète : nous n'avons pas pu la lire." + _RETRY_FR,
-            "This video is damaged or incomplete: we could not read it." + _RETRY_EN,
-            detail,
-        ),
+    return _refused(
+        "damaged",
+        "Cette vidéo est abîmée ou incomplète : nous n'avons pas pu la lire." + _RETRY_FR,
+        "This video is damaged or incomplete: we could not read it." + _RETRY_EN,
+        detail,
     )
 
 
 def reject_unprocessable(detail: str) -> Verdict:
-    return Verdict(
-        False,
-        Reason(
-            "unprocessable",
-            "Nous n'avons pas réussi à préparer cette vidéo." + _RETRY_FR,
-            "We could not prepare this video." + _RETRY_EN,
-            detail,
-        ),
+    return _refused(
+        "unprocessable",
+        "Nous n'avons pas réussi à préparer cette vidéo." + _RETRY_FR,
+        "We could not prepare this video." + _RETRY_EN,
+        detail,
     )
 
 
@@ -141,27 +131,20 @@ def validate_probe(facts: ProbeFacts, limits: MediaLimits) -> Verdict:
     video = facts.video
     if video is None:
         if facts.audio is not None:
-            return Verdict(
-                False,
-                Reason(
-                    "audio_only",
-                    "Ce fichier ne contient que du son : il nous faut une vidéo." + _RETRY_FR,
-                    "This file only has sound: we need a video." + _RETRY_EN,
-                    f"no video stream; audio {facts.audio.codec}",
-                ),
+            return _refused(
+                "audio_only",
+                "Ce fichier ne contient que du son : il nous faut une vidéo." + _RETRY_FR,
+                "This file only has sound: we need a video." + _RETRY_EN,
+                f"no video stream; audio {facts.audio.codec}",
             )
         return reject_not_a_video(f"no video stream in {facts.format_name}")
     if facts.video_streams > 1:
-        return Verdict(
-            False,
-            Reason(
-                "several_videos",
-                "Ce fichier contient plusieurs pistes vidéo : envoyez une vidéo simple filmée "
-                "avec votre téléphone." + _RETRY_FR,
-                "This file has several video tracks: send a plain video from your phone."
-                + _RETRY_EN,
-                f"{facts.video_streams} video streams",
-            ),
+        return _refused(
+            "several_videos",
+            "Ce fichier contient plusieurs pistes vidéo : envoyez une vidéo simple filmée "
+            "avec votre téléphone." + _RETRY_FR,
+            "This file has several video tracks: send a plain video from your phone." + _RETRY_EN,
+            f"{facts.video_streams} video streams",
         )
     width, height = video.width, video.height
     if (
@@ -173,86 +156,68 @@ def validate_probe(facts: ProbeFacts, limits: MediaLimits) -> Verdict:
     if video.codec not in limits.video_codecs:
         if video.codec in {"mjpeg", "png", "gif", "webp", "bmp", "tiff"}:
             return reject_not_a_video(f"still-image codec {video.codec}", image=True)
-        return Verdict(
-            False,
-            Reason(
-                "video_codec",
-                "Cette vidéo est dans un format que nous ne savons pas lire." + _RETRY_FR,
-                "This video is in a format we cannot read." + _RETRY_EN,
-                f"video codec {video.codec!r} not in {sorted(limits.video_codecs)}",
-            ),
+        return _refused(
+            "video_codec",
+            "Cette vidéo est dans un format que nous ne savons pas lire." + _RETRY_FR,
+            "This video is in a format we cannot read." + _RETRY_EN,
+            f"video codec {video.codec!r} not in {sorted(limits.video_codecs)}",
         )
     if facts.audio is not None and facts.audio.codec not in limits.audio_codecs:
-        return Verdict(
-            False,
-            Reason(
-                "audio_codec",
-                "Le son de cette vidéo est dans un format que nous ne savons pas lire." + _RETRY_FR,
-                "The sound of this video is in a format we cannot read." + _RETRY_EN,
-                f"audio codec {facts.audio.codec!r} not in {sorted(limits.audio_codecs)}",
-            ),
+        return _refused(
+            "audio_codec",
+            "Le son de cette vidéo est dans un format que nous ne savons pas lire." + _RETRY_FR,
+            "The sound of this video is in a format we cannot read." + _RETRY_EN,
+            f"audio codec {facts.audio.codec!r} not in {sorted(limits.audio_codecs)}",
         )
     # The header's rate or the packets', whichever is higher: a header may understate it. The
     # packets' rate gets 2 % of slack (a frame more or less at either end of a short clip,
     # timestamp rounding): a phone's 240 fps clip measured at 240.4 is not an attack.
     frame_rate = max(video.frame_rate, round(facts.measured_frame_rate / _PACKET_RATE_SLACK, 3))
     if frame_rate and not (limits.min_frame_rate <= frame_rate <= limits.max_frame_rate):
-        return Verdict(
-            False,
-            Reason(
-                "frame_rate",
-                "La cadence d'images de cette vidéo est inhabituelle : nous ne pouvons pas la "
-                "traiter." + _RETRY_FR,
-                "This video's frame rate is unusual: we cannot process it." + _RETRY_EN,
-                f"{frame_rate} fps (header {video.frame_rate}, packets "
-                f"{facts.measured_frame_rate}) outside "
-                f"{limits.min_frame_rate}..{limits.max_frame_rate}",
-            ),
+        return _refused(
+            "frame_rate",
+            "La cadence d'images de cette vidéo est inhabituelle : nous ne pouvons pas la "
+            "traiter." + _RETRY_FR,
+            "This video's frame rate is unusual: we cannot process it." + _RETRY_EN,
+            f"{frame_rate} fps (header {video.frame_rate}, packets "
+            f"{facts.measured_frame_rate}) outside "
+            f"{limits.min_frame_rate}..{limits.max_frame_rate}",
         )
     pixel_rate = width * height * frame_rate
     if pixel_rate > limits.max_pixel_rate:
-        return Verdict(
-            False,
-            Reason(
-                "pixel_rate",
-                "Cette vidéo est trop lourde à traiter : très grande image et très nombreuses "
-                "images par seconde. Réglez l'appareil photo de votre téléphone sur 4K à 60 "
-                "images par seconde (ou moins) et enregistrez-la à nouveau.",
-                "This video is too heavy to process: a very large picture and very many frames "
-                "per second. Set your phone's camera to 4K at 60 frames per second (or less) and "
-                "record it again.",
-                f"{width}x{height} at {frame_rate:g} fps = {pixel_rate / 1e6:.0f} Mpx/s > "
-                f"{limits.max_pixel_rate / 1e6:.0f} Mpx/s",
-            ),
+        return _refused(
+            "pixel_rate",
+            "Cette vidéo est trop lourde à traiter : très grande image et très nombreuses "
+            "images par seconde. Réglez l'appareil photo de votre téléphone sur 4K à 60 "
+            "images par seconde (ou moins) et enregistrez-la à nouveau.",
+            "This video is too heavy to process: a very large picture and very many frames "
+            "per second. Set your phone's camera to 4K at 60 frames per second (or less) and "
+            "record it again.",
+            f"{width}x{height} at {frame_rate:g} fps = {pixel_rate / 1e6:.0f} Mpx/s > "
+            f"{limits.max_pixel_rate / 1e6:.0f} Mpx/s",
         )
     duration = facts.duration
     if duration is None:
         return reject_damaged("no duration in the packets")
     if duration < limits.min_duration:
-        return Verdict(
-            False,
-            Reason(
-                "too_short",
-                f"Votre vidéo dure {_seconds(duration)} s : il faut au moins "
-                f"{_seconds(limits.min_duration)} secondes." + _RETRY_FR,
-                f"Your video lasts {_seconds(duration)} s: it must last at least "
-                f"{_seconds(limits.min_duration)} seconds." + _RETRY_EN,
-                f"duration {duration:.3f} s < {limits.min_duration} s",
-            ),
+        return _refused(
+            "too_short",
+            f"Votre vidéo dure {_seconds(duration)} s : il faut au moins "
+            f"{_seconds(limits.min_duration)} secondes." + _RETRY_FR,
+            f"Your video lasts {_seconds(duration)} s: it must last at least "
+            f"{_seconds(limits.min_duration)} seconds." + _RETRY_EN,
+            f"duration {duration:.3f} s < {limits.min_duration} s",
         )
     if duration > limits.max_duration:
-        return Verdict(
-            False,
-            Reason(
-                "too_long",
-                f"Votre vidéo dure {_seconds(duration)} s : le maximum est de "
-                f"{_seconds(limits.max_duration)} secondes. Raccourcissez-la ou enregistrez-en "
-                "une plus courte.",
-                f"Your video lasts {_seconds(duration)} s: the maximum is "
-                f"{_seconds(limits.max_duration)} seconds. Trim it or record a shorter one.",
-                f"duration {duration:.3f} s > {limits.max_duration} s"
-                + _header_says(facts.header_duration),
-            ),
+        return _refused(
+            "too_long",
+            f"Votre vidéo dure {_seconds(duration)} s : le maximum est de "
+            f"{_seconds(limits.max_duration)} secondes. Raccourcissez-la ou enregistrez-en "
+            "une plus courte.",
+            f"Your video lasts {_seconds(duration)} s: the maximum is "
+            f"{_seconds(limits.max_duration)} seconds. Trim it or record a shorter one.",
+            f"duration {duration:.3f} s > {limits.max_duration} s"
+            + _header_says(facts.header_duration),
         )
     flags = []
     if facts.audio is None:
@@ -267,28 +232,22 @@ def _header_says(header_duration: float | None) -> str:
 
 def reject_over_budget(*, spent: float, budget: float) -> Verdict:
     """The connection this video came from used its day's media seconds (see media_budget)."""
-    return Verdict(
-        False,
-        Reason(
-            "daily_budget",
-            "Beaucoup de vidéos ont déjà été envoyées aujourd'hui depuis votre connexion : "
-            "nous ne pouvons pas traiter celle-ci. Réessayez demain, ou depuis un autre réseau "
-            "(par exemple les données mobiles de votre téléphone).",
-            "Many videos have already been sent from your connection today: we cannot process "
-            "this one. Try again tomorrow, or from another network (your phone's mobile data, "
-            "for example).",
-            f"client's media seconds today {spent:.0f} s + this video > {budget:.0f} s",
-        ),
+    return _refused(
+        "daily_budget",
+        "Beaucoup de vidéos ont déjà été envoyées aujourd'hui depuis votre connexion : "
+        "nous ne pouvons pas traiter celle-ci. Réessayez demain, ou depuis un autre réseau "
+        "(par exemple les données mobiles de votre téléphone).",
+        "Many videos have already been sent from your connection today: we cannot process "
+        "this one. Try again tomorrow, or from another network (your phone's mobile data, "
+        "for example).",
+        f"client's media seconds today {spent:.0f} s + this video > {budget:.0f} s",
     )
 
 
 def _reject_size(width: int, height: int, detail: str) -> Verdict:
-    return Verdict(
-        False,
-        Reason(
-            "dimensions",
-            "La taille d'image de cette vidéo est hors des limites que nous acceptons." + _RETRY_FR,
-            "This video's picture size is outside the limits we accept." + _RETRY_EN,
-            f"{width}x{height}: {detail}",
-        ),
+    return _refused(
+        "dimensions",
+        "La taille d'image de cette vidéo est hors des limites que nous acceptons." + _RETRY_FR,
+        "This video's picture size is outside the limits we accept." + _RETRY_EN,
+        f"{width}x{height}: {detail}",
     )
