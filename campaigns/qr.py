@@ -7,6 +7,7 @@ symbol can be covered), and the logo covers about 5 % of it.
 
 import base64
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -70,11 +71,8 @@ def _png_bytes(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def qr_svg(url: str, *, logo: Image.Image | None = None) -> bytes:
-    """Return the code as a standalone SVG (one path, crisp at any print size)."""
-    matrix = qr_matrix(url, with_logo=logo is not None)
-    layout = _layout(matrix, logo)
-    runs = []
+def _dark_runs(matrix: list[list[bool]]) -> Iterator[tuple[int, int, int]]:
+    """(row, first column, length) of each horizontal run of dark modules."""
     for y, row in enumerate(matrix):
         x = 0
         while x < len(row):
@@ -82,9 +80,16 @@ def qr_svg(url: str, *, logo: Image.Image | None = None) -> bytes:
                 start = x
                 while x < len(row) and row[x]:
                     x += 1
-                runs.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+                yield y, start, x - start
             else:
                 x += 1
+
+
+def qr_svg(url: str, *, logo: Image.Image | None = None) -> bytes:
+    """Return the code as a standalone SVG (one path, crisp at any print size)."""
+    matrix = qr_matrix(url, with_logo=logo is not None)
+    layout = _layout(matrix, logo)
+    runs = [f"M{x} {y}h{length}v1h-{length}z" for y, x, length in _dark_runs(matrix)]
     n = layout.modules
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {n} {n}" width="{n * 4}mm" '
@@ -203,24 +208,16 @@ def qr_poster_pdf(url: str, *, text: PosterText, logo: Image.Image | None = None
     page.setFillColor(white)
     page.rect(left, bottom, side, side, stroke=0, fill=1)
     page.setFillColor(HexColor(INK))
-    for y, row in enumerate(matrix):
-        x = 0
-        while x < len(row):
-            if row[x]:
-                start = x
-                while x < len(row) and row[x]:
-                    x += 1
-                # A hair of overlap so no white seam appears between runs when printed.
-                page.rect(
-                    left + start * module,
-                    top - (y + 1) * module - 0.02,
-                    (x - start) * module,
-                    module + 0.04,
-                    stroke=0,
-                    fill=1,
-                )
-            else:
-                x += 1
+    for y, start, length in _dark_runs(matrix):
+        # A hair of overlap so no white seam appears between runs when printed.
+        page.rect(
+            left + start * module,
+            top - (y + 1) * module - 0.02,
+            length * module,
+            module + 0.04,
+            stroke=0,
+            fill=1,
+        )
     if layout.logo_box:
         bx, by, bside = layout.logo_box
         page.setFillColor(white)
