@@ -284,10 +284,14 @@ class WebKit(Engine):
         return self.driver.current_url
 
     def js(self, expression):
-        return self.driver.execute_async_script(
+        result = self.driver.execute_async_script(
             f"const done = arguments[0]; Promise.resolve().then(async () => ({expression}))"
             ".then(done, (e) => done({__error: String(e)}));"
         )
+        # A script that threw raises here as in the other engines (a wait keeps polling).
+        if isinstance(result, dict) and "__error" in result:
+            raise EngineError(f"[{self.name}] {result['__error']}")
+        return result
 
     def _element(self, selector):
         return self.driver.find_element(self.by.CSS_SELECTOR, selector)
