@@ -15,7 +15,15 @@ def fake_checkout(tmp_path):
     """A folder whose `.venv/bin/python` records the SITE_URL and arguments it was started with."""
     python = tmp_path / ".venv" / "bin" / "python"
     python.parent.mkdir(parents=True)
-    python.write_text('#!/bin/sh\necho "$SITE_URL $*" >>started.txt\n')
+    # Like the real server, the fake runserver stays up while the two workers start: the script
+    # stops them when it ends, which raced with their first line.
+    python.write_text(
+        "#!/bin/sh\n"
+        'echo "$SITE_URL $*" >>started.txt\n'
+        'case "$*" in *runserver*)\n'
+        '  for i in $(seq 100); do [ "$(wc -l <started.txt)" -ge 3 ] && break; sleep 0.05; done;;\n'
+        "esac\n"
+    )
     python.chmod(0o755)
     return tmp_path
 
