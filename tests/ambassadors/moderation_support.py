@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 import redis
+import requests
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 
-from ambassadors import keys
+from ambassadors import keys, uploads
 from ambassadors.models import Status, Testimonial
+from ambassadors.services import journey
 from onprovence.storage import delete_prefix, list_prefix, private_storage, public_storage
 from tests.factories import PlacementFactory, TestimonialFactory
 
@@ -198,3 +200,21 @@ def broker():
     queues.clear()
     yield queues
     queues.clear()
+
+
+def upload_through_store(testimonial: Testimonial, data: bytes) -> None:
+    """Send a video as the phone does: parts PUT straight to the store, then the completion."""
+    session = journey.testimonial_upload_start(
+        testimonial_id=testimonial.pk, size=len(data), content_type="video/mp4"
+    )
+    urls = uploads.upload_sign_parts(
+        session=session, numbers=list(range(1, session.part_count + 1))
+    )
+    for number, url in urls.items():
+        start = (number - 1) * session.part_size
+        part = data[start : start + session.expected_part_size(number)]
+        # Where the phone sends it: straight to the store, never through a web process.
+        assert requests.put(url, data=part, timeout=60).status_code == 200
+    journey.testimonial_upload_complete(
+        testimonial_id=testimonial.pk, session=session, send_email=False
+    )

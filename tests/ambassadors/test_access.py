@@ -19,6 +19,7 @@ from campaigns.models import Sector
 from tests.ambassadors.conftest import make_video
 
 from .moderation_support import *  # noqa: F403
+from .moderation_support import upload_through_store
 
 pytestmark = pytest.mark.django_db
 
@@ -40,24 +41,6 @@ def _start(first_name: str, email: str, **extra):
     )
 
 
-def _upload(testimonial, data: bytes) -> None:
-    from ambassadors import uploads
-
-    session = journey.testimonial_upload_start(
-        testimonial_id=testimonial.pk, size=len(data), content_type="video/mp4"
-    )
-    urls = uploads.upload_sign_parts(
-        session=session, numbers=list(range(1, session.part_count + 1))
-    )
-    for number, url in urls.items():
-        start = (number - 1) * session.part_size
-        part = data[start : start + session.expected_part_size(number)]
-        assert requests.put(url, data=part, timeout=60).status_code == 200
-    journey.testimonial_upload_complete(
-        testimonial_id=testimonial.pk, session=session, send_email=False
-    )
-
-
 def _urls(testimonial) -> tuple[str, str, str]:
     token = resident_token(testimonial.pk)
     return (
@@ -70,7 +53,7 @@ def _urls(testimonial) -> tuple[str, str, str]:
 def test_the_resident_downloads_their_data_and_their_original_video(client, tmp_path):
     testimonial = _start("Inès", "ines@example.org")
     video = make_video(tmp_path / "phone.mp4", seconds=3).read_bytes()
-    _upload(testimonial, video)
+    upload_through_store(testimonial, video)
     status_url, data_url, video_url = _urls(testimonial)
 
     page = client.get(status_url).content.decode()

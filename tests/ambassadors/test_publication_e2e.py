@@ -25,6 +25,7 @@ from onprovence.storage import list_prefix, private_storage, public_storage
 from tests import processes
 
 from .moderation_support import *  # noqa: F403
+from .moderation_support import upload_through_store
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -59,25 +60,6 @@ def _phone_video(path) -> bytes:
     return path.read_bytes()
 
 
-def _upload(testimonial: Testimonial, data: bytes) -> None:
-    session = journey.testimonial_upload_start(
-        testimonial_id=testimonial.pk, size=len(data), content_type="video/mp4"
-    )
-    from ambassadors import uploads
-
-    urls = uploads.upload_sign_parts(
-        session=session, numbers=list(range(1, session.part_count + 1))
-    )
-    for number, url in urls.items():
-        start = (number - 1) * session.part_size
-        part = data[start : start + session.expected_part_size(number)]
-        # Where the phone sends it: straight to the store, never through a web process.
-        assert requests.put(url, data=part, timeout=60).status_code == 200
-    journey.testimonial_upload_complete(
-        testimonial_id=testimonial.pk, session=session, send_email=False
-    )
-
-
 def test_upload_pipeline_review_publish_social_pack_and_erase(
     client, moderator, tmp_path, public_bucket_readable, broker
 ):
@@ -92,7 +74,7 @@ def test_upload_pipeline_review_publish_social_pack_and_erase(
         choices={"diffusion": True},
         language="fr",
     )
-    _upload(testimonial, _phone_video(tmp_path / "phone.mp4"))
+    upload_through_store(testimonial, _phone_video(tmp_path / "phone.mp4"))
     assert _status(testimonial.pk) == Status.UPLOADED
 
     log = tmp_path / "worker.log"
