@@ -109,6 +109,8 @@ def pytest_configure(config) -> None:
         config.option.loadscopereorder = False
 
 
+# tryfirst: xdist's own hook (--dist loadgroup) reads the xdist_group marks added here.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
     for item in items:
         path = Path(str(item.path)).relative_to(ROOT).as_posix()
