@@ -126,5 +126,5 @@ def test_the_bench_scripts_run_one_at_a_time_under_xdist(request):
     one Redis db, so --dist loadgroup must keep them on one worker: the group conftest.py adds
     has to be in place before xdist reads it (its hook ran first, and the group was ignored)."""
     assert request.node.get_closest_marker("xdist_group").args == ("bench-smoke",)
-    if request.config.getvalue("loadgroup"):
+    if request.config.getoption("loadgroup", default=False):
         assert request.node.nodeid.endswith("@bench-smoke")
