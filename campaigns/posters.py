@@ -9,7 +9,7 @@ BleedBox) and a PNG for screens. `docs/print.md` explains the formats and the QR
 
 import functools
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -307,23 +307,18 @@ def _landscape(
     band = width / 2
     shapes: list[Shape] = [_Box(-bleed, -bleed, band + bleed, height + 2 * bleed, primary)]
     text_width = band - 2 * margin
-    size, lines = _fit(text.title, BOLD, text_width, 40 * f, 22 * f, 3)
+    words: list[Shape] = []
+    size, lines = _fit(text.title, BOLD, text_width, 54 * f, 28 * f, 3)
+    y = _stack(words, margin, height, lines, font=BOLD, size=size, colour=on_primary, leading=1.15)
+    size, lines = _fit(text.call_to_action, BOLD, text_width, 36 * f, 20 * f, 2)
+    y = _stack(words, margin, y - 18 * k, lines, font=BOLD, size=size, colour=on_primary)
+    size, lines = _fit(text.pitch, REGULAR, text_width, 20 * f, 12 * f, 4)
     y = _stack(
-        shapes,
-        margin,
-        height - margin,
-        lines,
-        font=BOLD,
-        size=size,
-        colour=on_primary,
-        leading=1.15,
+        words, margin, y - 12 * k, lines, font=REGULAR, size=size, colour=on_primary, leading=1.35
     )
-    size, lines = _fit(text.call_to_action, BOLD, text_width, 30 * f, 18 * f, 2)
-    y = _stack(shapes, margin, y - 16 * k, lines, font=BOLD, size=size, colour=on_primary)
-    size, lines = _fit(text.pitch, REGULAR, text_width, 16 * f, 11 * f, 4)
-    _stack(
-        shapes, margin, y - 10 * k, lines, font=REGULAR, size=size, colour=on_primary, leading=1.35
-    )
+    # The words, stacked from the top, move down to the middle of the band's height.
+    drop = max(margin, y / 2)
+    shapes += [replace(word, y=word.y - drop) for word in words if isinstance(word, _Text)]
     _code_group(
         shapes,
         text,

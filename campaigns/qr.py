@@ -193,8 +193,9 @@ def qr_draw_vector(
         )
         inner = bside * module * 0.84
         offset = (bside * module - inner) / 2
+        pixels = min(logo_pixels, max(logo.size))  # never blown up: the PDF scales it
         page.drawImage(
-            ImageReader(_logo_square(logo, logo_pixels)),
+            ImageReader(_logo_square(logo, pixels)),
             left + bx * module + offset,
             top - (by + bside) * module + offset,
             inner,
