@@ -404,9 +404,12 @@ class PlacementAdmin(admin.ModelAdmin):
             poster_format = printing.POSTER_FORMATS.get(poster)
             if poster_format is None or poster_format.extension != fmt:
                 return HttpResponse(_("Format inconnu."), status=404)
-            content, content_type, name = printing.placement_poster_file(
-                placement, poster=poster, with_logo=request.GET.get("logo") != "0"
-            )
+            try:
+                content, content_type, name = printing.placement_poster_file(
+                    placement, poster=poster, with_logo=request.GET.get("logo") != "0"
+                )
+            except printing.PosterFontMissing as error:
+                return HttpResponse(str(error), status=503, content_type="text/plain")
             response = HttpResponse(content, content_type=content_type)
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response

@@ -15,6 +15,7 @@ from .models import Campaign, Placement
 FORMATS = ("svg", "png", "pdf")
 DEFAULT_PNG_SIZE = 1024
 POSTER_FORMATS = posters.POSTER_FORMATS
+PosterFontMissing = posters.PosterFontMissing
 POSTER_PITCH = (
     "Scannez ce code et filmez-vous 90 secondes avec votre téléphone : "
     "dites pourquoi vous vivez et travaillez ici."

@@ -228,3 +228,16 @@ def test_a_long_slogan_shrinks_then_is_cut_rather_than_leaving_the_band(tmp_path
 
     assert "…" in text and "fin." not in text
     assert decoded(rendered((tmp_path / "long.pdf").read_bytes(), tmp_path, 100)) == [URL]
+
+
+@pytest.mark.django_db
+def test_a_machine_without_the_font_says_which_package_to_install(
+    admin_client, placement, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(posters, "FONT_DIR", tmp_path)
+    monkeypatch.setattr(posters.pdfmetrics, "getRegisteredFontNames", lambda: [])
+
+    response = admin_client.get(f"/admin/campaigns/placement/{placement.pk}/affiche-a4.pdf")
+
+    assert response.status_code == 503
+    assert "fonts-dejavu-core" in response.content.decode()
