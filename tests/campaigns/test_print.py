@@ -10,7 +10,7 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from campaigns import posters, printing, qr
+from campaigns import posters, printing, qr, theme
 
 PRINT_FORMATS = [slug for slug, fmt in posters.POSTER_FORMATS.items() if fmt.is_print]
 # Low resolutions for the big formats: a module still spans 5 pixels or more.
@@ -241,3 +241,39 @@ def test_a_machine_without_the_font_says_which_package_to_install(
 
     assert response.status_code == 503
     assert "fonts-dejavu-core" in response.content.decode()
+
+
+def test_a_light_campaign_colour_gets_dark_words_in_the_band():
+    light = posters.PosterText(**{**TEXT.__dict__, "primary_color": "#f2b13b"})
+    fmt = posters.POSTER_FORMATS["a4"]
+
+    shapes = posters.poster_layout(URL, fmt, light, with_logo=True)
+
+    band = next(s for s in shapes if isinstance(s, posters._Box))
+    title = next(s for s in shapes if isinstance(s, posters._Text) and s.text == light.title)
+    assert band.colour == "#f2b13b" and band.y <= title.y <= band.y + band.h
+    assert theme.contrast_ratio(title.colour, band.colour) >= 4.5
+
+
+def test_the_print_doc_table_is_the_formats_table():
+    """docs/print.md states each format's size, bleed, marks and reading distance: the code's."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "print.md").read_text()
+    rows = {
+        line.split("|")[1].strip().split("`")[1]: [cell.strip() for cell in line.split("|")[2:-1]]
+        for line in doc.splitlines()
+        if line.startswith("| `")
+    }
+
+    def number(value: float) -> str:
+        return f"{value:g}"
+
+    assert set(rows) == set(posters.POSTER_FORMATS)
+    for slug, fmt in posters.POSTER_FORMATS.items():
+        _file, size, bleed, marks, module, distance = rows[slug]
+        unit = "mm" if fmt.is_print else "px"
+        assert size == f"{number(fmt.width)} × {number(fmt.height)} {unit}"
+        if fmt.is_print:
+            assert bleed == f"{number(fmt.bleed)} mm"
+            assert marks == f"{number(fmt.marks)} mm, {number(fmt.mark_width)} pt"
+            assert module == f"{number(fmt.module_min)} mm"
+            assert distance == f"{number(fmt.scan_distance)} m"
