@@ -2,6 +2,7 @@
 placement's scan URL (zxing-cpp), its fonts embedded (pdffonts), its page boxes set (pypdf)."""
 
 import io
+import os
 import subprocess
 from pathlib import Path
 
@@ -26,6 +27,21 @@ TEXT = posters.PosterText(
     code="Xy_9-kQ2",
     short_url="ambassadeurs.onprovence.fr/q/Xy_9-kQ2",
 )
+
+
+# Where browser tests keep their screenshots (tests/conftest.py); `make screenshots` copies the
+# print-*.png kept in docs/screenshots/ from there.
+SCREENSHOT_DIR = Path(
+    os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "var" / "screenshots")
+)
+
+
+def keep(image: Image.Image, name: str, *, longest: int = 720) -> None:
+    """Save a reduced copy of a rendered poster as a screenshot."""
+    copy = image.copy()
+    copy.thumbnail((longest, longest), Image.LANCZOS)
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    copy.save(SCREENSHOT_DIR / f"{name}.png")
 
 
 def decoded(image: Image.Image) -> list[str]:
@@ -128,6 +144,12 @@ def test_the_band_runs_into_the_bleed_and_crop_marks_sit_outside_it(tmp_path):
     mark_column = [image.getpixel((px(edge), px(y))) for y in (1, 2, 3)]
     assert all(sum(pixel) < 200 for pixel in mark_column), mark_column
     assert image.getpixel((px(fmt.marks / 2), px(fmt.marks / 2))) == (255, 255, 255)
+    poppler(
+        "pdftoppm",
+        *("-r", 300, "-x", 0, "-y", 0, "-W", 300, "-H", 300),
+        *("-png", "-singlefile", tmp_path / "poster.pdf", tmp_path / "corner"),
+    )
+    keep(Image.open(tmp_path / "corner.png"), "print-a4-corner", longest=300)
 
 
 @pytest.mark.parametrize("slug", PRINT_FORMATS)
@@ -145,8 +167,9 @@ def test_the_code_is_sized_for_the_distance_it_is_read_from(slug):
 @pytest.mark.django_db
 @pytest.mark.parametrize("slug", list(posters.POSTER_FORMATS))
 def test_each_format_from_the_placement_page_decodes_to_its_scan_url(
-    admin_client, placement, slug, tmp_path
+    admin_client, placement, slug, tmp_path, settings
 ):
+    settings.SITE_URL = "https://ambassadeurs.onprovence.fr"  # the length of the real address
     fmt = posters.POSTER_FORMATS[slug]
     html = admin_client.get(f"/admin/campaigns/placement/{placement.pk}/change/").content.decode()
     link = f"/admin/campaigns/placement/{placement.pk}/affiche-{slug}.{fmt.extension}"
@@ -170,6 +193,7 @@ def test_each_format_from_the_placement_page_decodes_to_its_scan_url(
         image = Image.open(io.BytesIO(response.content))
         assert image.size == (1080, 1920)
     assert decoded(image) == [scan_url]
+    keep(image, f"print-{slug}")
 
 
 @pytest.mark.django_db
