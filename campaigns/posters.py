@@ -242,10 +242,14 @@ def _code_group(
 
 
 def _footer(shapes: list[Shape], text: PosterText, *, left: float, right: float, k: float) -> None:
+    """Where the poster hangs and its code, to tell posters apart at the print shop."""
     f = k / MM
+    code = f"Code : {text.code}"
+    room = right - left - pdfmetrics.stringWidth(code, REGULAR, 10 * f) - 8 * k
+    size, lines = _fit(f"Emplacement : {text.place_name}", REGULAR, room, 10 * f, 7 * f, 1)
     shapes.append(_Rule(left, 24 * k, right, 24 * k, RULE, 0.75 * f))
-    shapes.append(_Text(left, 16 * k, f"Emplacement : {text.place_name}", REGULAR, 10 * f, GREY))
-    shapes.append(_Text(right, 16 * k, f"Code : {text.code}", REGULAR, 10 * f, GREY, "right"))
+    shapes.append(_Text(left, 16 * k, lines[0], REGULAR, size, GREY))
+    shapes.append(_Text(right, 16 * k, code, REGULAR, 10 * f, GREY, "right"))
 
 
 def _portrait(

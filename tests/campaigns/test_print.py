@@ -301,3 +301,19 @@ def test_the_print_doc_table_is_the_formats_table():
             assert marks == f"{number(fmt.marks)} mm, {number(fmt.mark_width)} pt"
             assert module == f"{number(fmt.module_min)} mm"
             assert distance == f"{number(fmt.scan_distance)} m"
+
+
+def test_a_long_place_name_never_runs_into_the_code_at_the_foot():
+    long_place = posters.PosterText(
+        **{**TEXT.__dict__, "place_name": "Gare Saint-Charles, hall 1, " * 8 + "quai Z"}
+    )
+    fmt = posters.POSTER_FORMATS["a4"]
+
+    shapes = posters.poster_layout(URL, fmt, long_place, with_logo=True)
+
+    place, code = (
+        s for s in shapes if isinstance(s, posters._Text) and s.text.startswith(("Empl", "Code"))
+    )
+    place_end = place.x + posters.pdfmetrics.stringWidth(place.text, place.font, place.size)
+    code_start = code.x - posters.pdfmetrics.stringWidth(code.text, code.font, code.size)
+    assert place.text.endswith("…") and place_end < code_start
