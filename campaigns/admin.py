@@ -354,23 +354,24 @@ class PlacementAdmin(admin.ModelAdmin):
     def qr_preview(self, obj: Placement) -> str:
         if not obj.pk:
             return _("Enregistrez l'emplacement pour obtenir son QR code.")
+
+        def poster_link(fmt) -> str:
+            args = [obj.pk, fmt.slug, fmt.extension]
+            url = reverse("admin:campaigns_placement_poster", args=args)
+            link = format_html('<a href="{}" download>{}</a>', url, fmt.label)
+            if not fmt.is_print:
+                return link
+            # Some print shops place their own marks: the same poster, bleed only.
+            return format_html(
+                '{} (<a href="{}?traits=0" download>{}</a>)', link, url, _("sans traits de coupe")
+            )
+
         posters = format_html_join(
-            " · ",
-            '<a href="{}" download>{}</a>',
-            (
-                (
-                    reverse(
-                        "admin:campaigns_placement_poster",
-                        args=[obj.pk, fmt.slug, fmt.extension],
-                    ),
-                    fmt.label,
-                )
-                for fmt in printing.POSTER_FORMATS.values()
-            ),
+            "", "<li>{}</li>", ((poster_link(fmt),) for fmt in printing.POSTER_FORMATS.values())
         )
         return format_html(
             '<img class="qr-preview" src="{}" width="200" height="200" alt="{}"><p>{}</p>'
-            "<p>{} {}</p>",
+            "<p>{}</p><ul>{}</ul>",
             reverse("admin:campaigns_placement_qr", args=[obj.pk, "svg"]),
             _("QR code de %s") % obj.place_name,
             _qr_links(obj),
@@ -406,7 +407,10 @@ class PlacementAdmin(admin.ModelAdmin):
                 return HttpResponse(_("Format inconnu."), status=404)
             try:
                 content, content_type, name = printing.placement_poster_file(
-                    placement, poster=poster, with_logo=request.GET.get("logo") != "0"
+                    placement,
+                    poster=poster,
+                    with_logo=request.GET.get("logo") != "0",
+                    with_marks=request.GET.get("traits") != "0",
                 )
             except printing.PosterFontMissing as error:
                 return HttpResponse(str(error), status=503, content_type="text/plain")

@@ -362,14 +362,21 @@ def poster_code_module(url: str, fmt: PosterFormat, text: PosterText, *, with_lo
 
 
 def poster_pdf(
-    url: str, *, fmt: PosterFormat, text: PosterText, logo: Image.Image | None = None
+    url: str,
+    *,
+    fmt: PosterFormat,
+    text: PosterText,
+    logo: Image.Image | None = None,
+    with_marks: bool = True,
 ) -> bytes:
-    """The print-ready PDF: one page, MediaBox = trim + bleed + crop marks, fonts embedded."""
+    """The print-ready PDF: one page, MediaBox = trim + bleed + crop marks, fonts embedded.
+
+    Without marks (print shops that place their own), MediaBox = BleedBox."""
     if not fmt.is_print:
         raise ValueError(f"{fmt.slug} is not a print format")
     shapes = poster_layout(url, fmt, text, with_logo=logo is not None)
     width, height = fmt.width * MM, fmt.height * MM
-    bleed, marks = fmt.bleed * MM, fmt.marks * MM
+    bleed, marks = fmt.bleed * MM, (fmt.marks * MM if with_marks else 0.0)
     edge = bleed + marks
     buffer = io.BytesIO()
     page = canvas.Canvas(
@@ -387,7 +394,8 @@ def poster_pdf(
     page.translate(edge, edge)
     for shape in shapes:
         _draw_pdf(page, shape, url, logo, fmt.logo_pixels)
-    _crop_marks(page, width, height, bleed, marks, fmt.mark_width)
+    if with_marks:
+        _crop_marks(page, width, height, bleed, marks, fmt.mark_width)
     page.showPage()
     page.save()
     return buffer.getvalue()
@@ -483,8 +491,14 @@ def poster_png(
 
 
 def poster_render(
-    url: str, *, fmt: PosterFormat, text: PosterText, logo: Image.Image | None = None
+    url: str,
+    *,
+    fmt: PosterFormat,
+    text: PosterText,
+    logo: Image.Image | None = None,
+    with_marks: bool = True,
 ) -> bytes:
-    """The poster in `fmt`: a PDF for print formats, a PNG for screens."""
-    render = poster_pdf if fmt.is_print else poster_png
-    return render(url, fmt=fmt, text=text, logo=logo)
+    """The poster in `fmt`: a PDF for print formats (crop marks or not), a PNG for screens."""
+    if fmt.is_print:
+        return poster_pdf(url, fmt=fmt, text=text, logo=logo, with_marks=with_marks)
+    return poster_png(url, fmt=fmt, text=text, logo=logo)

@@ -73,19 +73,25 @@ def placement_poster_text(placement: Placement) -> posters.PosterText:
 
 
 def placement_poster_file(
-    placement: Placement, *, poster: str, with_logo: bool = True
+    placement: Placement, *, poster: str, with_logo: bool = True, with_marks: bool = True
 ) -> tuple[bytes, str, str]:
     """Return (content, content type, file name) of a placement's poster in format `poster`
-    (a key of `posters.POSTER_FORMATS`)."""
+    (a key of `posters.POSTER_FORMATS`), with crop marks or not (print formats)."""
     fmt = POSTER_FORMATS.get(poster)
     if fmt is None:
         raise ValueError(f"unknown poster format: {poster}")
     logo = campaign_logo(placement.campaign) if with_logo else None
     content = posters.poster_render(
-        placement_scan_url(placement), fmt=fmt, text=placement_poster_text(placement), logo=logo
+        placement_scan_url(placement),
+        fmt=fmt,
+        text=placement_poster_text(placement),
+        logo=logo,
+        with_marks=with_marks,
     )
     content_type = "application/pdf" if fmt.is_print else "image/png"
     name = f"affiche-{fmt.slug}-{slugify(placement.place_name)[:50]}-{placement.code}"
+    if fmt.is_print and not with_marks:
+        name += "-sans-traits"
     return content, content_type, f"{name}.{fmt.extension}"
 
 

@@ -317,3 +317,27 @@ def test_a_long_place_name_never_runs_into_the_code_at_the_foot():
     place_end = place.x + posters.pdfmetrics.stringWidth(place.text, place.font, place.size)
     code_start = code.x - posters.pdfmetrics.stringWidth(code.text, code.font, code.size)
     assert place.text.endswith("…") and place_end < code_start
+
+
+@pytest.mark.django_db
+def test_without_crop_marks_the_page_is_the_bleed_box(admin_client, placement, tmp_path):
+    """For print shops that place their own marks: the same poster, bleed only."""
+    html = admin_client.get(f"/admin/campaigns/placement/{placement.pk}/change/").content.decode()
+    link = f"/admin/campaigns/placement/{placement.pk}/affiche-a3.pdf?traits=0"
+    assert f'href="{link}"' in html
+
+    response = admin_client.get(link)
+
+    assert response["Content-Disposition"].endswith(f'{placement.code}-sans-traits.pdf"')
+    page = PdfReader(io.BytesIO(response.content)).pages[0]
+    fmt = posters.POSTER_FORMATS["a3"]
+    assert [round(float(v) / MM, 1) for v in page.mediabox] == [
+        0,
+        0,
+        fmt.width + 2 * fmt.bleed,
+        fmt.height + 2 * fmt.bleed,
+    ]
+    assert list(page.bleedbox) == list(page.mediabox)
+    image = rendered(response.content, tmp_path, 72)
+    assert image.getpixel((1, 1)) == (0x9C, 0x3D, 0x1F)  # the band's colour to the page's edge
+    assert decoded(image) == [printing.placement_scan_url(placement)]
