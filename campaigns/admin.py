@@ -354,11 +354,29 @@ class PlacementAdmin(admin.ModelAdmin):
     def qr_preview(self, obj: Placement) -> str:
         if not obj.pk:
             return _("Enregistrez l'emplacement pour obtenir son QR code.")
+
+        def poster_link(fmt) -> str:
+            args = [obj.pk, fmt.slug, fmt.extension]
+            url = reverse("admin:campaigns_placement_poster", args=args)
+            link = format_html('<a href="{}" download>{}</a>', url, fmt.label)
+            if not fmt.is_print:
+                return link
+            # Some print shops place their own marks: the same poster, bleed only.
+            return format_html(
+                '{} (<a href="{}?traits=0" download>{}</a>)', link, url, _("sans traits de coupe")
+            )
+
+        posters = format_html_join(
+            "", "<li>{}</li>", ((poster_link(fmt),) for fmt in printing.POSTER_FORMATS.values())
+        )
         return format_html(
-            '<img class="qr-preview" src="{}" width="200" height="200" alt="{}"><p>{}</p>',
+            '<img class="qr-preview" src="{}" width="200" height="200" alt="{}"><p>{}</p>'
+            "<p>{}</p><ul>{}</ul>",
             reverse("admin:campaigns_placement_qr", args=[obj.pk, "svg"]),
             _("QR code de %s") % obj.place_name,
             _qr_links(obj),
+            _("Affiches prêtes à imprimer (fonds perdus, traits de coupe) et écran :"),
+            posters,
         )
 
     def get_urls(self):
@@ -368,13 +386,37 @@ class PlacementAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.qr_view),
                 name="campaigns_placement_qr",
             ),
+            path(
+                "<int:pk>/affiche-<slug:poster>.<str:fmt>",
+                self.admin_site.admin_view(self.qr_view),
+                name="campaigns_placement_poster",
+            ),
             *super().get_urls(),
         ]
 
-    def qr_view(self, request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    def qr_view(
+        self, request: HttpRequest, pk: int, fmt: str, poster: str | None = None
+    ) -> HttpResponse:
+        """The placement's code (`qr.<fmt>`) or one of its posters (`affiche-<poster>.<fmt>`)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         placement = get_object_or_404(Placement.objects.select_related("campaign"), pk=pk)
+        if poster is not None:
+            poster_format = printing.POSTER_FORMATS.get(poster)
+            if poster_format is None or poster_format.extension != fmt:
+                return HttpResponse(_("Format inconnu."), status=404)
+            try:
+                content, content_type, name = printing.placement_poster_file(
+                    placement,
+                    poster=poster,
+                    with_logo=request.GET.get("logo") != "0",
+                    with_marks=request.GET.get("traits") != "0",
+                )
+            except printing.PosterFontMissing as error:
+                return HttpResponse(str(error), status=503, content_type="text/plain")
+            response = HttpResponse(content, content_type=content_type)
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
         if fmt not in printing.FORMATS:
             return HttpResponse(_("Format inconnu."), status=404)
         try:

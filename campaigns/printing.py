@@ -9,11 +9,13 @@ from django.utils.text import slugify
 from PIL import Image
 from zipstream import ZipStream
 
-from . import qr
+from . import posters, qr
 from .models import Campaign, Placement
 
 FORMATS = ("svg", "png", "pdf")
 DEFAULT_PNG_SIZE = 1024
+POSTER_FORMATS = posters.POSTER_FORMATS
+PosterFontMissing = posters.PosterFontMissing
 POSTER_PITCH = (
     "Scannez ce code et filmez-vous 90 secondes avec votre téléphone : "
     "dites pourquoi vous vivez et travaillez ici."
@@ -49,19 +51,48 @@ def placement_qr_file(
         return qr.qr_svg(url, logo=logo), "image/svg+xml", name
     if fmt == "png":
         return qr.qr_png(url, size=size, logo=logo), "image/png", name
-    if fmt == "pdf":
-        campaign = placement.campaign
-        text = qr.PosterText(
-            campaign_name=campaign.name,
-            call_to_action=campaign.cta_label,
-            pitch=POSTER_PITCH,
-            place_name=placement.place_name,
-            code=placement.code,
-            short_url=url.split("://", 1)[-1],
-            primary_color=campaign.primary_color,
-        )
-        return qr.qr_poster_pdf(url, text=text, logo=logo), "application/pdf", name
+    if fmt == "pdf":  # the A4 poster, as in the campaign's ZIP
+        content = placement_poster_file(placement, poster="a4", with_logo=with_logo)[0]
+        return content, "application/pdf", name
     raise ValueError(f"unknown QR format: {fmt}")
+
+
+def placement_poster_text(placement: Placement) -> posters.PosterText:
+    """What the placement's poster says: the campaign's public slogan, never its internal name."""
+    campaign = placement.campaign
+    url = placement_scan_url(placement)
+    return posters.PosterText(
+        title=campaign.hero_title,
+        call_to_action=campaign.cta_label,
+        pitch=POSTER_PITCH,
+        place_name=placement.place_name,
+        code=placement.code,
+        short_url=url.split("://", 1)[-1],
+        primary_color=campaign.primary_color,
+    )
+
+
+def placement_poster_file(
+    placement: Placement, *, poster: str, with_logo: bool = True, with_marks: bool = True
+) -> tuple[bytes, str, str]:
+    """Return (content, content type, file name) of a placement's poster in format `poster`
+    (a key of `posters.POSTER_FORMATS`), with crop marks or not (print formats)."""
+    fmt = POSTER_FORMATS.get(poster)
+    if fmt is None:
+        raise ValueError(f"unknown poster format: {poster}")
+    logo = campaign_logo(placement.campaign) if with_logo else None
+    content = posters.poster_render(
+        placement_scan_url(placement),
+        fmt=fmt,
+        text=placement_poster_text(placement),
+        logo=logo,
+        with_marks=with_marks,
+    )
+    content_type = "application/pdf" if fmt.is_print else "image/png"
+    name = f"affiche-{fmt.slug}-{slugify(placement.place_name)[:50]}-{placement.code}"
+    if fmt.is_print and not with_marks:
+        name += "-sans-traits"
+    return content, content_type, f"{name}.{fmt.extension}"
 
 
 def campaign_qr_zip(campaign: Campaign, *, size: int = DEFAULT_PNG_SIZE) -> ZipStream:

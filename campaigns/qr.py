@@ -1,4 +1,4 @@
-"""QR codes of placements: SVG for print, PNG for the web, an A4 PDF poster.
+"""QR codes of placements: SVG for print, PNG for the web, vectors on a PDF page (posters).
 
 Pure rendering (no ORM): callers pass the URL and the texts. Every code keeps a white quiet
 zone of four modules; with a logo in the middle the error correction is H (30 % of the
@@ -15,9 +15,7 @@ import qrcode
 from PIL import Image, ImageDraw
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_M
 from reportlab.lib.colors import HexColor, white
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader, simpleSplit
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 QUIET_ZONE = 4  # modules, as ISO/IEC 18004 asks
@@ -158,67 +156,36 @@ def qr_png(url: str, *, size: int, logo: Image.Image | None = None) -> bytes:
     return _png_bytes(qr_image(url, size=size, logo=logo))
 
 
-@dataclass(frozen=True)
-class PosterText:
-    """What a poster says, in the campaign's words."""
-
-    campaign_name: str
-    call_to_action: str
-    pitch: str
-    place_name: str
-    code: str
-    short_url: str
-    primary_color: str = "#9c3d1f"
-
-
-def qr_poster_pdf(url: str, *, text: PosterText, logo: Image.Image | None = None) -> bytes:
-    """Return an A4 poster: call to action, the code drawn as vectors, where it hangs."""
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
-    page.setTitle(f"{text.campaign_name} — {text.place_name}")
-    page.setAuthor("One Provence")
-    page.setSubject(url)
-    width, height = A4
-    try:
-        primary = HexColor(text.primary_color)
-    except ValueError:
-        primary = HexColor("#9c3d1f")
-
-    page.setFillColor(primary)
-    page.rect(0, height - 52 * mm, width, 52 * mm, stroke=0, fill=1)
-    page.setFillColor(white)
-    page.setFont("Helvetica-Bold", 15)
-    page.drawString(18 * mm, height - 16 * mm, text.campaign_name)
-    page.setFont("Helvetica-Bold", 34)
-    cta_lines = simpleSplit(text.call_to_action, "Helvetica-Bold", 34, 174 * mm)[:2]
-    for line_no, line in enumerate(cta_lines):
-        page.drawString(18 * mm, height - 32 * mm - line_no * 13 * mm, line)
-
-    page.setFillColor(HexColor(INK))
-    page.setFont("Helvetica", 16)
-    for line_no, line in enumerate(simpleSplit(text.pitch, "Helvetica", 16, 174 * mm)[:3]):
-        page.drawString(18 * mm, height - 66 * mm - line_no * 7 * mm, line)
-
+def qr_draw_vector(
+    page: canvas.Canvas,
+    url: str,
+    *,
+    left: float,
+    bottom: float,
+    side: float,
+    logo: Image.Image | None = None,
+    logo_pixels: int = 512,
+) -> None:
+    """Draw the code as vectors on `page`: a square of `side` points, quiet zone included."""
     matrix = qr_matrix(url, with_logo=logo is not None)
     layout = _layout(matrix, logo)
-    side = 130 * mm
     module = side / layout.modules
-    left, bottom = (width - side) / 2, 62 * mm
     top = bottom + side
     page.setFillColor(white)
     page.rect(left, bottom, side, side, stroke=0, fill=1)
     page.setFillColor(HexColor(INK))
+    # A hair of overlap (a fiftieth of a module) so no white seam appears between runs.
+    hair = module / 50
     for y, start, length in _dark_runs(matrix):
-        # A hair of overlap so no white seam appears between runs when printed.
         page.rect(
             left + start * module,
-            top - (y + 1) * module - 0.02,
+            top - (y + 1) * module - hair,
             length * module,
-            module + 0.04,
+            module + 2 * hair,
             stroke=0,
             fill=1,
         )
-    if layout.logo_box:
+    if layout.logo_box and logo is not None:
         bx, by, bside = layout.logo_box
         page.setFillColor(white)
         page.rect(
@@ -226,28 +193,12 @@ def qr_poster_pdf(url: str, *, text: PosterText, logo: Image.Image | None = None
         )
         inner = bside * module * 0.84
         offset = (bside * module - inner) / 2
+        pixels = min(logo_pixels, max(logo.size))  # never blown up: the PDF scales it
         page.drawImage(
-            ImageReader(_logo_square(logo, 512)),
+            ImageReader(_logo_square(logo, pixels)),
             left + bx * module + offset,
             top - (by + bside) * module + offset,
             inner,
             inner,
             mask="auto",
         )
-
-    page.setFillColor(HexColor(INK))
-    page.setFont("Helvetica-Bold", 18)
-    page.drawCentredString(width / 2, 50 * mm, text.short_url)
-    page.setFont("Helvetica", 10)
-    page.setFillColor(HexColor("#5a4a40"))
-    page.drawCentredString(
-        width / 2, 42 * mm, "Aucune donnée personnelle n'est collectée lors du scan."
-    )
-    page.setStrokeColor(HexColor("#e4d8c6"))
-    page.line(18 * mm, 30 * mm, width - 18 * mm, 30 * mm)
-    page.setFont("Helvetica", 10)
-    page.drawString(18 * mm, 22 * mm, f"Emplacement : {text.place_name}")
-    page.drawRightString(width - 18 * mm, 22 * mm, f"Code : {text.code}")
-    page.showPage()
-    page.save()
-    return buffer.getvalue()

@@ -11,6 +11,7 @@ set -euo pipefail
 need=()
 case "${1:-run}" in
   run)  command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need+=(ffmpeg)
+        [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || need+=(fonts-dejavu-core)  # posters
         command -v msgfmt >/dev/null || need+=(gettext) ;;
   test) command -v chromium >/dev/null || need+=(chromium)
         command -v firefox-esr >/dev/null || need+=(firefox-esr)

@@ -1,24 +1,14 @@
 """QR rendering round trip: every generated code decodes back to its URL (zxing-cpp)."""
 
 import io
-import subprocess
 
 import pytest
 import zxingcpp
 from PIL import Image
-from pypdf import PdfReader
 
 from campaigns import qr
 
 URL = "https://ambassadeurs.onprovence.fr/q/Xy_9-kQ2"
-POSTER = qr.PosterText(
-    campaign_name="Marque employeur territoriale 2026",
-    call_to_action="Je deviens ambassadeur",
-    pitch="Scannez ce code et filmez-vous 90 secondes.",
-    place_name="Gare Saint-Charles, hall 1",
-    code="Xy_9-kQ2",
-    short_url="ambassadeurs.onprovence.fr/q/Xy_9-kQ2",
-)
 
 
 def decoded(image: Image.Image) -> list[str]:
@@ -87,24 +77,3 @@ def test_the_svg_rasterised_by_chromium_decodes_back_to_its_url(browser, with_lo
         page.close()
 
     assert decoded(Image.open(io.BytesIO(png))) == [URL]
-
-
-def test_the_pdf_poster_is_one_a4_page_whose_code_decodes_and_text_says_where(tmp_path):
-    pdf = qr.qr_poster_pdf(URL, text=POSTER, logo=qr.brand_mark())
-    (tmp_path / "poster.pdf").write_bytes(pdf)
-
-    reader = PdfReader(io.BytesIO(pdf))
-    assert len(reader.pages) == 1
-    box = reader.pages[0].mediabox
-    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
-    text = reader.pages[0].extract_text()
-    for words in ("Je deviens ambassadeur", "Gare Saint-Charles, hall 1", "Code : Xy_9-kQ2"):
-        assert words in text
-    assert "ambassadeurs.onprovence.fr/q/Xy_9-kQ2" in text
-
-    subprocess.run(
-        ["pdftoppm", "-r", "100", "-png", "-singlefile", "poster.pdf", "poster"],
-        cwd=tmp_path,
-        check=True,
-    )
-    assert decoded(Image.open(tmp_path / "poster.png")) == [URL]
