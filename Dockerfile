@@ -5,7 +5,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=onprovence.settings ONPROVENCE_VAR_DIR=/var/lib/onprovence
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg gettext \
+ && apt-get install -y --no-install-recommends ffmpeg gettext fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
