@@ -75,6 +75,9 @@ def captions_version(content: bytes | None) -> str:
 
 # The statuses whose social cuts exist (rendered after approval).
 SOCIAL_STATUSES = (Status.APPROVED, Status.PUBLISHED)
+# Why a render is queued besides approval: the captions changed. Such a render is skipped when
+# the cuts already burn the captions stored now, so repeated requests cost one render.
+RENDER_FOR_CAPTIONS = "captions"
 
 
 def testimonial_captions_set(
@@ -107,7 +110,9 @@ def testimonial_captions_set(
         testimonial.save(update_fields=["has_captions", "updated_at"])
         moderation_audit(testimonial, actor=actor, note=note)
         if changed and testimonial.status in SOCIAL_STATUSES:
-            task_queue_on_commit(task_names.RENDER_SOCIAL, testimonial.pk, robust=True)
+            task_queue_on_commit(
+                task_names.RENDER_SOCIAL, testimonial.pk, RENDER_FOR_CAPTIONS, robust=True
+            )
     if testimonial.status == Status.PUBLISHED:
         transaction.on_commit(testimonials_published_changed, robust=True)
     return testimonial

@@ -55,10 +55,11 @@ _SOCIAL_BUSY_MAX_RETRIES = 60
     time_limit=_SOCIAL_SOFT_LIMIT + 60,
     **_RELIABLE,
 )
-def render_social_renditions(self, testimonial_id: str) -> str:
+def render_social_renditions(self, testimonial_id: str, reason: str = "") -> str:
     """Render the branded 9:16, 1:1 and 16:9 renditions of an approved testimonial (again
-    after a captions change: the render retries while another holds the lock)."""
-    result = social.testimonial_render_social(testimonial_id=testimonial_id)
+    after a captions change, `reason` "captions": the render retries while another holds the
+    lock, and is skipped when the cuts already burn the stored captions)."""
+    result = social.testimonial_render_social(testimonial_id=testimonial_id, reason=reason)
     if result == "busy":
         raise self.retry(countdown=_SOCIAL_BUSY_RETRY_SECONDS, max_retries=_SOCIAL_BUSY_MAX_RETRIES)
     return result

@@ -94,14 +94,22 @@ def changed_pixels(before: Image.Image, after: Image.Image, box: tuple[int, int,
     return sum(1 for value in difference.getdata() if value > 60)
 
 
-def run_queued_renders(broker) -> int:
+def run_queued_renders(broker, expected: str = "rendered") -> int:
     """Run, as the media worker would, each render queued on the broker; how many ran."""
     queued = broker.tasks()
     names = [args for name, args in queued if name == "ambassadors.render_social_renditions"]
     broker.clear()
     for args in names:
-        assert render_social_renditions.apply(args=args).get() == "rendered"
+        assert render_social_renditions.apply(args=args).get() == expected
     return len(names)
+
+
+def other_session():
+    db = settings.DATABASES["default"]
+    return psycopg.connect(
+        host=db["HOST"], port=db["PORT"], user=db["USER"], password=db.get("PASSWORD") or None,
+        dbname=connection.settings_dict["NAME"], autocommit=True,
+    )  # fmt: skip
 
 
 def pack_names_and_captions(testimonial) -> tuple[list[str], bytes]:
@@ -136,7 +144,9 @@ def test_captions_changed_after_approval_re_render_the_cuts_and_the_pack_waits_f
         captions.testimonial_captions_set(
             testimonial_id=testimonial.pk, actor=moderator, text=SECOND
         )
-    assert broker.tasks() == [("ambassadors.render_social_renditions", [str(testimonial.pk)])]
+    assert broker.tasks() == [
+        ("ambassadors.render_social_renditions", [str(testimonial.pk), "captions"])
+    ]
     # Until the cuts are rendered again, no pack mixes the old cuts with the new captions.
     testimonial.refresh_from_db()
     assert not testimonial_social_cuts_current(testimonial=testimonial)
@@ -186,29 +196,96 @@ def test_the_same_captions_saved_again_queue_no_render(
     # Removing them is a change: the cuts lose their burned captions.
     with django_capture_on_commit_callbacks(execute=True):
         captions.testimonial_captions_set(testimonial_id=in_review.pk, actor=moderator, text="")
-    assert broker.tasks() == [("ambassadors.render_social_renditions", [str(in_review.pk)])]
+    assert broker.tasks() == [
+        ("ambassadors.render_social_renditions", [str(in_review.pk), "captions"])
+    ]
 
 
 def test_a_render_queued_while_another_runs_waits_its_turn(in_review, broker):
     """A captions change during a render: the second render finds the lock taken and must
     run after it (before, it returned "busy" and the cuts kept the old captions)."""
     type(in_review).objects.filter(pk=in_review.pk).update(status=Status.APPROVED)
-    db = settings.DATABASES["default"]
-    other = psycopg.connect(
-        host=db["HOST"], port=db["PORT"], user=db["USER"], password=db.get("PASSWORD") or None,
-        dbname=connection.settings_dict["NAME"], autocommit=True,
-    )  # fmt: skip
+    other = other_session()
     try:
         other.execute("SELECT pg_advisory_lock(%s)", [advisory_key(PROCESSING, in_review.pk)])
         # As a worker runs it (a delivered message, not a direct call).
         render_social_renditions.push_request(
-            id="render-1", args=[str(in_review.pk)], kwargs={}, retries=0, called_directly=False
+            id="render-1",
+            args=[str(in_review.pk), "captions"],
+            kwargs={},
+            retries=0,
+            called_directly=False,
         )
         try:
             with pytest.raises(Retry):
-                render_social_renditions.run(str(in_review.pk))
+                render_social_renditions.run(str(in_review.pk), "captions")
         finally:
             render_social_renditions.pop_request()
     finally:
         other.close()
-    assert broker.tasks() == [("ambassadors.render_social_renditions", [str(in_review.pk)])]
+    assert broker.tasks() == [
+        ("ambassadors.render_social_renditions", [str(in_review.pk), "captions"])
+    ]
+
+
+def test_a_pack_asked_again_and_again_while_stale_costs_one_render(
+    in_review, moderator, broker, django_capture_on_commit_callbacks
+):
+    """The pack queues a render when the cuts are stale; the renders it queued after the first
+    find the cuts current and stop before ffmpeg."""
+    testimonial = in_review
+    with django_capture_on_commit_callbacks(execute=True):
+        decisions.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator)
+    run_queued_renders(broker)
+    # Captions written behind the service's back (as before versions were recorded).
+    private_storage().save(
+        keys.testimonial_key(testimonial.pk, keys.CAPTIONS), io.BytesIO(FIRST.encode())
+    )
+    for _attempt in range(3):
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            pytest.raises(ModerationError, match="en cours de mise à jour"),
+        ):
+            testimonial_social_pack(testimonial=testimonial)
+    assert len(broker.tasks()) == 3
+    queued = broker.tasks()
+    broker.clear()
+    results = [render_social_renditions.apply(args=args).get() for _name, args in queued]
+    assert results == ["rendered", "current", "current"]
+    _names, vtt = pack_names_and_captions(testimonial)
+    assert vtt.decode() == FIRST
+
+
+def test_no_pack_while_a_render_runs_and_no_render_while_a_pack_streams(
+    in_review, moderator, broker, django_capture_on_commit_callbacks
+):
+    testimonial = in_review
+    with django_capture_on_commit_callbacks(execute=True):
+        decisions.testimonial_approve(testimonial_id=testimonial.pk, actor=moderator)
+    run_queued_renders(broker)
+    testimonial.refresh_from_db()
+
+    other = other_session()
+    try:  # a render runs elsewhere
+        other.execute("SELECT pg_advisory_lock(%s)", [advisory_key(PROCESSING, testimonial.pk)])
+        with pytest.raises(ModerationError, match="en cours de mise à jour"):
+            testimonial_social_pack(testimonial=testimonial)
+    finally:
+        other.close()
+
+    stream = iter(testimonial_social_pack(testimonial=testimonial))
+    first_chunk = next(stream)  # a download has begun
+    other = other_session()
+    try:
+        taken = other.execute(
+            "SELECT pg_try_advisory_lock(%s)", [advisory_key(PROCESSING, testimonial.pk)]
+        ).fetchone()[0]
+        assert taken is False, "a render cannot replace the cuts mid-download"
+        rest = b"".join(stream)
+        taken = other.execute(
+            "SELECT pg_try_advisory_lock(%s)", [advisory_key(PROCESSING, testimonial.pk)]
+        ).fetchone()[0]
+        assert taken is True, "the lock is released at the end of the download"
+    finally:
+        other.close()
+    assert zipfile.ZipFile(io.BytesIO(first_chunk + rest)).testzip() is None
