@@ -2,11 +2,58 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..models import RejectionReason, Testimonial
 from ..services.captions import MAX_CAPTIONS_BYTES, captions_validate, testimonial_captions_text
 from ..services.decisions import EDITABLE_FIELDS
+
+
+class CaptionsEditorWidget(forms.Textarea):
+    """The WebVTT text box with a cue-by-cue editor (ambassadors/admin/captions-editor.js).
+
+    The script moves the editor under the review player (`video.moderation-player`): click a
+    cue to seek, press Enter while the video plays to end the current cue, type its text;
+    split, merge, shift. It writes WebVTT into the text box, which stays for pasting; saving
+    validates it as before (`captions_validate`). Without the script, the text box alone.
+    """
+
+    template_name = "ambassadors/admin/widgets/captions_editor.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["labels_id"] = f"{context['widget']['attrs'].get('id', name)}-labels"
+        # The script's words, translated here; %(n)s, %(time)s… are filled in by the script.
+        context["labels"] = {
+            "cue": gettext("Sous-titre %(n)s"),
+            "seek": gettext("placer la lecture au début du sous-titre %(n)s"),
+            "text": gettext("Texte du sous-titre %(n)s"),
+            "shift": gettext("décaler le sous-titre %(n)s"),
+            "minus1": gettext("−1 s"),
+            "minus01": gettext("−0,1 s"),
+            "plus01": gettext("+0,1 s"),
+            "plus1": gettext("+1 s"),
+            "split": gettext("Scinder"),
+            "merge": gettext("Fusionner avec le suivant"),
+            "remove": gettext("Supprimer"),
+            "ofCue": gettext("le sous-titre %(n)s"),
+            "created": gettext("Sous-titre %(n)s créé, de %(start)s à %(end)s : tapez son texte."),
+            "seeked": gettext("Lecture placée à %(time)s."),
+            "shifted": gettext("Sous-titre %(n)s : de %(start)s à %(end)s."),
+            "splitDone": gettext("Sous-titre %(n)s scindé en deux."),
+            "merged": gettext("Sous-titres %(n)s et %(m)s fusionnés."),
+            "removed": gettext("Sous-titre %(n)s supprimé."),
+            "tooEarly": gettext(
+                "Trop tôt : laissez la vidéo avancer avant de terminer un sous-titre."
+            ),
+            "noPlayer": gettext("Pas de vidéo sur cette page : le texte WebVTT reste modifiable."),
+        }
+        return context
+
+    class Media:
+        css = {"all": ["ambassadors/admin/captions-editor.css"]}
+        js = ["ambassadors/admin/captions-editor.js"]
 
 
 class TestimonialForm(forms.ModelForm):
@@ -18,7 +65,7 @@ class TestimonialForm(forms.ModelForm):
     captions_text = forms.CharField(
         label=_("Sous-titres (WebVTT)"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 8, "cols": 70, "class": "vtt-editor"}),
+        widget=CaptionsEditorWidget(attrs={"rows": 8, "cols": 70, "class": "vtt-editor"}),
         help_text=_(
             "Une ligne « WEBVTT », puis pour chaque sous-titre : une ligne "
             "« 00:00:01.000 --> 00:00:04.000 » et son texte, séparés par une ligne vide. "

@@ -325,12 +325,24 @@ def social_mode(source: tuple[int, int], target: tuple[int, int]) -> str:
 
 
 def social_size(source: tuple[int, int], target: tuple[int, int], mode: str) -> tuple[int, int]:
-    """The output size: the target, or smaller in the same aspect when the source is smaller."""
+    """The size of a social cut: its format's full size, or smaller in the same aspect.
+
+    The policy, the same for the three cuts (no upscaling): a cut is scaled down from its
+    format's full size (1080 on the short side) until
+
+    - its short side is at most the source's short side (upright), so a 720p source gives
+      720×1280, 720×720 and 1280×720, a 1080p source the full 1080×1920, 1080×1080 and
+      1920×1080; and
+    - the source picture is never enlarged inside it: a crop that would need the picture
+      scaled up is made smaller instead (a fitted picture already is, by the first rule).
+    """
     (sw, sh), (tw, th) = source, target
-    needed = max(tw / sw, th / sh) if mode == "crop" else min(tw / sw, th / sh)
-    if needed <= 1:
+    factor = min(1.0, min(sw, sh) / min(tw, th))
+    if mode == "crop":
+        factor = min(factor, sw / tw, sh / th)
+    if factor >= 1:
         return tw, th
-    return even(tw / needed), even(th / needed)
+    return even(tw * factor), even(th * factor)
 
 
 def _labels(prefix: str, count: int) -> str:

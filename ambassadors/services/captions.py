@@ -1,5 +1,11 @@
-"""Captions of a testimonial: WebVTT validated, stored privately (and publicly when live)."""
+"""Captions of a testimonial: WebVTT validated, stored privately (and publicly when live).
 
+The social cuts burn the captions in: a change after approval queues them again, and each
+render records the captions version it burned (`captions_version`), which the social pack
+checks so it never ships old cuts with new captions.
+"""
+
+import hashlib
 import re
 from uuid import UUID
 
@@ -8,10 +14,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from ambassadors import keys
+from ambassadors import keys, task_names
 from ambassadors.models import Status, Testimonial
 from ambassadors.services.audit import audit_note, moderation_audit
 from ambassadors.services.publication import testimonials_published_changed
+from ambassadors.services.queue import task_queue_on_commit
 from onprovence.storage import private_storage, public_storage, storage_put, storage_read
 
 MAX_CAPTIONS_BYTES = 100 * 1024
@@ -59,18 +66,39 @@ def captions_validate(data: bytes | str) -> str:
     return text
 
 
+def captions_version(content: bytes | None) -> str:
+    """A short fingerprint of the captions burned into the social cuts ("" for none)."""
+    if not content:
+        return ""
+    return hashlib.sha256(content).hexdigest()[:16]
+
+
+# The statuses whose social cuts exist (rendered after approval).
+SOCIAL_STATUSES = (Status.APPROVED, Status.PUBLISHED)
+# Why a render is queued besides approval: the captions changed. Such a render is skipped when
+# the cuts already burn the captions stored now, so repeated requests cost one render.
+RENDER_FOR_CAPTIONS = "captions"
+
+
 def testimonial_captions_set(
     *, testimonial_id: UUID | str, actor: AbstractBaseUser | None, text: str
 ) -> Testimonial:
-    """Store validated WebVTT captions (an empty text removes them), in both stores if live."""
+    """Store validated WebVTT captions (an empty text removes them), in both stores if live.
+
+    After approval, a change queues the social cuts again (they burn the captions in); the
+    same text stored twice queues nothing.
+    """
     key = keys.testimonial_key(testimonial_id, keys.CAPTIONS)
     with transaction.atomic():
         testimonial = Testimonial.objects.select_for_update().get(pk=testimonial_id)
         stores = [private_storage()]
         if testimonial.status == Status.PUBLISHED:
             stores.append(public_storage())
-        if text.strip():
-            content = captions_validate(text).encode()
+        content = captions_validate(text).encode() if text.strip() else b""
+        changed = captions_version(content) != captions_version(
+            testimonial_captions_text(testimonial_id=testimonial.pk).encode()
+        )
+        if content:
             for storage in stores:
                 storage_put(storage, key, content)
             note = audit_note("Sous-titres mis à jour")
@@ -81,6 +109,10 @@ def testimonial_captions_set(
         testimonial.has_captions = bool(text.strip())
         testimonial.save(update_fields=["has_captions", "updated_at"])
         moderation_audit(testimonial, actor=actor, note=note)
+        if changed and testimonial.status in SOCIAL_STATUSES:
+            task_queue_on_commit(
+                task_names.RENDER_SOCIAL, testimonial.pk, RENDER_FOR_CAPTIONS, robust=True
+            )
     if testimonial.status == Status.PUBLISHED:
         transaction.on_commit(testimonials_published_changed, robust=True)
     return testimonial

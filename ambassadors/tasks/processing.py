@@ -42,15 +42,27 @@ def process_testimonial(testimonial_id: str) -> str:
     return processing.testimonial_process(testimonial_id=testimonial_id)
 
 
+# A render queued while another holds the testimonial's lock (captions changed during a
+# render) waits its turn: it must run after, or the cuts would keep the old captions.
+_SOCIAL_BUSY_RETRY_SECONDS = 30
+_SOCIAL_BUSY_MAX_RETRIES = 60
+
+
 @shared_task(
+    bind=True,
     name=task_names.RENDER_SOCIAL,
     soft_time_limit=_SOCIAL_SOFT_LIMIT,
     time_limit=_SOCIAL_SOFT_LIMIT + 60,
     **_RELIABLE,
 )
-def render_social_renditions(testimonial_id: str) -> str:
-    """Render the branded 9:16, 1:1 and 16:9 renditions of an approved testimonial."""
-    return social.testimonial_render_social(testimonial_id=testimonial_id)
+def render_social_renditions(self, testimonial_id: str, reason: str = "") -> str:
+    """Render the branded 9:16, 1:1 and 16:9 renditions of an approved testimonial (again
+    after a captions change, `reason` "captions": the render retries while another holds the
+    lock, and is skipped when the cuts already burn the stored captions)."""
+    result = social.testimonial_render_social(testimonial_id=testimonial_id, reason=reason)
+    if result == "busy":
+        raise self.retry(countdown=_SOCIAL_BUSY_RETRY_SECONDS, max_retries=_SOCIAL_BUSY_MAX_RETRIES)
+    return result
 
 
 @shared_task(name=task_names.REQUEUE_STUCK)

@@ -374,13 +374,23 @@ def test_erase_leaves_nothing_in_storage_once_the_purge_has_run(
 def test_social_pack_zip_has_three_formats_poster_captions_and_a_post(
     moderator_client, make_testimonial, moderator, tiny_media
 ):
-    from ambassadors.services.captions import testimonial_captions_set
+    from ambassadors.services.captions import captions_version, testimonial_captions_set
 
     testimonial = make_testimonial(Status.APPROVED, social=True, tags="drones")
     testimonial_captions_set(
         testimonial_id=testimonial.pk,
         actor=moderator,
         text="WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nSalut\n",
+    )
+    # The stand-in cuts burned these captions (as a render records it).
+    Testimonial.objects.filter(pk=testimonial.pk).update(
+        probe={
+            "social": {
+                "captions_version": captions_version(
+                    b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nSalut\n"
+                )
+            }
+        }
     )
 
     response = moderator_client.get(f"/admin/ambassadors/testimonial/{testimonial.pk}/social-pack/")
@@ -401,16 +411,17 @@ def test_social_pack_zip_has_three_formats_poster_captions_and_a_post(
     post = archive.read("publication-fr.txt").decode()
     assert "« Ici, je travaille sur des hélicoptères et je vais à la plage le soir. »" in post
     assert "— Léa, ingénieure, Ingénieure avionique, Marignane" in post
-    assert "dans la filière aéronautique. Découvrez son témoignage :" in post
+    assert "dans la filière aéronautique. Découvrez son témoignage en vidéo :" in post
     assert f"http://localhost:8000/temoignages/{testimonial.pk}/" in post
     assert "#TousAmbassadeurs #OneProvence #AixMarseilleProvence #Aéronautique #Drones" in post
     # The English post: English sentences, page and sector hashtag; the resident's own words.
     english = archive.read("publication-en.txt").decode()
     assert "“Ici, je travaille sur des hélicoptères et je vais à la plage le soir.”" in english
     assert "— Léa, ingénieure, Ingénieure avionique, Marignane" in english
-    assert "They live and work in the Aix-Marseille-Provence metropolis, in the " in english
-    assert f"Watch their testimonial: http://localhost:8000/en/temoignages/{testimonial.pk}/" in (
-        english
+    assert "Living and working in the Aix-Marseille-Provence metropolis, in the " in english
+    assert (
+        f"Watch the video testimonial: http://localhost:8000/en/temoignages/{testimonial.pk}/"
+        in (english)
     )
     assert "#TousAmbassadeurs #OneProvence #AixMarseilleProvence #Aeronautics #Drones" in english
     assert "Découvrez" not in english and "filière" not in english
@@ -543,8 +554,8 @@ def test_the_review_page_shows_the_suggested_post_in_french_and_english(
         r'<textarea readonly rows="9" cols="70" lang="(\w+)">([^<]+)</textarea>', html
     )
     assert [language for language, _text in posts] == ["fr", "en"]
-    assert "Découvrez son témoignage : http://localhost:8000/temoignages/" in posts[0][1]
-    assert "Watch their testimonial: http://localhost:8000/en/temoignages/" in posts[1][1]
+    assert "Découvrez son témoignage en vidéo : http://localhost:8000/temoignages/" in posts[0][1]
+    assert "Watch the video testimonial: http://localhost:8000/en/temoignages/" in posts[1][1]
     assert "Proposée une fois le témoignage approuvé." in waiting.content.decode()
 
 

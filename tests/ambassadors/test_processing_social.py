@@ -89,8 +89,9 @@ def test_an_approved_testimonial_gets_three_branded_captioned_social_formats(cor
 
     assert testimonial_render_social(testimonial_id=testimonial.pk) == "rendered"
 
-    # The source is 180×320 (portrait): each format keeps its aspect, without upscaling.
-    expected = {"9x16": (180, 320), "1x1": (180, 180), "16x9": (568, 320)}
+    # The source is 180×320 (portrait): each format keeps its aspect, without upscaling (the
+    # short side of every cut is at most the source's: docs/architecture.md, social cuts).
+    expected = {"9x16": (180, 320), "1x1": (180, 180), "16x9": (320, 180)}
     for fmt, (width, height) in expected.items():
         streams = stream_sizes(testimonial, keys.SOCIAL[fmt], tmp_path)
         assert (streams["video"]["width"], streams["video"]["height"]) == (width, height)

@@ -126,8 +126,10 @@ def test_social_sizes_never_upscale_but_keep_the_format():
     assert social_size((1080, 1920), (1080, 1920), "crop") == (1080, 1920)
     assert social_size((720, 1280), (1080, 1920), "crop") == (720, 1280)
     assert social_size((720, 1280), (1080, 1080), "crop") == (720, 720)
-    assert social_size((720, 1280), (1920, 1080), "blur") == (1920, 1080)
-    assert social_size((180, 320), (1920, 1080), "blur") == (568, 320)
+    # One policy for the three cuts: no cut's short side beyond the source's (no 1920×1080
+    # canvas from a 720p source).
+    assert social_size((720, 1280), (1920, 1080), "blur") == (1280, 720)
+    assert social_size((180, 320), (1920, 1080), "blur") == (320, 180)
 
 
 def test_an_edited_colour_never_injects_filter_syntax():
