@@ -25,10 +25,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_resident_whose_file_was_refused_sends_a_new_video_without_consenting_again(
     browser,
     live_server,
-    journey_settings,
+    journey_settings,  # noqa: F811  (the fixture imported above)
     make_testimonial,
     tmp_path,
-    screenshot,  # noqa: F811
+    screenshot,
 ):
     """Finding: after a refusal the page said "Merci ! Votre vidéo est bien arrivée." above
     "Non retenue" and offered only "Retirer mon témoignage"; starting again meant scanning the
