@@ -9,12 +9,14 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from ambassadors import keys, links
 from ambassadors.models import ConsentRecord, ConsentText, Status, Testimonial
 from ambassadors.services import consent as consent_service
-from ambassadors.services import decisions
+from ambassadors.services import decisions, journey
 from ambassadors.services.processing import testimonial_process
+from ambassadors.services.status import ParentConfirmationPending
 from ambassadors.tasks.moderation import email_moderation_decision
 from ambassadors.views import NEW_VIDEO_KEY, SESSION_KEY
 from onprovence.storage import delete_prefix, private_storage
@@ -226,3 +228,30 @@ def test_the_new_video_link_of_a_testimonial_no_longer_refused_leads_to_its_stat
 
     assert response.status_code == 302
     assert response["Location"] == f"/ambassadeurs/suivi/{links.resident_token(testimonial.pk)}/"
+
+
+def test_a_minors_new_video_waits_for_a_parents_confirmation_again(make_testimonial, moderator):
+    """The parent confirmed a video; a new one is theirs to confirm too (their notice goes
+    out when it is sent, as for the first)."""
+    refused = make_testimonial(
+        consent__is_minor=True,
+        consent__parent_email="parent@example.org",
+        consent__parent_confirmed_at=timezone.now(),
+        consent__choices={"age_group": "15-17", "parental_consent": True, "release": True},
+    )
+    decisions.testimonial_reject(testimonial_id=refused.pk, actor=moderator, details="Flou.")
+
+    new = journey.testimonial_start_again(
+        refused_id=refused.pk, first_name="Léo", email="leo@example.org", commune="Aix", sector=None
+    )
+
+    record = ConsentRecord.objects.get(testimonial=new)
+    assert (record.is_minor, record.parent_email, record.parent_confirmed_at) == (
+        True,
+        "parent@example.org",
+        None,
+    )
+    assert record.choices["age_group"] == "15-17"
+    Testimonial.objects.filter(pk=new.pk).update(status=Status.IN_REVIEW)  # sent and processed
+    with pytest.raises(ParentConfirmationPending):
+        decisions.testimonial_approve(testimonial_id=new.pk, actor=moderator)
