@@ -255,3 +255,19 @@ def test_a_minors_new_video_waits_for_a_parents_confirmation_again(make_testimon
     Testimonial.objects.filter(pk=new.pk).update(status=Status.IN_REVIEW)  # sent and processed
     with pytest.raises(ParentConfirmationPending):
         decisions.testimonial_approve(testimonial_id=new.pk, actor=moderator)
+
+
+def test_the_refused_status_page_and_the_new_video_form_in_english(make_testimonial, moderator):
+    refused = make_testimonial(language="en", first_name="Sam")
+    decisions.testimonial_reject(testimonial_id=refused.pk, actor=moderator, details="Blurry.")
+    token = links.resident_token(refused.pk)
+    client = Client()
+
+    status_page = client.get(f"/en/ambassadeurs/suivi/{token}/").content.decode()
+    form_page = client.get(new_video_path(refused, "en")).content.decode()
+
+    assert "<h1>Your video was not accepted</h1>" in status_page
+    assert f'href="{new_video_path(refused, "en")}">Record a new video</a>' in status_page
+    assert "<h1>Record a new video</h1>" in form_page
+    assert "still holds: no need to give it again" in form_page
+    assert 'value="Sam"' in form_page
