@@ -376,6 +376,9 @@ def new_video(request: HttpRequest, token: str) -> HttpResponse:
     consent = journey.new_video_consent(testimonial)
     if request.method == "POST" and consent is not None:
         form = NewVideoForm(request.POST)
+        # The consent form's limit: each start creates a testimonial.
+        if not ratelimit_request(request, scope="consent", rate=conf.consent_rate()):
+            return _too_many(request)
         if form.is_valid():
             data = form.cleaned_data
             try:
