@@ -278,8 +278,18 @@ def _testimonial_from_token(token: str) -> Testimonial:
     return testimonial
 
 
+# Unpublished by the moderators (approved again, no date): not "bientôt publiée".
+OFFLINE_WORDS = ("approved", gettext_noop("Retirée du site par notre équipe pour le moment"))
+
+
 def _status_payload(testimonial: Testimonial) -> dict[str, Any]:
     stage, label = STATUS_WORDS[Status(testimonial.status)]
+    if (
+        testimonial.status == Status.APPROVED
+        and testimonial.first_published_at
+        and testimonial.publish_at is None
+    ):
+        stage, label = OFFLINE_WORDS
     return {
         "status": testimonial.status,
         "stage": stage,

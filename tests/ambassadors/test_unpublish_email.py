@@ -69,3 +69,23 @@ def test_no_unpublish_email_once_it_is_back_online_or_withdrawn(make_testimonial
 
     assert not email_moderation_decision.apply(args=[str(testimonial.pk), "unpublished"]).get()
     assert mail.outbox == []
+
+
+def test_the_status_page_the_email_links_to_says_it_is_offline_not_soon_published(
+    client, make_testimonial, moderator
+):
+    """The unpublish email sends the resident to the status page, which said "Acceptée,
+    bientôt publiée" of a testimonial just taken offline."""
+    testimonial = make_testimonial(
+        Status.PUBLISHED, published_at=timezone.now(), first_published_at=timezone.now()
+    )
+    publication.testimonial_unpublish(testimonial_id=testimonial.pk, actor=moderator)
+    path = f"/ambassadeurs/suivi/{links.resident_token(testimonial.pk)}/"
+
+    page = client.get(path).content.decode()
+
+    assert "Retirée du site par notre équipe pour le moment" in page
+    assert "bientôt publiée" not in page
+    assert client.get(path + "?format=json").json()["label"] == (
+        "Retirée du site par notre équipe pour le moment"
+    )
