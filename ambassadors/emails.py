@@ -7,11 +7,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from ambassadors import conf, links
 from ambassadors.models import ConsentRecord, Status, Testimonial
+from ambassadors.services.decisions import testimonial_refused_by_pipeline
 from onprovence.mail import email_build
 
 TEMPLATES = "ambassadors/email"
@@ -22,6 +24,7 @@ DECISION_SUBJECTS = {
     "published": gettext_noop("Votre témoignage est en ligne"),
     "rejected": gettext_noop("Votre témoignage ne sera pas publié"),
     "rescheduled": gettext_noop("Nouvelle date de publication de votre témoignage"),
+    "unpublished": gettext_noop("Votre témoignage n'est plus en ligne"),
 }
 # The statuses in which a decision's email still makes sense when the worker sends it.
 DECISION_STATUSES = {
@@ -29,6 +32,7 @@ DECISION_STATUSES = {
     "rescheduled": (Status.APPROVED,),
     "rejected": (Status.REJECTED,),
     "published": (Status.PUBLISHED,),
+    "unpublished": (Status.APPROVED,),
 }
 
 
@@ -94,9 +98,18 @@ def parent_reminder_email(testimonial: Testimonial, parent_email: str) -> EmailM
     )
 
 
+def new_video_url(testimonial: Testimonial, language: str) -> str:
+    """The resident's link to send a new video after a refusal (same signed token as the
+    status page's), in their language."""
+    with translation.override(language):
+        path = reverse("ambassadors:new-video", args=[links.resident_token(testimonial.pk)])
+    return settings.SITE_URL + path
+
+
 def decision_email(testimonial: Testimonial, decision: str) -> EmailMultiAlternatives:
     """The moderators' decision: approved (with its date), a new date, refused (with the
-    reason) or, at its first publication, online (with the link to its public page)."""
+    reason, by the moderators or by the pipeline, and the link to send a new video), at its
+    first publication online (with the link to its public page), or unpublished."""
     language = resident_language(testimonial)
     with translation.override(language), timezone.override(settings.TIME_ZONE):
         context = {
@@ -114,6 +127,9 @@ def decision_email(testimonial: Testimonial, decision: str) -> EmailMultiAlterna
             "withdraw_url": links.resident_withdraw_url(testimonial.pk, language),
             "site_url": links.site_home_url(language),
         }
+        if decision == "rejected":
+            context["automatic"] = testimonial_refused_by_pipeline(testimonial.pk)
+            context["new_video_url"] = new_video_url(testimonial, language)
         return email_build(
             to=[testimonial.email],
             subject=gettext_lazy(DECISION_SUBJECTS[decision]),

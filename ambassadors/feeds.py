@@ -1,6 +1,7 @@
 """Feeds of published testimonials for social-media tools: RSS 2.0, Atom and JSON Feed 1.1.
 
-Each item carries the title, the quote, the poster and the video URL. Feeds are cached under
+Each item carries the title, the quote, the transcript (from the captions), the poster and the
+video URL. Feeds are cached under
 the published version (`selectors.testimonials_published_version`), which changes whenever a
 testimonial is published, unpublished, erased or edited, so a feed never outlives a removal.
 """
@@ -19,6 +20,7 @@ from onprovence.encoders import MarkupSafeJSONEncoder
 
 from . import keys, selectors
 from .models import Testimonial
+from .services.transcript import testimonial_transcript
 from .templatetags.gallery import public_file_url
 
 MAX_ITEMS = 50
@@ -44,6 +46,15 @@ def _summary(testimonial: Testimonial) -> str:
     if testimonial.quote:
         return f"« {testimonial.quote} »"
     return _("Témoignage vidéo d'une habitante ou d'un habitant d'Aix-Marseille-Provence.")
+
+
+def _content(testimonial: Testimonial) -> str:
+    """The summary, then the transcript (plain text from the captions) when there is one."""
+    transcript = testimonial_transcript(testimonial)
+    summary = _summary(testimonial)
+    if not transcript:
+        return summary
+    return f"{summary}\n\n{_('Transcription')} :\n\n{transcript}"
 
 
 def _items() -> list[Testimonial]:
@@ -102,7 +113,7 @@ class TestimonialsRss(Feed):
         return _title(item)
 
     def item_description(self, item: Testimonial) -> str:
-        return _summary(item)
+        return _content(item)
 
     def item_pubdate(self, item: Testimonial):
         return item.published_at
@@ -166,7 +177,7 @@ def _json_feed(request: HttpRequest) -> HttpResponse:
                 "id": str(testimonial.pk),
                 "url": url,
                 "title": _title(testimonial),
-                "content_text": _summary(testimonial),
+                "content_text": _content(testimonial),
                 "image": public_file_url(testimonial.pk, keys.POSTER_JPEG, absolute=True),
                 "date_published": testimonial.published_at.isoformat(),
                 "date_modified": testimonial.updated_at.isoformat(),

@@ -17,6 +17,7 @@ urlpatterns = [
     # Paths fixed by ambassadors.links (sent by email).
     path("suivi/<str:token>/", views.status, name="status"),
     path("retrait/<str:token>/", views.withdraw, name="withdraw"),
+    path("suivi/<str:token>/nouvelle-video/", views.new_video, name="new-video"),
     path("parent/<str:token>/", views_parent.parent, name="parent"),
     path("parent/<str:token>/retrait/", views_parent.parent_withdraw, name="parent-withdraw"),
     path("suivi/<str:token>/donnees.json", views_access.access_data, name="access-data"),

@@ -28,7 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from ambassadors import access, conf, uploads
-from ambassadors.forms import AgeGroup, ConsentForm, journey_token
+from ambassadors.forms import OTHER_SECTOR, AgeGroup, ConsentForm, journey_token
 from ambassadors.links import read_resident_token, resident_token
 from ambassadors.models import Status, Testimonial
 from ambassadors.services import journey
@@ -38,6 +38,8 @@ from onprovence.ratelimit import ratelimit_request
 from onprovence.security import same_origin
 
 SESSION_KEY = "ambassadors_testimonial"
+# The refused testimonial a new video in this session follows (`new_video`).
+NEW_VIDEO_KEY = "ambassadors_new_video_after"
 # Shown on the landing page and kept in view while recording.
 PROMPTS = [
     gettext_noop("Pourquoi avez-vous choisi de vivre ici ?"),
@@ -276,8 +278,18 @@ def _testimonial_from_token(token: str) -> Testimonial:
     return testimonial
 
 
+# Unpublished by the moderators (approved again, no date): not "bientôt publiée".
+OFFLINE_WORDS = ("approved", gettext_noop("Retirée du site par notre équipe pour le moment"))
+
+
 def _status_payload(testimonial: Testimonial) -> dict[str, Any]:
     stage, label = STATUS_WORDS[Status(testimonial.status)]
+    if (
+        testimonial.status == Status.APPROVED
+        and testimonial.first_published_at
+        and testimonial.publish_at is None
+    ):
+        stage, label = OFFLINE_WORDS
     return {
         "status": testimonial.status,
         "stage": stage,
@@ -318,6 +330,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
             "withdraw_url": reverse("ambassadors:withdraw", args=[token]),
             "json_url": reverse("ambassadors:status", args=[token]) + "?format=json",
             "rejected": testimonial.status == Status.REJECTED,
+            "new_video_url": reverse("ambassadors:new-video", args=[token]),
             "withdrawn": testimonial.status in (Status.WITHDRAWN, Status.ERASED),
             "public_url": (
                 testimonial.get_absolute_url() if testimonial.status == Status.PUBLISHED else ""
@@ -325,6 +338,88 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
             "access": access.status_page_access(testimonial=testimonial, token=token),
             "step": 5,
         },
+    )
+
+
+class NewVideoForm(ConsentForm):
+    """The "about you" part of the journey's form, pre-filled from the refused testimonial:
+    the consent it rests on was given already (`journey.new_video_consent`)."""
+
+    CONSENT_FIELDS = ("age_group", "parental_consent", "parent_email", "release", "journey")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.CONSENT_FIELDS:
+            del self.fields[name]
+
+
+def _new_video_initial(testimonial: Testimonial) -> dict[str, str]:
+    return {
+        "first_name": testimonial.first_name,
+        "last_name": testimonial.last_name,
+        "email": testimonial.email,
+        "commune": testimonial.commune,
+        "sector": testimonial.sector.slug if testimonial.sector else OTHER_SECTOR,
+        "job_title": testimonial.job_title,
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def new_video(request: HttpRequest, token: str) -> HttpResponse:
+    """After a refusal: send a new video in the same consent session (the link of the refusal
+    email and of the status page). The form comes pre-filled; the consent is not asked again
+    while it holds, else the resident starts from the consent page."""
+    testimonial = _testimonial_from_token(token)
+    status_url = reverse("ambassadors:status", args=[token])
+    if testimonial.status != Status.REJECTED:
+        return redirect(status_url)
+    # Back from the record page: the new testimonial this session started is still waiting.
+    current = _journey_testimonial(request)
+    if (
+        current is not None
+        and current.status == Status.CREATED
+        and request.session.get(NEW_VIDEO_KEY) == str(testimonial.pk)
+        and request.method != "POST"
+    ):
+        return redirect("ambassadors:record")
+    consent = journey.new_video_consent(testimonial)
+    if request.method == "POST" and consent is not None:
+        form = NewVideoForm(request.POST)
+        # The consent form's limit: each start creates a testimonial.
+        if not ratelimit_request(request, scope="consent", rate=conf.consent_rate()):
+            return _too_many(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                started = journey.testimonial_start_again(
+                    refused_id=testimonial.pk,
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    email=data["email"],
+                    commune=data["commune"],
+                    sector=data["sector"],
+                    job_title=data["job_title"],
+                )
+            except journey.JourneyError:
+                return redirect(request.path)
+            request.session.cycle_key()
+            request.session[SESSION_KEY] = str(started.pk)
+            request.session[NEW_VIDEO_KEY] = str(testimonial.pk)
+            return redirect("ambassadors:record")
+    else:
+        form = NewVideoForm(initial=_new_video_initial(testimonial))
+    return render(
+        request,
+        "ambassadors/new_video.html",
+        {
+            "form": form,
+            "consent": consent,
+            "consent_url": reverse("ambassadors:consent"),
+            "status_url": status_url,
+            "step": 2,
+        },
+        status=400 if form.is_bound else 200,
     )
 
 

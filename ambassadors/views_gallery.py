@@ -5,12 +5,15 @@ unpublished or erased testimonial is gone from these pages on the next request.
 """
 
 import uuid
+from urllib.parse import quote, urlencode
 
 from csp.decorators import csp_replace
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
@@ -19,6 +22,7 @@ from onprovence.storage import public_storage
 
 from . import keys, selectors
 from .models import Testimonial
+from .services.transcript import testimonial_transcript
 
 PER_PAGE = 24
 
@@ -59,14 +63,39 @@ def gallery(request: HttpRequest) -> HttpResponse:
     )
 
 
+def share_links(testimonial: Testimonial) -> list[tuple[str, str]]:
+    """(network, URL) of each plain share link: a link to the network's own share page, no
+    script or frame of theirs on ours (nothing loads from them until the visitor clicks)."""
+    url = settings.SITE_URL + testimonial.get_absolute_url()
+    name = testimonial.display_name or testimonial.first_name or _("Un habitant")
+    text = _("Le témoignage de %(name)s · Tous Ambassadeurs") % {"name": name}
+    return [
+        ("LinkedIn", "https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": url})),
+        ("Facebook", "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url})),
+        ("X", "https://x.com/intent/tweet?" + urlencode({"text": text, "url": url})),
+        ("WhatsApp", "https://wa.me/?" + urlencode({"text": f"{text} {url}"})),
+        (
+            _("E-mail"),
+            "mailto:?" + urlencode({"subject": text, "body": f"{text}\n{url}"}, quote_via=quote),
+        ),
+    ]
+
+
 @require_safe
 def detail(request: HttpRequest, testimonial_id: uuid.UUID) -> HttpResponse:
-    """One testimonial: the web video with its poster and captions, and sharing tags."""
+    """One testimonial: the web video with its poster and captions, its transcript, sharing
+    tags and links, and an invitation to testify in turn."""
     testimonial = _published_or_404(testimonial_id)
     return render(
         request,
         "ambassadors/gallery/detail.html",
-        {"testimonial": testimonial, "site_url": settings.SITE_URL},
+        {
+            "testimonial": testimonial,
+            "site_url": settings.SITE_URL,
+            "transcript": testimonial_transcript(testimonial),
+            "share_links": share_links(testimonial),
+            "journey_url": reverse("ambassadors:landing"),
+        },
     )
 
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from ambassadors import task_names
-from ambassadors.models import RejectionReason, Status, Testimonial
+from ambassadors.models import RejectionReason, Status, Testimonial, TestimonialEvent
 from ambassadors.selectors import publication_free_slots
 from ambassadors.services import erasure
 from ambassadors.services.audit import (
@@ -99,8 +99,17 @@ def testimonial_reject(
         expected_from=[Status.IN_REVIEW, Status.APPROVED],
         changes={"rejection_reason": message, "publish_at": None},
     )
-    decision_email_queue(testimonial.pk, "rejected")
+    # The resident's email is queued by the move itself (`status.resident_notice`).
     return testimonial
+
+
+def testimonial_refused_by_pipeline(testimonial_id: UUID | str) -> bool:
+    """Whether the last refusal was the pipeline's (the file could not be used), not a
+    moderator's."""
+    refusal = TestimonialEvent.objects.filter(
+        testimonial_id=testimonial_id, to_status=Status.REJECTED
+    ).order_by("-created_at", "-pk")
+    return refusal.values_list("from_status", flat=True).first() == Status.PROCESSING
 
 
 def testimonial_reopen(
@@ -120,8 +129,7 @@ def testimonial_reopen(
             _("Seul un témoignage refusé peut revenir en modération (statut : %(status)s).")
             % {"status": testimonial.get_status_display()}
         )
-    refusal = testimonial.events.filter(to_status=Status.REJECTED).order_by("-created_at", "-pk")
-    if refusal.values_list("from_status", flat=True).first() == Status.PROCESSING:
+    if testimonial_refused_by_pipeline(testimonial.pk):
         raise ModerationError(
             _(
                 "Ce témoignage a été refusé par le traitement automatique de la vidéo "

@@ -209,3 +209,75 @@ def testimonial_withdraw(
         )
         task_queue_on_commit(task_names.PURGE, testimonial.pk)
     return testimonial
+
+
+# --- A new video in the same consent session (after a refusal) -------------------------------
+
+
+def new_video_consent(testimonial: Testimonial) -> ConsentRecord | None:
+    """The consent a refused testimonial's resident gave, if a new video may rest on it.
+
+    It holds while the testimonial is still refused (not reopened, withdrawn or erased: the
+    retention of refused testimonials ends the session) and the text accepted is still the one
+    in force; otherwise the resident reads and accepts the current text again.
+    """
+    if testimonial.status != Status.REJECTED:
+        return None
+    consent = ConsentRecord.objects.filter(testimonial=testimonial).select_related("consent_text")
+    record = consent.first()
+    if record is None or record.anonymised_at is not None:
+        return None
+    current = consent_text_current()
+    if current is None or current.pk != record.consent_text_id:
+        return None
+    return record
+
+
+def testimonial_start_again(
+    *,
+    refused_id: UUID | str,
+    first_name: str,
+    email: str,
+    commune: str,
+    sector: Sector | None,
+    last_name: str = "",
+    job_title: str = "",
+) -> Testimonial:
+    """Start a new testimonial (status `created`) after a refusal, on the consent already given.
+
+    The new testimonial keeps the refused one's language and placement; its consent record is a
+    copy of the refused one's proof (same text, hash, choices and time of acceptance). A minor's
+    parent is told of the new video again when it is sent, and confirms it again.
+    Raises JourneyError when the consent no longer holds (`new_video_consent`).
+    """
+    with transaction.atomic():
+        refused = Testimonial.objects.select_for_update().get(pk=refused_id)
+        record = new_video_consent(refused)
+        if record is None:
+            raise JourneyError(_("Votre accord doit être donné à nouveau pour une nouvelle vidéo."))
+        testimonial = Testimonial.objects.create(
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            commune=commune,
+            sector=sector,
+            job_title=job_title,
+            language=refused.language,
+            placement=refused.placement,
+            display_name=first_name,
+        )
+        ConsentRecord.objects.create(
+            testimonial=testimonial,
+            testimonial_ref=testimonial.pk,
+            consent_text=record.consent_text,
+            text_version=record.text_version,
+            accepted_at=record.accepted_at,
+            choices=dict(record.choices),
+            placement=record.placement,
+            is_minor=record.is_minor,
+            parent_email=record.parent_email,
+            text_language=record.text_language,
+            text_shown=record.text_shown,
+            text_sha256=record.text_sha256,
+        )
+    return testimonial

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from ambassadors import task_names
 from ambassadors.models import (
     ALLOWED_TRANSITIONS,
     ConsentRecord,
@@ -17,6 +18,7 @@ from ambassadors.models import (
     TestimonialEvent,
 )
 from ambassadors.services.audit import event_actor
+from ambassadors.services.queue import task_queue_on_commit
 from ambassadors.signals import testimonial_status_changed
 
 
@@ -49,6 +51,20 @@ class ParentConfirmationPending(InvalidTransition):
     def __reduce__(self):
         # A worker's result store pickles it: rebuild it from what __init__ takes.
         return type(self), (self.testimonial_id, self.current, self.target)
+
+
+def resident_notice(current: str, to: str) -> str | None:
+    """The email a move sends the resident (`ambassadors.emails.DECISION_SUBJECTS`), if any.
+
+    Every refusal (the pipeline's, a file it cannot use, or a moderator's) tells the resident why
+    and how to send a new video; an unpublication (published -> approved) says it is offline.
+    Here, the one path of both, so no refusal ever goes unannounced.
+    """
+    if to == Status.REJECTED:
+        return "rejected"
+    if current == Status.PUBLISHED and to == Status.APPROVED:
+        return "unpublished"
+    return None
 
 
 def _parent_confirmation_pending(testimonial_id: UUID | str) -> bool:
@@ -103,6 +119,10 @@ def testimonial_transition(
             actor_label=actor_label,
             note=note,
         )
+        notice = resident_notice(current, to)
+        if notice:
+            # Sent by the worker after the commit; it checks the status again before sending.
+            task_queue_on_commit(task_names.DECISION_EMAIL, testimonial.pk, notice, robust=True)
         transaction.on_commit(
             lambda: testimonial_status_changed.send(
                 sender=Testimonial, testimonial_id=testimonial.pk, from_status=current, to_status=to

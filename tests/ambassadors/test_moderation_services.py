@@ -194,8 +194,12 @@ def test_publish_copies_the_web_files_to_the_public_store_and_unpublish_removes_
         None,
         None,
     )
-    # The copies go in a task queued on commit (retried while the store is away).
-    assert broker.tasks() == [("ambassadors.take_down_public_files", [str(testimonial.pk)])]
+    # The copies go in a task queued on commit (retried while the store is away); the resident
+    # is told (tests/ambassadors/test_unpublish_email.py).
+    assert broker.tasks() == [
+        ("ambassadors.email_moderation_decision", [str(testimonial.pk), "unpublished"]),
+        ("ambassadors.take_down_public_files", [str(testimonial.pk)]),
+    ]
     assert take_down_public_files.apply(args=[str(testimonial.pk)]).get() == 4
     assert [key for key in stored_keys(testimonial.pk) if "public" in key] == []
     assert not public.exists(keys.testimonial_key(testimonial.pk, keys.WEB))

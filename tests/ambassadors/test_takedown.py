@@ -87,7 +87,10 @@ def test_unpublish_from_the_admin_queues_the_take_down_which_deletes_the_public_
             {"ids": str(testimonial.pk)},
         )
 
-    assert broker.tasks() == [("ambassadors.take_down_public_files", [str(testimonial.pk)])]
+    assert broker.tasks() == [
+        ("ambassadors.email_moderation_decision", [str(testimonial.pk), "unpublished"]),
+        ("ambassadors.take_down_public_files", [str(testimonial.pk)]),
+    ]
     assert public_names(testimonial) == PUBLIC_NAMES  # still there until the worker runs
     assert take_down_public_files.apply(args=[str(testimonial.pk)]).get() == 3
     assert public_names(testimonial) == []
