@@ -11,6 +11,7 @@
 
 import datetime
 import itertools
+import statistics
 
 import pytest
 from django.utils import timezone
@@ -187,6 +188,7 @@ def test_ten_queued_testimonials_worked_with_the_keyboard_time_per_testimonial(
         origins.append(page.evaluate("performance.timeOrigin"))
         if index == 0:
             expect(page.locator(".moderation-summary")).to_contain_text("Durée")
+            screenshot(page, "desk-review", full_page=False)
             # Typing in a field types: the keys decide nothing there.
             page.locator("#id_tags").click()
             page.keyboard.type("narr")
@@ -194,7 +196,6 @@ def test_ten_queued_testimonials_worked_with_the_keyboard_time_per_testimonial(
             assert page.url.endswith(f"/{testimonial.pk}/change/")
             page.locator("#id_tags").fill("")
             page.evaluate("document.activeElement.blur()")
-            screenshot(page, "desk-review", full_page=False)
             _accessible(page, errors)
         if index == 5:
             expect(desk.locator(".moderation-minor")).to_be_visible()
@@ -214,11 +215,14 @@ def test_ten_queued_testimonials_worked_with_the_keyboard_time_per_testimonial(
     origins.append(page.evaluate("performance.timeOrigin"))
 
     per_testimonial = [(b - a) / 1000 for a, b in itertools.pairwise(origins)]
-    mean = sum(per_testimonial) / len(per_testimonial)
+    # The test's own work (axe-core, a screenshot, typing in a field) on pages 1 and 4.
+    plain = [seconds for index, seconds in enumerate(per_testimonial) if index not in (0, 3)]
     print(
-        f"\nDesk walk-through, 10 testimonials at 1366×768 with the keyboard: "
-        f"{mean:.2f} s per testimonial on average (min {min(per_testimonial):.2f} s, "
-        f"max {max(per_testimonial):.2f} s; page to next page, no viewing time)"
+        f"\nDesk walk-through, 10 testimonials at 1366×768 with the keyboard "
+        f"(7 approved with a, 3 refused with r ↓ Enter; page to next page, no viewing time): "
+        f"{statistics.mean(plain):.2f} s per testimonial on average, median "
+        f"{statistics.median(plain):.2f} s (min {min(plain):.2f} s, max {max(plain):.2f} s; "
+        f"all ten {sum(per_testimonial):.1f} s with the test's checks)"
     )
     statuses = {t.pk: t.status for t in Testimonial.objects.filter(pk__in=[q.pk for q in queued])}
     expected = {

@@ -1,6 +1,7 @@
 /* The moderator's desk: keyboard shortcuts on the review queue, the review page and a
  * decision's page. An element with data-desk-key="a" is clicked when "a" is pressed, unless the
- * moderator is typing in a field (or holds Ctrl, Alt or Meta). On a decision's page
+ * moderator is typing in a field or a widget marked data-desk-ignore (or holds Ctrl, Alt or
+ * Meta), or a handler of the page already took the key (event.preventDefault()). On a decision's page
  * (form[data-desk-form]) the first field gets the focus, Enter in a list submits, Escape cancels.
  */
 (function () {
@@ -9,7 +10,10 @@
   function typing(target) {
     if (!target || !target.closest) return false;
     if (target.isContentEditable) return true;
-    return Boolean(target.closest("input, textarea, select, [contenteditable], .captions-editor"));
+    // A widget that takes keys of its own (the captions cue editor) marks itself data-desk-ignore.
+    return Boolean(
+      target.closest("input, textarea, select, [contenteditable], [data-desk-ignore], .captions-editor")
+    );
   }
 
   // On window: a handler of the page (the captions editor) runs first and may take the key.
