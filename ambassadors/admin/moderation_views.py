@@ -6,12 +6,14 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.dateparse import parse_datetime
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext
 
 from ..models import Status, Testimonial
@@ -19,7 +21,7 @@ from ..selectors import publication_calendar, publication_free_slots, publicatio
 from ..services.audit import ModerationError
 from ..services.captions import testimonial_captions_text
 from ..services.social import testimonial_social_pack
-from .actions import action_apply, action_get
+from .actions import MODERATE, action_apply, action_get
 from .display import parent_state
 
 
@@ -33,6 +35,11 @@ class ModerationViewsMixin:
                 "moderate/<str:action>/",
                 wrap(self.moderate_view),
                 name="ambassadors_testimonial_moderate",
+            ),
+            path(
+                "queue/next/",
+                wrap(self.queue_next_view),
+                name="ambassadors_testimonial_queue_next",
             ),
             path(
                 "calendar/",
@@ -66,8 +73,13 @@ class ModerationViewsMixin:
         for testimonial in testimonials:
             testimonial.parent_state = parent_state(testimonial)
         back = _safe_next(request, reverse("admin:ambassadors_testimonial_changelist"))
-        if len(testimonials) == 1 and "next" not in request.GET and "next" not in request.POST:
-            back = reverse("admin:ambassadors_testimonial_change", args=[testimonials[0].pk])
+        cancel = back
+        if len(testimonials) == 1:
+            # From the review page: "Annuler" goes back to it; once done, to `next` (the desk's
+            # next testimonial in the queue) or back to it.
+            cancel = reverse("admin:ambassadors_testimonial_change", args=[testimonials[0].pk])
+            if "next" not in request.GET and "next" not in request.POST:
+                back = cancel
         applicable = chosen.applicable(testimonials)
         if not applicable:
             self.message_user(
@@ -82,6 +94,10 @@ class ModerationViewsMixin:
             lines = action_apply(chosen, applicable, actor=request.user, data=form.cleaned_data)
             for level, line in lines:
                 self.message_user(request, line, level)
+            if len(applicable) == 1 and not any(level == messages.SUCCESS for level, _ in lines):
+                # Refused (a quote missing, a status changed meanwhile): the moderator stays on
+                # this testimonial to fix it rather than being sent on to the next one.
+                return HttpResponseRedirect(cancel)
             return HttpResponseRedirect(back)
         context = {
             **self.admin_site.each_context(request),
@@ -93,6 +109,7 @@ class ModerationViewsMixin:
             "skipped": [t for t in testimonials if t not in applicable],
             "ids": ",".join(str(t.pk) for t in applicable),
             "back": back,
+            "cancel": cancel,
             "next": request.GET.get("next", ""),
         }
         if chosen.uses_slots:
@@ -100,6 +117,23 @@ class ModerationViewsMixin:
                 count=len(applicable), exclude=[t.pk for t in applicable]
             )
         return TemplateResponse(request, "ambassadors/admin/moderate.html", context)
+
+    def queue_next_view(self, request: HttpRequest) -> HttpResponse:
+        """Open the next testimonial of the review queue (oldest first) after the one the desk
+        was on (`after`, at its place `at` in the queue when the page was shown); wrap to the
+        oldest; the queue itself once it is empty."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        found = queue_next(request.GET.get("after", ""), request.GET.get("at", ""))
+        if found is None:
+            self.message_user(
+                request, gettext("La file de modération est vide : bravo !"), messages.SUCCESS
+            )
+            return HttpResponseRedirect(
+                reverse("admin:ambassadors_testimonial_changelist")
+                + f"?status__exact={Status.IN_REVIEW}"
+            )
+        return HttpResponseRedirect(reverse("admin:ambassadors_testimonial_change", args=[found]))
 
     def calendar_view(self, request: HttpRequest) -> HttpResponse:
         """What goes out when: the publishing rhythm's days, filled and free."""
@@ -154,6 +188,57 @@ class ModerationViewsMixin:
         response = HttpResponse(text, content_type="text/vtt; charset=utf-8")
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+def queue_next(after: str, at: str) -> uuid.UUID | None:
+    """The id of the testimonial in review that follows (`at`, `after`) in the queue's order
+    (oldest status change first), else the oldest one other than `after`."""
+    queue = Testimonial.objects.filter(status=Status.IN_REVIEW).order_by("status_changed_at", "pk")
+    try:
+        current = uuid.UUID(after)
+    except ValueError:
+        current = None
+    if current is not None:
+        queue = queue.exclude(pk=current)
+        moment = parse_datetime(at) if at else None
+        if moment is not None:
+            later = queue.filter(
+                Q(status_changed_at__gt=moment) | Q(status_changed_at=moment, pk__gt=current)
+            )
+            following = later.values_list("pk", flat=True).first()
+            if following is not None:
+                return following
+    return queue.values_list("pk", flat=True).first()
+
+
+def review_desk(request: HttpRequest, testimonial: Testimonial) -> dict | None:
+    """The review page's decision bar for a testimonial in review: approve (posted at once,
+    next free slot), refuse (the refusal page, for the reason), next, and where it stands in the
+    queue; each decision then opens the next testimonial."""
+    if testimonial.status != Status.IN_REVIEW:
+        return None
+    next_url = (
+        reverse("admin:ambassadors_testimonial_queue_next")
+        + "?"
+        + urlencode({"after": testimonial.pk, "at": testimonial.status_changed_at.isoformat()})
+    )
+    waiting = Testimonial.objects.filter(status=Status.IN_REVIEW)
+    ahead = waiting.filter(
+        Q(status_changed_at__lt=testimonial.status_changed_at)
+        | Q(status_changed_at=testimonial.status_changed_at, pk__lt=testimonial.pk)
+    ).count()
+    can_moderate = request.user.has_perm(MODERATE)
+    return {
+        "next_url": next_url,
+        "position": ahead + 1,
+        "waiting": waiting.count(),
+        "can_moderate": can_moderate,
+        "approve_url": reverse("admin:ambassadors_testimonial_moderate", args=["approve"]),
+        "reject_url": reverse("admin:ambassadors_testimonial_moderate", args=["reject"])
+        + "?"
+        + urlencode({"ids": testimonial.pk, "next": next_url}),
+        "quote_missing": not testimonial.quote.strip(),
+    }
 
 
 def _parse_ids(raw: str) -> list[uuid.UUID]:

@@ -11,6 +11,8 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 from django.utils.translation import gettext
@@ -25,10 +27,10 @@ from ..services.decisions import EDITABLE_FIELDS, testimonial_edit
 from ..services.social import social_post_texts
 from .actions import actions_offered, changelist_function, registered_actions
 from .consent import consent_proof_html
-from .display import flag_label, parent_state
+from .display import event_actor, event_note, flag_badges, parent_state, video_summary
 from .filters import AgeFilter, DurationFilter, FlagFilter, MinorFilter
 from .forms import TestimonialForm
-from .moderation_views import ModerationViewsMixin
+from .moderation_views import ModerationViewsMixin, review_desk
 
 # The statuses that have renditions, and how long a signed link to them lasts.
 WITH_MEDIA = {Status.IN_REVIEW, Status.APPROVED, Status.PUBLISHED, Status.REJECTED}
@@ -36,12 +38,33 @@ SIGNED_URL_SECONDS = 15 * 60
 
 
 class TestimonialEventInline(admin.TabularInline):
+    """The history in words: when, the move with the statuses' French names, who (the
+    resident, the automatic processing, a moderator's name), the note."""
+
     model = TestimonialEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "from_status", "to_status", "actor", "actor_label", "note"]
+    fields = ["moment", "change", "who", "note_text"]
     readonly_fields = fields
     verbose_name_plural = _("historique complet")
+    # The admin's tabular template prints each row's `str()` ("created → uploaded").
+    template = "ambassadors/admin/history_inline.html"
+
+    @admin.display(description=_("le"))
+    def moment(self, event: TestimonialEvent) -> str:
+        return date_format(timezone.localtime(event.created_at), "SHORT_DATETIME_FORMAT")
+
+    @admin.display(description=_("changement"))
+    def change(self, event: TestimonialEvent) -> str:
+        return f"{event.get_from_status_display()} → {event.get_to_status_display()}"
+
+    @admin.display(description=_("par"))
+    def who(self, event: TestimonialEvent) -> str:
+        return event_actor(event)
+
+    @admin.display(description=_("note"))
+    def note_text(self, event: TestimonialEvent) -> str:
+        return event_note(event.note) or "—"
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -59,19 +82,19 @@ class TestimonialEventInline(admin.TabularInline):
 @admin.register(Testimonial)
 class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
     form = TestimonialForm
+    # Narrow enough for a 1366 px screen with the admin's side menu open: the flags come right
+    # after the name, where, origin (commune, sector, QR placement) share one column.
     list_display = [
         "poster_thumbnail",
         "name",
+        "flags_display",
         "minor_display",
         "age_in_status",
-        "commune",
-        "sector",
-        "placement_name",
         "duration_display",
-        "flags_display",
+        "origin",
         "status",
     ]
-    list_display_links = ["poster_thumbnail", "name"]
+    list_display_links = ["name"]
     list_filter = [
         "status",
         "sector",
@@ -101,7 +124,13 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
     # The change list's actions are the registry's (`get_actions`).
     actions = ()
     fieldsets = [
-        (_("Vidéo"), {"fields": ["video_player", "flags_detail", "probe_facts"]}),
+        (
+            _("Vidéo"),
+            {
+                "fields": ["video_player", "video_summary", "probe_facts"],
+                "classes": ["moderation-video-set"],
+            },
+        ),
         (
             _("Ce que le public voit"),
             {
@@ -156,8 +185,12 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
         if name not in (*EDITABLE_FIELDS, *TestimonialForm.declared_fields)
     ]
 
+    change_form_template = "ambassadors/admin/review.html"
+    change_list_template = "ambassadors/admin/queue.html"
+
     class Media:
         css = {"all": ["ambassadors/admin/moderation.css"]}
+        js = ["ambassadors/admin/desk.js"]
 
     # --- Permissions: testimonials come from residents and leave by erasure only ---
 
@@ -193,6 +226,7 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
             extra_context = {
                 **(extra_context or {}),
                 "title": gettext("File de modération — les plus anciens d'abord"),
+                "is_queue": True,
             }
         return super().changelist_view(request, extra_context)
 
@@ -207,7 +241,7 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
         if obj.status not in WITH_MEDIA:
             return "—"
         return format_html(
-            '<img class="moderation-thumb" src="{}" alt="" width="80" height="45" loading="lazy">',
+            '<img class="moderation-thumb" src="{}" alt="" width="64" height="36" loading="lazy">',
             private_url(keys.testimonial_key(obj.pk, keys.POSTER_JPEG), expires=SIGNED_URL_SECONDS),
         )
 
@@ -217,9 +251,15 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
             return obj.display_name
         return format_html('<span class="moderation-muted">{}</span>', str(obj))
 
-    @admin.display(description=_("emplacement QR"), ordering="placement__place_name")
-    def placement_name(self, obj: Testimonial) -> str:
-        return obj.placement.place_name if obj.placement else "—"
+    @admin.display(description=_("origine"), ordering="commune")
+    def origin(self, obj: Testimonial) -> str:
+        """Commune and sector, then the QR placement the resident came from."""
+        where = " · ".join(str(part) for part in (obj.commune, obj.sector) if part) or "—"
+        if obj.placement is None:
+            return where
+        return format_html(
+            '{}<br><span class="moderation-muted">{}</span>', where, obj.placement.place_name
+        )
 
     @admin.display(description=_("durée"), ordering="duration")
     def duration_display(self, obj: Testimonial) -> str:
@@ -232,9 +272,7 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
     def flags_display(self, obj: Testimonial) -> str:
         if not obj.flags:
             return "—"
-        return format_html_join(
-            " ", '<span class="moderation-flag">{}</span>', ((flag_label(f),) for f in obj.flags)
-        )
+        return flag_badges(obj.flags)
 
     @admin.display(description=_("depuis"), ordering="status_changed_at")
     def age_in_status(self, obj: Testimonial) -> str:
@@ -279,24 +317,30 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
             track,
         )
 
-    @admin.display(description=_("signalements automatiques"))
-    def flags_detail(self, obj: Testimonial) -> str:
-        if not obj.flags:
-            return gettext("Aucun")
-        return self.flags_display(obj)
+    @admin.display(description=_("en bref"))
+    def video_summary(self, obj: Testimonial) -> str:
+        """Durée, orientation, qualité d'image, son, signalements: in words."""
+        if obj.status not in WITH_MEDIA and not obj.probe:
+            return "—"
+        lines = format_html_join("", "<dt>{}</dt><dd>{}</dd>", video_summary(obj))
+        badges = flag_badges(obj.flags) if obj.flags else ""
+        return format_html(
+            '<dl class="moderation-summary">{}</dl>{}',
+            lines,
+            format_html('<p class="moderation-summary__flags">{}</p>', badges) if badges else "",
+        )
 
     @admin.display(description=_("analyse technique"))
     def probe_facts(self, obj: Testimonial) -> str:
-        facts = []
-        if obj.duration is not None:
-            facts.append((gettext("durée"), f"{obj.duration:.1f} s"))
-        if obj.original_size:
-            facts.append((gettext("taille"), f"{obj.original_size / 1_000_000:.1f} Mo"))
-        facts += _flatten(obj.probe)
+        """The pipeline's raw facts, folded away: for the technical team."""
+        facts = _flatten(obj.probe)
         if not facts:
             return "—"
         return format_html(
-            '<dl class="moderation-facts">{}</dl>',
+            '<details class="moderation-raw"><summary>{}</summary>'
+            '<dl class="moderation-facts">{}</dl></details>',
+            gettext("Détails techniques (%(count)s valeurs, pour l'équipe technique)")
+            % {"count": len(facts)},
             format_html_join("", "<dt>{}</dt><dd>{}</dd>", facts),
         )
 
@@ -338,6 +382,7 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
         if obj is not None:
             context["moderation_actions"] = actions_offered(request.user, obj)
             context["parent_state"] = parent_state(obj)
+            context["desk"] = review_desk(request, obj)
             context["social_pack_url"] = (
                 reverse("admin:ambassadors_testimonial_social_pack", args=[obj.pk])
                 if obj.status in (Status.APPROVED, Status.PUBLISHED)
