@@ -179,16 +179,7 @@ def changelist_function(action: TestimonialAction) -> Callable[..., HttpResponse
 # --- The moderation's own actions ---------------------------------------------------------------
 
 
-# Public pages show the quote on the testimonial's card: never approve one without it.
-QUOTE_MISSING = gettext_noop(
-    "citation manquante : écrivez la citation (champ « Citation ») et enregistrez avant "
-    "d'approuver. Rien n'a changé."
-)
-
-
 def _approve(step: ActionStep) -> None:
-    if not step.testimonial.quote.strip():
-        raise ModerationError(gettext(QUOTE_MISSING))
     testimonial_approve(
         testimonial_id=step.testimonial.pk,
         actor=step.actor,

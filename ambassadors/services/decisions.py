@@ -38,6 +38,12 @@ from ambassadors.services.status import testimonial_transition
 EDITABLE_FIELDS = ("display_name", "quote", "sector", "tags")
 
 
+QUOTE_MISSING = (
+    "citation manquante : écrivez la citation (champ « Citation ») et enregistrez avant "
+    "d'approuver. Rien n'a changé."
+)
+
+
 def testimonial_approve(
     *,
     testimonial_id: UUID | str,
@@ -48,8 +54,12 @@ def testimonial_approve(
     """Approve a testimonial in review and give it a publication time.
 
     Without `publish_at` it takes the next free slot of the publishing rhythm. The resident is
-    emailed the date, and the social renditions are queued.
+    emailed the date, and the social renditions are queued. Public pages show the quote on the
+    testimonial's card: one without a quote is never approved (ModerationError, nothing changes).
     """
+    quote = Testimonial.objects.filter(pk=testimonial_id).values_list("quote", flat=True).first()
+    if quote is not None and not quote.strip():
+        raise ModerationError(_(QUOTE_MISSING))
     publish_at = publish_at or _next_free_slot()
     testimonial = testimonial_transition(
         testimonial_id=testimonial_id,

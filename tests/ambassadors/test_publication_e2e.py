@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ambassadors import keys
 from ambassadors.models import ConsentRecord, ConsentText, Status, Testimonial
-from ambassadors.services import journey
+from ambassadors.services import decisions, journey
 from ambassadors.tasks.moderation import publish_due_testimonials
 from campaigns.models import Sector
 from onprovence.storage import list_prefix, private_storage, public_storage
@@ -89,6 +89,12 @@ def test_upload_pipeline_review_publish_social_pack_and_erase(
         assert f"/admin/ambassadors/testimonial/{testimonial.pk}/change/" in queue.content.decode()
         review = client.get(f"/admin/ambassadors/testimonial/{testimonial.pk}/change/")
         assert f"testimonials/{testimonial.pk}/web.mp4" in review.content.decode()
+        # The moderator writes the card's quote (approval refuses a testimonial without one).
+        decisions.testimonial_edit(
+            testimonial_id=testimonial.pk,
+            actor=moderator,
+            changes={"quote": "Le port, la mer et un métier qui bouge."},
+        )
         now = timezone.localtime()
         approve = f"/admin/ambassadors/testimonial/moderate/approve/?ids={testimonial.pk}"
         client.post(
