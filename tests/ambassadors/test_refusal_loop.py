@@ -264,7 +264,8 @@ def test_a_minors_new_video_waits_for_a_parents_confirmation_again(make_testimon
         None,
     )
     assert record.choices["age_group"] == "15-17"
-    Testimonial.objects.filter(pk=new.pk).update(status=Status.IN_REVIEW)  # sent and processed
+    # Sent, processed, and its card's quote written by the moderator.
+    Testimonial.objects.filter(pk=new.pk).update(status=Status.IN_REVIEW, quote="La mer, enfin.")
     with pytest.raises(ParentConfirmationPending):
         decisions.testimonial_approve(testimonial_id=new.pk, actor=moderator)
 
