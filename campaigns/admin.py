@@ -5,10 +5,13 @@ from datetime import date, timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, Sum
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -18,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import printing, selectors, services
 from .charts import bars_svg
-from .models import Campaign, FunnelCount, KeyFigure, Placement, Sector
+from .models import Campaign, FunnelCount, KeyFigure, Placement, Sector, validate_destination
 from .scans import scan_counts_flush
 
 MAX_DASHBOARD_DAYS = 366
@@ -56,12 +59,92 @@ def _qr_zip_response(campaign: Campaign) -> StreamingHttpResponse:
     return response
 
 
+class ArchivedFilter(admin.SimpleListFilter):
+    title = _("archivage")
+    parameter_name = "archive"
+
+    def lookups(self, request, model_admin):
+        return [("non", _("en service")), ("oui", _("archivés"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "oui":
+            return queryset.filter(archived_at__isnull=False)
+        if self.value() == "non":
+            return queryset.filter(archived_at__isnull=True)
+        return queryset
+
+
 @admin.register(Sector)
 class SectorAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "order"]
+    """Sectors are archived, never deleted: a deletion emptied the sector of the kit's talking
+    points, which then showed on every sector's one-pager (`on_delete=SET_NULL`)."""
+
+    list_display = ["name", "slug", "order", "archived"]
     list_editable = ["order"]
+    list_filter = [ArchivedFilter]
     prepopulated_fields = {"slug": ["name"]}
     exclude = ["image_renditions"]
+    readonly_fields = ["archive_link"]
+    actions = ["restore"]
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("archivé"), boolean=True, ordering="archived_at")
+    def archived(self, obj: Sector) -> bool:
+        return obj.archived_at is not None
+
+    @admin.display(description=_("archivage"))
+    def archive_link(self, obj: Sector) -> str:
+        if not obj.pk:
+            return "—"
+        if obj.archived_at:
+            return _("Archivé le %s : ni les pages ni les formulaires ne le proposent.") % (
+                timezone.localtime(obj.archived_at).strftime("%d/%m/%Y")
+            )
+        return format_html(
+            '<a class="deletelink" href="{}">{}</a>',
+            reverse("admin:campaigns_sector_archive", args=[obj.pk]),
+            _("Archiver ce secteur…"),
+        )
+
+    @admin.action(description=_("Remettre en service les secteurs archivés"))
+    def restore(self, request, queryset):
+        for sector in queryset:
+            services.sector_restore(sector_id=sector.pk)
+        self.message_user(request, _("Secteurs remis en service."), messages.SUCCESS)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/archiver/",
+                self.admin_site.admin_view(self.archive_view),
+                name="campaigns_sector_archive",
+            ),
+            *super().get_urls(),
+        ]
+
+    def archive_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Confirm, then archive: the page lists what refers to the sector and keeps it."""
+        sector = get_object_or_404(Sector, pk=pk)
+        if not self.has_change_permission(request, sector):
+            raise PermissionDenied
+        if request.method == "POST":
+            services.sector_archive(sector_id=sector.pk)
+            self.message_user(
+                request,
+                _("Le secteur « %s » est archivé ; ce qui s'y rapporte le garde.") % sector.name,
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:campaigns_sector_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Archiver le secteur « %s » ?") % sector.name,
+            "opts": self.model._meta,
+            "original": sector,
+            "dependents": selectors.sector_dependents(sector=sector),
+        }
+        return TemplateResponse(request, "admin/campaigns/sector/archive.html", context)
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
@@ -69,8 +152,28 @@ class SectorAdmin(admin.ModelAdmin):
             services.sector_images_render(sector_id=obj.pk)
 
 
+class PlacementInlineFormSet(BaseInlineFormSet):
+    """A placement with counts cannot be deleted from the campaign's page: it is ended."""
+
+    def clean(self) -> None:
+        super().clean()
+        for form in self.deleted_forms:
+            placement = form.instance
+            if placement.pk and services.placement_has_counts(placement_id=placement.pk):
+                raise ValidationError(
+                    _(
+                        "« %(place)s » a des scans : il ne peut pas être supprimé, seulement "
+                        "terminé (donnez-lui une date de fin ; son QR code affichera « cette "
+                        "affiche est terminée »)."
+                    ),
+                    params={"place": placement.place_name},
+                    code="placement_has_counts",
+                )
+
+
 class PlacementInline(admin.TabularInline):
     model = Placement
+    formset = PlacementInlineFormSet
     extra = 3
     fields = [
         "place_name",
@@ -124,7 +227,25 @@ class CampaignAdmin(admin.ModelAdmin):
         if db_field.name in self.colour_fields:
             # The browser's colour picker: it always submits #rrggbb.
             kwargs["widget"] = forms.TextInput(attrs={"type": "color"})
+        if db_field.name == "reach_target":
+            # The admin's integer box is 5em wide: "2200000" did not show in full.
+            kwargs["widget"] = forms.NumberInput(attrs={"class": "vBigIntegerField", "min": 0})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_formset(self, request, form, formset, change) -> None:
+        previous = {
+            inline.instance.pk: inline.initial.get("destination", "")
+            for inline in formset.forms
+            if inline.instance.pk and "destination" in inline.changed_data
+        }
+        super().save_formset(request, form, formset, change)
+        for placement in formset.new_objects + [obj for obj, _fields in formset.changed_objects]:
+            if placement.pk in previous:
+                services.placement_destination_recorded(
+                    placement=placement,
+                    from_destination=previous[placement.pk],
+                    by_id=request.user.pk,
+                )
 
     @admin.display(description=_("Suivi et impression"))
     def tools(self, obj: Campaign) -> str:
@@ -301,8 +422,59 @@ class KeyFigureAdmin(admin.ModelAdmin):
     list_filter = ["sector", "is_active"]
 
 
+class PlacementForm(forms.ModelForm):
+    """The placement, and a change of destination to schedule for a later date."""
+
+    scheduled_destination = forms.CharField(
+        label=_("destination programmée"),
+        required=False,
+        max_length=500,
+        validators=[validate_destination],
+        help_text=_(
+            "Avec une date : la destination des scans à partir de ce jour-là, à 0 h (vide : "
+            "la page d'accueil des ambassadeurs)."
+        ),
+    )
+    scheduled_on = forms.DateField(
+        label=_("à partir du"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Placement
+        fields = [
+            "campaign",
+            "channel",
+            "place_name",
+            "starts_on",
+            "ends_on",
+            "declared_audience",
+            "destination",
+        ]
+
+    def clean_scheduled_on(self):
+        day = self.cleaned_data.get("scheduled_on")
+        if day is not None and day <= timezone.localdate():
+            raise ValidationError(
+                _(
+                    "Choisissez une date à venir ; pour un changement immédiat, modifiez la "
+                    "destination ci-dessus."
+                ),
+                code="scheduled_past",
+            )
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("scheduled_destination") and not cleaned.get("scheduled_on"):
+            self.add_error("scheduled_on", _("Indiquez la date du changement."))
+        return cleaned
+
+
 @admin.register(Placement)
 class PlacementAdmin(admin.ModelAdmin):
+    form = PlacementForm
     list_display = [
         "place_name",
         "channel",
@@ -314,7 +486,7 @@ class PlacementAdmin(admin.ModelAdmin):
     ]
     list_filter = ["campaign", "channel"]
     search_fields = ["place_name", "code"]
-    readonly_fields = ["code", "scan_url", "qr_preview", "created_at"]
+    readonly_fields = ["code", "scan_url", "qr_preview", "created_at", "destination_history"]
     fields = [
         "campaign",
         "channel",
@@ -323,12 +495,84 @@ class PlacementAdmin(admin.ModelAdmin):
         "ends_on",
         "declared_audience",
         "destination",
+        "scheduled_destination",
+        "scheduled_on",
+        "destination_history",
         "code",
         "scan_url",
         "qr_preview",
         "created_at",
     ]
-    actions = ["download_zip"]
+    actions = ["download_zip", "end_placements"]
+
+    @admin.display(description=_("historique des destinations"))
+    def destination_history(self, obj: Placement) -> str:
+        if not obj.pk:
+            return "—"
+        return render_to_string(
+            "admin/campaigns/placement/destination_history.html",
+            {
+                "changes": selectors.placement_destination_history(placement=obj),
+                "today": timezone.localdate(),
+            },
+        )
+
+    def save_model(self, request, obj, form, change) -> None:
+        previous = form.initial.get("destination", "") if change else obj.destination
+        super().save_model(request, obj, form, change)
+        services.placement_destination_recorded(
+            placement=obj, from_destination=previous or "", by_id=request.user.pk
+        )
+        if form.cleaned_data.get("scheduled_on"):
+            services.placement_destination_change(
+                placement=obj,
+                to_destination=form.cleaned_data.get("scheduled_destination") or "",
+                by_id=request.user.pk,
+                effective_on=form.cleaned_data["scheduled_on"],
+            )
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and services.placement_has_counts(placement_id=obj.pk):
+            return False  # its counts are the campaign's history: end it instead
+        return super().has_delete_permission(request, obj)
+
+    def delete_view(self, request: HttpRequest, object_id, extra_context=None):
+        placement = self.get_object(request, object_id)
+        if placement is not None and services.placement_has_counts(placement_id=placement.pk):
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Impossible de supprimer « %s »") % placement.place_name,
+                "opts": self.model._meta,
+                "original": placement,
+                "scans": selectors.placements_scan_totals(placement_ids=[placement.pk]).get(
+                    placement.pk, 0
+                ),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(
+                request,
+                "admin/campaigns/placement/delete_refused.html",
+                context,
+                status=403 if request.method == "POST" else 200,
+            )
+        return super().delete_view(request, object_id, extra_context)
+
+    @admin.action(
+        description=_("Terminer ces emplacements (leur QR code affiche « affiche terminée »)"),
+        permissions=["change"],
+    )
+    def end_placements(self, request, queryset):
+        for placement in queryset:
+            services.placement_end(placement_id=placement.pk)
+        self.message_user(
+            request,
+            _(
+                "%d emplacement(s) terminé(s) : leurs QR codes affichent « cette affiche est "
+                "terminée » et ne comptent plus."
+            )
+            % queryset.count(),
+            messages.SUCCESS,
+        )
 
     def get_queryset(self, request):
         return (

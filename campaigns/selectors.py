@@ -8,7 +8,7 @@ from typing import cast
 
 from django.db.models import QuerySet, Sum
 
-from .models import Campaign, FunnelCount, KeyFigure, Placement, Sector
+from .models import Campaign, DestinationChange, FunnelCount, KeyFigure, Placement, Sector
 from .signals import funnel_published_counts
 
 
@@ -36,15 +36,50 @@ def key_figures_of_sector(*, sector: Sector) -> QuerySet[KeyFigure]:
 
 
 def sectors_all() -> QuerySet[Sector]:
-    return Sector.objects.all()
+    """The sectors offered on pages and in pickers (archived ones are not)."""
+    return Sector.objects.filter(archived_at__isnull=True)
 
 
 def sector_by_slug(*, slug: str) -> Sector | None:
-    return Sector.objects.filter(slug=slug).first()
+    return sectors_all().filter(slug=slug).first()
 
 
 def placement_by_code(code: str) -> Placement | None:
     return Placement.objects.select_related("campaign").filter(code=code).first()
+
+
+def placement_destination_history(*, placement: Placement) -> QuerySet[DestinationChange]:
+    """Every change of a placement's destination, the newest first (scheduled ones included)."""
+    return placement.destination_changes.select_related("changed_by").order_by("-changed_at", "-pk")
+
+
+@dataclass
+class Dependents:
+    """What refers to an object, model by model (the admin's confirmation pages list it)."""
+
+    label: str
+    count: int
+    items: list[str]
+
+
+def sector_dependents(*, sector: Sector, limit: int = 20) -> list[Dependents]:
+    """Every row of any app that refers to `sector`, read through the model's related
+    objects (campaigns does not import the apps above it: kit talking points and assets,
+    testimonials, one-pagers are found the same way as key figures)."""
+    found = []
+    for relation in Sector._meta.related_objects:
+        model = relation.related_model
+        rows = model._base_manager.filter(**{relation.field.name: sector})
+        count = rows.count()
+        if count:
+            found.append(
+                Dependents(
+                    label=str(model._meta.verbose_name_plural),
+                    count=count,
+                    items=[str(row) for row in rows[:limit]],
+                )
+            )
+    return found
 
 
 # --- The funnel of a campaign (admin dashboard and CSV) -----------------------------------
