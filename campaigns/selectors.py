@@ -4,6 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import cast
 
 from django.db.models import QuerySet, Sum
@@ -97,6 +98,14 @@ class FunnelRow:
         base = self.counts[of]
         return None if not base else self.counts[step] / base
 
+    def conversions(self) -> list[tuple[str, float | None]]:
+        """Each step after the scan as a share of the step before it (None: nothing before)."""
+        return [(step, self.rate(step, of=previous)) for previous, step in pairwise(FUNNEL_STEPS)]
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(self.counts.values())
+
 
 @dataclass
 class CampaignFunnel:
@@ -125,6 +134,19 @@ class CampaignFunnel:
     def reach_share(self) -> float | None:
         target = self.campaign.reach_target
         return None if not target else self.declared_audience / target
+
+    def reach(self) -> list[tuple[str, int, float | None]]:
+        """Declared audience beside what was measured (scans, landing visits), each as a
+        share of the campaign's reach target."""
+        target = self.campaign.reach_target
+        return [
+            (name, n, (n / target) if target else None)
+            for name, n in (
+                ("declared", self.declared_audience),
+                ("scan", self.total.counts["scan"]),
+                ("landing", self.total.counts["landing"]),
+            )
+        ]
 
 
 def campaign_funnel(*, campaign: Campaign, start: date, end: date) -> CampaignFunnel:
@@ -166,6 +188,16 @@ def campaign_funnel(*, campaign: Campaign, start: date, end: date) -> CampaignFu
         by_placement_day=dict(by_placement_day),
         total=total,
         declared_audience=declared,
+    )
+
+
+def campaign_first_count_day(*, campaign: Campaign) -> date | None:
+    """The first day anything was counted for one of the campaign's placements."""
+    return (
+        FunnelCount.objects.filter(placement__campaign=campaign)
+        .order_by("day")
+        .values_list("day", flat=True)
+        .first()
     )
 
 

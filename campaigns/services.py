@@ -1,6 +1,9 @@
 """Writes on campaign data that other apps call (the journey counts its funnel steps here)."""
 
+import csv
+import io
 import logging
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.core import signing
@@ -46,6 +49,21 @@ def funnel_record(
     table = connection.ops.quote_name(FunnelCount._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(_INCREMENT_SQL.format(table=table), [placement_id, day, step, n])
+
+
+# The one CSV style of the campaigns' files (the funnel export, the QR ZIP's emplacements.csv):
+# French spreadsheets open ";"-separated UTF-8 with a byte order mark without an import dialog.
+CSV_DELIMITER = ";"
+CSV_BOM = "\ufeff"
+
+
+def spreadsheet_csv(rows: Iterable[Iterable[object]]) -> str:
+    """Rows as CSV for French spreadsheet software: BOM, ";" separator, CRLF line ends."""
+    buffer = io.StringIO()
+    buffer.write(CSV_BOM)
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER)
+    writer.writerows(rows)
+    return buffer.getvalue()
 
 
 # --- Campaign content ------------------------------------------------------------------------
