@@ -167,3 +167,17 @@ def test_the_sector_list_offers_no_deletion(admin_client, sante):
 
     assert 'value="delete_selected"' not in page
     assert 'value="restore"' in page
+
+
+@pytest.mark.django_db
+def test_an_archived_sector_is_not_offered_to_new_key_figures(admin_client, sante):
+    admin_client.post(f"/admin/campaigns/sector/{sante.pk}/archiver/")
+    kept = KeyFigure.objects.create(value=3, label="x", source_name="Insee", sector=sante)
+
+    new_form = admin_client.get("/admin/campaigns/keyfigure/add/").context["adminform"].form
+    old_form = (
+        admin_client.get(f"/admin/campaigns/keyfigure/{kept.pk}/change/").context["adminform"].form
+    )
+
+    assert sante not in new_form.fields["sector"].queryset
+    assert sante in old_form.fields["sector"].queryset  # its figure keeps it
