@@ -416,15 +416,21 @@ def placement_cache_forget(*, codes: list[str]) -> None:
 def scan_counts_flush() -> int:
     """Move the scan counts waiting in Redis into FunnelCount; return how many scans moved.
 
-    Also writes on their placements the destination changes scheduled for today or before
-    (the scans follow them from midnight already: this keeps the admin's page true).
+    Then writes on their placements the destination changes scheduled for today or before
+    (the scans follow them from midnight already: this keeps the admin's page true). The
+    periodic task and the dashboard call it.
+    """
+    moved = _scan_counts_move()
+    destination_changes_apply(today=timezone.localdate())
+    return moved
 
-    Each day's hash is renamed first (atomic), so scans arriving meanwhile go to a fresh hash;
+
+def _scan_counts_move() -> int:
+    """Each day's hash is renamed first (atomic), so scans arriving meanwhile go to a fresh hash;
     a renamed hash left by a crash is picked up by the next run. A lock keeps two flushes
     (the periodic task and the dashboard) from adding the same counts twice.
     """
     _buffer.push()  # this process' last second
-    destination_changes_apply(today=timezone.localdate())
     client = scan_redis()
     if client is None:
         return 0
