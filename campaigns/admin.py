@@ -1,27 +1,58 @@
 """The Campagnes admin: campaign pages, key figures, placements, QR printing and the funnel."""
 
-import csv
 from datetime import date, timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, Sum
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from . import printing, selectors, services
 from .charts import bars_svg
-from .models import Campaign, FunnelCount, KeyFigure, Placement, Sector
+from .models import Campaign, FunnelCount, KeyFigure, Placement, Sector, validate_destination
 from .scans import scan_counts_flush
 
 MAX_DASHBOARD_DAYS = 366
+
+# The funnel's steps as the dashboard names them, and each one's conversion "of the step before".
+FUNNEL_LABELS = [
+    ("scan", _("Scans"), ""),
+    ("landing", _("Visites"), _("des scans")),
+    ("recording_started", _("Enregistrements commencés"), _("des visites")),
+    ("upload_completed", _("Envois terminés"), _("des enregistrements commencés")),
+    ("published", _("Publiés"), _("des envois terminés")),
+]
+
+
+def _percent(share: float) -> str:
+    """A share as the admin writes it: "34,5 %" (one decimal, narrow no-break space)."""
+    return f"{number_format(round(100 * share, 1), 1)}\u202f%"
+
+
+def _funnel_cells(row: selectors.FunnelRow) -> list[tuple[int, str]]:
+    """Each step's count and its conversion from the step before ("" for the first step, "—"
+    when the step before counted nothing)."""
+    conversions = dict(row.conversions())
+    cells = []
+    for step in selectors.FUNNEL_STEPS:
+        if step not in conversions:
+            cells.append((row.counts[step], ""))
+            continue
+        share = conversions[step]
+        cells.append((row.counts[step], _percent(share) if share is not None else "—"))
+    return cells
 
 
 def _qr_links(placement: Placement) -> str:
@@ -56,12 +87,92 @@ def _qr_zip_response(campaign: Campaign) -> StreamingHttpResponse:
     return response
 
 
+class ArchivedFilter(admin.SimpleListFilter):
+    title = _("archivage")
+    parameter_name = "archive"
+
+    def lookups(self, request, model_admin):
+        return [("non", _("en service")), ("oui", _("archivés"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "oui":
+            return queryset.filter(archived_at__isnull=False)
+        if self.value() == "non":
+            return queryset.filter(archived_at__isnull=True)
+        return queryset
+
+
 @admin.register(Sector)
 class SectorAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "order"]
+    """Sectors are archived, never deleted: a deletion emptied the sector of the kit's talking
+    points, which then showed on every sector's one-pager (`on_delete=SET_NULL`)."""
+
+    list_display = ["name", "slug", "order", "archived"]
     list_editable = ["order"]
+    list_filter = [ArchivedFilter]
     prepopulated_fields = {"slug": ["name"]}
     exclude = ["image_renditions"]
+    readonly_fields = ["archive_link"]
+    actions = ["restore"]
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("archivé"), boolean=True, ordering="archived_at")
+    def archived(self, obj: Sector) -> bool:
+        return obj.archived_at is not None
+
+    @admin.display(description=_("archivage"))
+    def archive_link(self, obj: Sector) -> str:
+        if not obj.pk:
+            return "—"
+        if obj.archived_at:
+            return _("Archivé le %s : ni les pages ni les formulaires ne le proposent.") % (
+                timezone.localtime(obj.archived_at).strftime("%d/%m/%Y")
+            )
+        return format_html(
+            '<a class="deletelink" href="{}">{}</a>',
+            reverse("admin:campaigns_sector_archive", args=[obj.pk]),
+            _("Archiver ce secteur…"),
+        )
+
+    @admin.action(description=_("Remettre en service les secteurs archivés"))
+    def restore(self, request, queryset):
+        for sector in queryset:
+            services.sector_restore(sector_id=sector.pk)
+        self.message_user(request, _("Secteurs remis en service."), messages.SUCCESS)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/archiver/",
+                self.admin_site.admin_view(self.archive_view),
+                name="campaigns_sector_archive",
+            ),
+            *super().get_urls(),
+        ]
+
+    def archive_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Confirm, then archive: the page lists what refers to the sector and keeps it."""
+        sector = get_object_or_404(Sector, pk=pk)
+        if not self.has_change_permission(request, sector):
+            raise PermissionDenied
+        if request.method == "POST":
+            services.sector_archive(sector_id=sector.pk)
+            self.message_user(
+                request,
+                _("Le secteur « %s » est archivé ; ce qui s'y rapporte le garde.") % sector.name,
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:campaigns_sector_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Archiver le secteur « %s » ?") % sector.name,
+            "opts": self.model._meta,
+            "original": sector,
+            "dependents": selectors.sector_dependents(sector=sector),
+        }
+        return TemplateResponse(request, "admin/campaigns/sector/archive.html", context)
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
@@ -69,8 +180,28 @@ class SectorAdmin(admin.ModelAdmin):
             services.sector_images_render(sector_id=obj.pk)
 
 
+class PlacementInlineFormSet(BaseInlineFormSet):
+    """A placement with counts cannot be deleted from the campaign's page: it is ended."""
+
+    def clean(self) -> None:
+        super().clean()
+        for form in self.deleted_forms:
+            placement = form.instance
+            if placement.pk and services.placement_has_counts(placement_id=placement.pk):
+                raise ValidationError(
+                    _(
+                        "« %(place)s » a des scans : il ne peut pas être supprimé, seulement "
+                        "terminé (donnez-lui une date de fin ; son QR code affichera « cette "
+                        "affiche est terminée »)."
+                    ),
+                    params={"place": placement.place_name},
+                    code="placement_has_counts",
+                )
+
+
 class PlacementInline(admin.TabularInline):
     model = Placement
+    formset = PlacementInlineFormSet
     extra = 3
     fields = [
         "place_name",
@@ -91,7 +222,7 @@ class PlacementInline(admin.TabularInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["name", "status", "starts_on", "ends_on", "reach_target", "tools"]
+    list_display = ["name", "status", "starts_on", "ends_on", "reach", "tools"]
     list_filter = ["status"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -124,7 +255,29 @@ class CampaignAdmin(admin.ModelAdmin):
         if db_field.name in self.colour_fields:
             # The browser's colour picker: it always submits #rrggbb.
             kwargs["widget"] = forms.TextInput(attrs={"type": "color"})
+        if db_field.name == "reach_target":
+            # The admin's integer box is 5em wide: "2200000" did not show in full.
+            kwargs["widget"] = forms.NumberInput(attrs={"class": "vBigIntegerField", "min": 0})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_formset(self, request, form, formset, change) -> None:
+        previous = {
+            inline.instance.pk: inline.initial.get("destination", "")
+            for inline in formset.forms
+            if inline.instance.pk and "destination" in inline.changed_data
+        }
+        super().save_formset(request, form, formset, change)
+        for placement in formset.new_objects + [obj for obj, _fields in formset.changed_objects]:
+            if placement.pk in previous:
+                services.placement_destination_recorded(
+                    placement=placement,
+                    from_destination=previous[placement.pk],
+                    by_id=request.user.pk,
+                )
+
+    @admin.display(description=_("objectif d'audience (personnes)"), ordering="reach_target")
+    def reach(self, obj: Campaign) -> str:
+        return number_format(obj.reach_target, force_grouping=True)
 
     @admin.display(description=_("Suivi et impression"))
     def tools(self, obj: Campaign) -> str:
@@ -178,32 +331,65 @@ class CampaignAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _period(self, request: HttpRequest, campaign: Campaign) -> tuple[date, date]:
+    def _period(self, request: HttpRequest, campaign: Campaign) -> tuple[date, date, str]:
+        """The period to show and, when it is not the one asked for, a sentence saying which
+        one is shown and why (a period asked for is never changed silently)."""
         today = timezone.localdate()
-        end = min(today, campaign.ends_on) if campaign.ends_on else today
-        start = campaign.starts_on if campaign.starts_on <= end else end - timedelta(days=29)
+        last = min(today, campaign.ends_on) if campaign.ends_on else today
+        first = campaign.starts_on if campaign.starts_on <= last else last - timedelta(days=29)
+        start, end = first, last
+        asked = bool(request.GET.get("du") or request.GET.get("au"))
         try:
-            start = date.fromisoformat(request.GET.get("du") or start.isoformat())
-            end = date.fromisoformat(request.GET.get("au") or end.isoformat())
+            start = date.fromisoformat(request.GET.get("du") or first.isoformat())
+            end = date.fromisoformat(request.GET.get("au") or last.isoformat())
         except ValueError:
             messages.error(request, _("Dates invalides : utilisez le format AAAA-MM-JJ."))
+            start, end, asked = first, last, False
         if end < start:
             start, end = end, start
-        return max(start, end - timedelta(days=MAX_DASHBOARD_DAYS - 1)), end
+        asked_start, asked_end = start, end
+        reasons = []
+        # Nothing is counted before the campaign's first count (or start) nor after today.
+        earliest = selectors.campaign_first_count_day(campaign=campaign) or campaign.starts_on
+        floor = min(earliest, campaign.starts_on)
+        if start < floor:
+            start = min(floor, end)
+            reasons.append(
+                _("rien n'est compté avant le %s") % date_format(floor, "SHORT_DATE_FORMAT")
+            )
+        if end > today:
+            end = max(today, start)
+            reasons.append(_("ni après aujourd'hui"))
+        if (end - start).days + 1 > MAX_DASHBOARD_DAYS:
+            start = end - timedelta(days=MAX_DASHBOARD_DAYS - 1)
+            reasons.append(_("le tableau montre %s jours au plus") % MAX_DASHBOARD_DAYS)
+        notice = ""
+        if asked and (start, end) != (asked_start, asked_end):
+            notice = _(
+                "Période demandée : du %(asked_start)s au %(asked_end)s. Période affichée : du "
+                "%(start)s au %(end)s (%(reasons)s)."
+            ) % {
+                "asked_start": date_format(asked_start, "SHORT_DATE_FORMAT"),
+                "asked_end": date_format(asked_end, "SHORT_DATE_FORMAT"),
+                "start": date_format(start, "SHORT_DATE_FORMAT"),
+                "end": date_format(end, "SHORT_DATE_FORMAT"),
+                "reasons": ", ".join(str(reason) for reason in reasons),
+            }
+        return start, end, notice
 
-    def _funnel(self, request: HttpRequest, pk: int) -> selectors.CampaignFunnel:
+    def _funnel(self, request: HttpRequest, pk: int) -> tuple[selectors.CampaignFunnel, str]:
         campaign = get_object_or_404(Campaign, pk=pk)
         try:
             scan_counts_flush()  # show the scans of the last minute too
         except Exception as error:
             messages.warning(request, _("Compteurs en attente indisponibles : %s") % error)
-        start, end = self._period(request, campaign)
-        return selectors.campaign_funnel(campaign=campaign, start=start, end=end)
+        start, end, notice = self._period(request, campaign)
+        return selectors.campaign_funnel(campaign=campaign, start=start, end=end), notice
 
     def funnel_view(self, request: HttpRequest, pk: int) -> TemplateResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        funnel = self._funnel(request, pk)
+        funnel, period_notice = self._funnel(request, pk)
         series = [(day, funnel.by_day[day].counts["scan"]) for day in funnel.days]
         chart = bars_svg(
             series,
@@ -211,21 +397,30 @@ class CampaignAdmin(admin.ModelAdmin):
             description=str(_("%(n)s scans du %(start)s au %(end)s"))
             % {"n": funnel.total.counts["scan"], "start": funnel.start, "end": funnel.end},
         )
-        steps = [
-            ("scan", _("Scans")),
-            ("landing", _("Visites")),
-            ("recording_started", _("Enregistrements commencés")),
-            ("upload_completed", _("Envois terminés")),
-            ("published", _("Publiés")),
-        ]
         rows = [
-            (
-                p,
-                [funnel.by_placement[p.pk].counts[step] for step, _label in steps],
-                funnel.by_placement[p.pk],
-                _qr_links(p),
-            )
+            (p, _funnel_cells(funnel.by_placement[p.pk]), funnel.by_placement[p.pk], _qr_links(p))
             for p in funnel.placements
+        ]
+        day_rows = [
+            (day, _funnel_cells(funnel.by_day[day]))
+            for day in reversed(funnel.days)
+            if not funnel.by_day[day].is_empty
+        ]
+        target = funnel.campaign.reach_target
+        reach_labels = {
+            "declared": _("Audience déclarée des emplacements"),
+            "scan": _("Scans mesurés"),
+            "landing": _("Visites mesurées de la page ambassadeurs"),
+        }
+        reach = [
+            (
+                name,
+                reach_labels[name],
+                n,
+                _percent(share) if share is not None else "—",
+                min(100.0, 100 * (share or 0)),
+            )
+            for name, n, share in funnel.reach()
         ]
         context = {
             **self.admin_site.each_context(request),
@@ -235,7 +430,13 @@ class CampaignAdmin(admin.ModelAdmin):
             "funnel": funnel,
             "chart": chart,
             "rows": rows,
-            "cards": [(step, label, funnel.total.counts[step]) for step, label in steps],
+            "day_rows": day_rows,
+            "steps": FUNNEL_LABELS,
+            "cards": list(zip(FUNNEL_LABELS, _funnel_cells(funnel.total), strict=True)),
+            "total_cells": _funnel_cells(funnel.total),
+            "period_notice": period_notice,
+            "reach": reach,
+            "reach_target": target,
             "reach_percent": round(100 * (funnel.reach_share or 0)),
             "reach_bar": min(100, round(100 * (funnel.reach_share or 0))),
         }
@@ -244,13 +445,11 @@ class CampaignAdmin(admin.ModelAdmin):
     def funnel_csv_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        funnel = self._funnel(request, pk)
+        funnel, _notice = self._funnel(request, pk)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         name = f"parcours-{slugify(funnel.campaign.name)}-{funnel.start}-{funnel.end}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
-        response.write("\ufeff")  # spreadsheet software reads UTF-8 with a BOM
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow(
+        rows = [
             [
                 "jour",
                 "emplacement",
@@ -262,13 +461,13 @@ class CampaignAdmin(admin.ModelAdmin):
                 "envois terminés",
                 "publiés",
             ]
-        )
+        ]
         for day in funnel.days:
             for placement in funnel.placements:
                 row = funnel.by_placement_day.get((placement.pk, day))
                 if row is None:
                     continue
-                writer.writerow(
+                rows.append(
                     [
                         day.isoformat(),
                         placement.place_name,
@@ -277,6 +476,7 @@ class CampaignAdmin(admin.ModelAdmin):
                         *(row.counts[step] for step in selectors.FUNNEL_STEPS),
                     ]
                 )
+        response.write(services.spreadsheet_csv(rows))
         return response
 
     def qr_zip_view(self, request: HttpRequest, pk: int) -> StreamingHttpResponse:
@@ -300,9 +500,73 @@ class KeyFigureAdmin(admin.ModelAdmin):
     list_editable = ["order", "is_active"]
     list_filter = ["sector", "is_active"]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "sector":
+            # Archived sectors are not offered (a figure that has one keeps it: Django keeps
+            # the current value valid only if it is in the choices, so it stays listed).
+            object_id = request.resolver_match.kwargs.get("object_id")
+            current = (
+                KeyFigure.objects.filter(pk=object_id).values("sector_id") if object_id else []
+            )
+            kwargs["queryset"] = Sector.objects.filter(
+                Q(archived_at__isnull=True) | Q(pk__in=current)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class PlacementForm(forms.ModelForm):
+    """The placement, and a change of destination to schedule for a later date."""
+
+    scheduled_destination = forms.CharField(
+        label=_("destination programmée"),
+        required=False,
+        max_length=500,
+        validators=[validate_destination],
+        help_text=_(
+            "Avec une date : la destination des scans à partir de ce jour-là, à 0 h (vide : "
+            "la page d'accueil des ambassadeurs)."
+        ),
+    )
+    scheduled_on = forms.DateField(
+        label=_("à partir du"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Placement
+        fields = [
+            "campaign",
+            "channel",
+            "place_name",
+            "starts_on",
+            "ends_on",
+            "declared_audience",
+            "destination",
+        ]
+
+    def clean_scheduled_on(self):
+        day = self.cleaned_data.get("scheduled_on")
+        if day is not None and day <= timezone.localdate():
+            raise ValidationError(
+                _(
+                    "Choisissez une date à venir ; pour un changement immédiat, modifiez la "
+                    "destination ci-dessus."
+                ),
+                code="scheduled_past",
+            )
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("scheduled_destination") and not cleaned.get("scheduled_on"):
+            self.add_error("scheduled_on", _("Indiquez la date du changement."))
+        return cleaned
+
 
 @admin.register(Placement)
 class PlacementAdmin(admin.ModelAdmin):
+    form = PlacementForm
     list_display = [
         "place_name",
         "channel",
@@ -314,7 +578,7 @@ class PlacementAdmin(admin.ModelAdmin):
     ]
     list_filter = ["campaign", "channel"]
     search_fields = ["place_name", "code"]
-    readonly_fields = ["code", "scan_url", "qr_preview", "created_at"]
+    readonly_fields = ["code", "scan_url", "qr_preview", "created_at", "destination_history"]
     fields = [
         "campaign",
         "channel",
@@ -323,12 +587,84 @@ class PlacementAdmin(admin.ModelAdmin):
         "ends_on",
         "declared_audience",
         "destination",
+        "scheduled_destination",
+        "scheduled_on",
+        "destination_history",
         "code",
         "scan_url",
         "qr_preview",
         "created_at",
     ]
-    actions = ["download_zip"]
+    actions = ["download_zip", "end_placements"]
+
+    @admin.display(description=_("historique des destinations"))
+    def destination_history(self, obj: Placement) -> str:
+        if not obj.pk:
+            return "—"
+        return render_to_string(
+            "admin/campaigns/placement/destination_history.html",
+            {
+                "changes": selectors.placement_destination_history(placement=obj),
+                "today": timezone.localdate(),
+            },
+        )
+
+    def save_model(self, request, obj, form, change) -> None:
+        previous = form.initial.get("destination", "") if change else obj.destination
+        super().save_model(request, obj, form, change)
+        services.placement_destination_recorded(
+            placement=obj, from_destination=previous or "", by_id=request.user.pk
+        )
+        if form.cleaned_data.get("scheduled_on"):
+            services.placement_destination_change(
+                placement=obj,
+                to_destination=form.cleaned_data.get("scheduled_destination") or "",
+                by_id=request.user.pk,
+                effective_on=form.cleaned_data["scheduled_on"],
+            )
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and services.placement_has_counts(placement_id=obj.pk):
+            return False  # its counts are the campaign's history: end it instead
+        return super().has_delete_permission(request, obj)
+
+    def delete_view(self, request: HttpRequest, object_id, extra_context=None):
+        placement = self.get_object(request, object_id)
+        if placement is not None and services.placement_has_counts(placement_id=placement.pk):
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Impossible de supprimer « %s »") % placement.place_name,
+                "opts": self.model._meta,
+                "original": placement,
+                "scans": selectors.placements_scan_totals(placement_ids=[placement.pk]).get(
+                    placement.pk, 0
+                ),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(
+                request,
+                "admin/campaigns/placement/delete_refused.html",
+                context,
+                status=403 if request.method == "POST" else 200,
+            )
+        return super().delete_view(request, object_id, extra_context)
+
+    @admin.action(
+        description=_("Terminer ces emplacements (leur QR code affiche « affiche terminée »)"),
+        permissions=["change"],
+    )
+    def end_placements(self, request, queryset):
+        for placement in queryset:
+            services.placement_end(placement_id=placement.pk)
+        self.message_user(
+            request,
+            _(
+                "%d emplacement(s) terminé(s) : leurs QR codes affichent « cette affiche est "
+                "terminée » et ne comptent plus."
+            )
+            % queryset.count(),
+            messages.SUCCESS,
+        )
 
     def get_queryset(self, request):
         return (

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.images import get_image_dimensions
 from django.core.validators import RegexValidator
 from django.db import models
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -82,6 +82,9 @@ class Sector(models.Model):
     # Public WebP/JPEG copies of `image` at these widths (written by `image_renditions_write`).
     image_renditions = models.JSONField(_("déclinaisons de l'image"), default=dict, blank=True)
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    # Archived, never deleted: what refers to a sector (figures, testimonials, the kit's talking
+    # points and assets) keeps it, and the public pages and pickers no longer offer it.
+    archived_at = models.DateTimeField(_("archivé le"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["order", "name"]
@@ -249,19 +252,56 @@ class KeyFigure(models.Model):
         return localized(self, "comparison_label")
 
 
+# Printed codes are read and typed by people: lower case only (a code typed in capitals
+# resolves the same), and none of the characters people confuse (i, l, 1; o, 0). Codes made
+# before (`secrets.token_urlsafe`, mixed case) keep working exactly as printed.
+CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+CODE_LENGTH = 10  # 31 ** 10: about 49.5 random bits
+
+
 def new_placement_code() -> str:
-    """Return a short, unguessable, URL-safe code (48 random bits)."""
-    return secrets.token_urlsafe(6)
+    """Return a short, unguessable code people can read and type (about 49 random bits)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _site_path_resolves(path: str) -> bool:
+    """Whether a path of this site answers: a route matches it (in one of the site's
+    languages, for the `/en/` prefix) and, for the campaigns' own pages, the sector or the
+    campaign it names exists. Other apps' pages are checked as far as their routes go."""
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            try:
+                match = resolve(path)
+            except Resolver404:
+                continue
+        if match.namespace == "campaigns" and match.url_name == "sector":
+            return Sector.objects.filter(
+                slug=match.kwargs.get("slug"), archived_at__isnull=True
+            ).exists()
+        if match.namespace == "campaigns" and match.url_name == "campaign":
+            return Campaign.objects.filter(slug=match.kwargs.get("slug")).exists()
+        return True
+    return False
 
 
 def validate_destination(value: str) -> None:
-    """Accept a path on this site ("/ambassadeurs/") or an https:// address."""
+    """Accept a path on this site that answers ("/ambassadeurs/") or an https:// address."""
     parts = urlsplit(value)
     on_site = not parts.scheme and not parts.netloc and value.startswith("/")
     if not on_site and not (parts.scheme == "https" and parts.netloc):
         raise ValidationError(
             _("Indiquez un chemin du site commençant par « / » ou une adresse en https://."),
             code="destination",
+        )
+    if on_site and not value.startswith("//") and not _site_path_resolves(parts.path):
+        raise ValidationError(
+            _(
+                "La page « %(path)s » n'existe pas sur le site : les personnes qui scannent "
+                "tomberaient sur une erreur. Vérifiez l'adresse (copiez-la depuis la barre "
+                "d'adresse du navigateur)."
+            ),
+            code="destination_missing",
+            params={"path": parts.path},
         )
 
 
@@ -311,6 +351,45 @@ class Placement(models.Model):
     def clean(self) -> None:
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": _("La fin doit suivre le début.")})
+
+
+class DestinationChange(models.Model):
+    """One change of a placement's destination: who asked for it, when, from what, to what.
+
+    `effective_on` empty: applied when saved. A date: scheduled, the scan follows it from
+    that day (campaigns.scans) and the periodic flush writes it on the placement
+    (`applied_at`) within a minute after midnight.
+    """
+
+    placement = models.ForeignKey(
+        Placement,
+        on_delete=models.CASCADE,
+        related_name="destination_changes",
+        verbose_name=_("emplacement QR"),
+    )
+    from_destination = models.CharField(_("ancienne destination"), max_length=500, blank=True)
+    to_destination = models.CharField(
+        _("nouvelle destination"), max_length=500, blank=True, validators=[validate_destination]
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    changed_at = models.DateTimeField(_("le"), auto_now_add=True)
+    effective_on = models.DateField(_("à partir du"), null=True, blank=True)
+    applied_at = models.DateTimeField(_("appliquée le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("changement de destination")
+        verbose_name_plural = _("changements de destination")
+
+    def __str__(self) -> str:
+        return f"{self.from_destination or '—'} → {self.to_destination or '—'}"
 
 
 class FunnelCount(models.Model):

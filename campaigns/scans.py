@@ -14,7 +14,12 @@ Resolving a code reads PostgreSQL once per process every RESOLVE_TTL_SECONDS: a 
 is scanned many times, and its destination rarely changes (an edit applies within that delay
 everywhere, at once in the process that saved it).
 
-Nothing about the person is read or kept: no IP, no user agent, no cookie.
+Not counted (docs/campaigns.md, "What is not a scan"): HEAD requests, link previews and other
+automated fetchers (told apart by their user agent, `LINK_PREVIEW_AGENTS`: the header is
+matched and forgotten, never stored or logged), staff signed in to the admin (its "Voir sur le
+site" links lead here), and scans before the placement's start date or after its end.
+
+Nothing about the person is kept: no IP, no user agent, no cookie.
 """
 
 import atexit
@@ -41,8 +46,8 @@ from django.utils.text import slugify
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from .models import Campaign, FunnelCount, Placement
-from .services import funnel_record
+from .models import Campaign, DestinationChange, FunnelCount, Placement
+from .services import destination_changes_apply, funnel_record
 from .theme import campaign_theme_url
 
 logger = logging.getLogger(__name__)
@@ -57,6 +62,82 @@ _COUNTS_PREFIX = "campaigns:scans:"
 _FLUSHING_PREFIX = "campaigns:scans-flushing:"
 _FLUSH_LOCK = "campaigns:scans-flush-lock"
 
+# The user agents of link previews (a link pasted in a chat or a post is fetched by the
+# network's server with a GET), search engine crawlers and command-line or library fetchers:
+# the one list. The view matches the header against it and forgets it. Plain substrings of the
+# lower-cased header, not a regular expression: an alternation of this size costs ~140 µs on a
+# phone's user agent (as much as the whole redirect), these `in` tests a few µs.
+# Careful: the in-app browsers of people are not here ("LinkedInApp", "FBAN"/"FBAV",
+# "Instagram"), nor a bare "bot" (phone makers: "CUBOT"). An empty user agent is counted.
+LINK_PREVIEW_AGENTS: tuple[str, ...] = (
+    "+http",  # crawlers sign with their documentation's address; browsers never do
+    "bot.htm",
+    "linkedinbot",
+    "facebookexternalhit",
+    "facebookcatalog",
+    "meta-externalagent",
+    "whatsapp/",
+    "telegrambot",
+    "slackbot",
+    "slack-imgproxy",
+    "twitterbot",
+    "discordbot",
+    "skypeuripreview",
+    "googlebot",
+    "google-pagerenderer",
+    "googleother",
+    "feedfetcher",
+    "bingbot",
+    "bingpreview",
+    "applebot",
+    "redditbot",
+    "pinterest",
+    "yandexbot",
+    "duckduckbot",
+    "baiduspider",
+    "petalbot",
+    "bytespider",
+    "gptbot",
+    "claudebot",
+    "amazonbot",
+    "ahrefsbot",
+    "semrushbot",
+    "mj12bot",
+    "embedly",
+    "iframely",
+    "mastodon",
+    "headlesschrome",
+    "lighthouse",
+    "crawler",
+    "spider",
+    "python-requests",
+    "python-urllib",
+    "python-httpx",
+    "aiohttp",
+    "go-http-client",
+    "okhttp",
+    "libwww-perl",
+    "apache-httpclient",
+    "node-fetch",
+    "scrapy",
+)
+# Tools that put their name first: "curl/8.5.0", "Wget/1.21", "Java/17".
+LINK_PREVIEW_AGENT_PREFIXES: tuple[str, ...] = ("curl/", "wget/", "java/", "axios/", "http.rb")
+
+
+def user_agent_is_automated(user_agent: str) -> bool:
+    """Whether a request's user agent is a link preview, a crawler or a fetching tool."""
+    if not user_agent:
+        return False
+    agent = user_agent.lower()
+    return agent.startswith(LINK_PREVIEW_AGENT_PREFIXES) or any(
+        map(agent.__contains__, LINK_PREVIEW_AGENTS)
+    )
+
+
+# A code copied from a text ends up with the sentence's punctuation: "…/q/ab3de.", "(…/q/ab3de)".
+_TRAILING_PUNCTUATION = ".,;:!?)]}>\"'»’”…"
+
 
 @dataclass(frozen=True)
 class ScanOutcome:
@@ -67,18 +148,37 @@ class ScanOutcome:
     ends_on: date | None
     campaign_ended: bool
     theme_url: str = ""  # the campaign's stylesheet, for the "poster ended" page
+    code: str = ""
+    starts_on: date | None = None
+    # Destination changes scheduled for a date not applied yet: (day, url), by day.
+    scheduled: tuple[tuple[date, str], ...] = ()
 
     def is_open(self, today: date) -> bool:
         return not self.campaign_ended and (self.ends_on is None or self.ends_on >= today)
 
+    def is_counted(self, today: date) -> bool:
+        """Open and started: a scan before the placement's start date is a test, not a scan."""
+        return self.is_open(today) and (self.starts_on is None or self.starts_on <= today)
 
-def placement_redirect_url(placement: Placement) -> str:
-    """Return where a scan of `placement` lands: its destination with the attribution.
+    def url_on(self, today: date) -> str:
+        """The destination on `today`: the last scheduled change due by then, if any."""
+        url = self.url
+        for day, scheduled_url in self.scheduled:
+            if day <= today:
+                url = scheduled_url
+        return url
+
+
+def placement_redirect_url(placement: Placement, destination: str | None = None) -> str:
+    """Return where a scan of `placement` lands: its destination (or `destination`, a
+    scheduled one) with the attribution.
 
     On-site destinations get `p=<code>` (the journey attaches it to the testimonial); social
     placements also get UTM parameters so the site's own statistics can tell networks apart.
     """
-    destination = placement.destination or DEFAULT_DESTINATION
+    if destination is None:
+        destination = placement.destination
+    destination = destination or DEFAULT_DESTINATION
     parts = urlsplit(destination)
     query = parse_qsl(parts.query, keep_blank_values=True)
     if not parts.netloc:
@@ -93,13 +193,32 @@ def placement_redirect_url(placement: Placement) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _placement_load(code: str) -> Placement | None:
-    if "\x00" in code:
+def code_variants(code: str) -> list[str]:
+    """The codes a scanned or typed `code` may stand for, the exact one first: without the
+    punctuation a copied link drags along, then in lower case (codes made since 0008 are
+    lower case, so "AB3DE" is "ab3de"; older mixed-case codes only match exactly)."""
+    variants = [code]
+    stripped = code.rstrip(_TRAILING_PUNCTUATION)
+    for variant in (stripped, stripped.lower()):
+        if variant and variant not in variants:
+            variants.append(variant)
+    return variants
+
+
+def _placement_load(code: str | list[str]) -> Placement | None:
+    """The placement of a code, or of the first of its variants that exists."""
+    variants = [code] if isinstance(code, str) else code
+    if any("\x00" in code for code in variants):
         # No code holds a NUL, and PostgreSQL refuses one in a query (a 500 otherwise).
         return None
-    query = Placement.objects.select_related("campaign").filter(code=code)
+    query = Placement.objects.select_related("campaign").filter(code__in=variants)
+
+    def first() -> Placement | None:
+        found = {placement.code: placement for placement in query}
+        return next((found[code] for code in variants if code in found), None)
+
     try:
-        return query.first()
+        return first()
     except (OperationalError, InterfaceError):
         # The persistent connection died under the query (PostgreSQL restarted, failed over,
         # or ended the session): the health check only catches one that died while idle. A
@@ -108,12 +227,33 @@ def _placement_load(code: str) -> Placement | None:
             raise
         connection.close()
         logger.warning("database connection lost while resolving a QR code; retried once")
-        return query.first()
+        return first()
 
 
-# code -> (expiry on the monotonic clock, outcome). Only existing codes are kept, so its size
-# is bounded by the number of placements whatever codes people type.
+# code -> (expiry on the monotonic clock, outcome). Only existing codes are kept (under the
+# placement's own code, never a variant someone typed), so its size is bounded by the number
+# of placements whatever codes people type.
 _resolved: dict[str, tuple[float, ScanOutcome]] = {}
+
+
+def _outcome_build(placement: Placement) -> ScanOutcome:
+    scheduled = DestinationChange.objects.filter(
+        placement=placement, applied_at__isnull=True, effective_on__isnull=False
+    ).order_by("effective_on", "changed_at", "pk")
+    return ScanOutcome(
+        placement_id=placement.pk,
+        url=placement_redirect_url(placement),
+        ends_on=placement.ends_on,
+        campaign_ended=placement.campaign.status == Campaign.Status.ENDED,
+        theme_url=campaign_theme_url(placement.campaign),
+        code=placement.code,
+        starts_on=placement.starts_on,
+        scheduled=tuple(
+            (change.effective_on, placement_redirect_url(placement, change.to_destination))
+            for change in scheduled
+            if change.effective_on is not None
+        ),
+    )
 
 
 def _resolve(code: str) -> ScanOutcome | None:
@@ -121,17 +261,16 @@ def _resolve(code: str) -> ScanOutcome | None:
     hit = _resolved.get(code)
     if hit is not None and hit[0] > now:
         return hit[1]
-    placement = _placement_load(code)
+    variants = code_variants(code)
+    for variant in variants[1:]:
+        hit = _resolved.get(variant)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+    placement = _placement_load(variants)
     if placement is None:
         return None
-    outcome = ScanOutcome(
-        placement_id=placement.pk,
-        url=placement_redirect_url(placement),
-        ends_on=placement.ends_on,
-        campaign_ended=placement.campaign.status == Campaign.Status.ENDED,
-        theme_url=campaign_theme_url(placement.campaign),
-    )
-    _resolved[code] = (now + RESOLVE_TTL_SECONDS, outcome)
+    outcome = _outcome_build(placement)
+    _resolved[placement.code] = (now + RESOLVE_TTL_SECONDS, outcome)
     return outcome
 
 
@@ -250,19 +389,22 @@ def _today() -> date:
 atexit.register(_buffer.push)
 
 
-def scan_record(*, code: str, count: bool = True) -> tuple[ScanOutcome | None, bool]:
-    """Resolve `code` and, if its placement runs and `count`, add one scan for today.
+def scan_record(*, code: str, count: bool = True) -> tuple[ScanOutcome | None, str | None]:
+    """Resolve `code` and, if its placement runs, has started and `count`, add one scan for
+    today.
 
-    Return (outcome or None for an unknown code, whether the placement is open).
+    Return (outcome or None for an unknown code, today's destination or None when the
+    placement has ended).
     """
     outcome = _resolve(code)
     if outcome is None:
-        return None, False
+        return None, None
     today = _today()
-    is_open = outcome.is_open(today)
-    if is_open and count:
+    if not outcome.is_open(today):
+        return outcome, None
+    if count and outcome.is_counted(today):
         _buffer.add(today, outcome.placement_id)
-    return outcome, is_open
+    return outcome, outcome.url_on(today) if outcome.scheduled else outcome.url
 
 
 def placement_cache_forget(*, codes: list[str]) -> None:
@@ -274,7 +416,17 @@ def placement_cache_forget(*, codes: list[str]) -> None:
 def scan_counts_flush() -> int:
     """Move the scan counts waiting in Redis into FunnelCount; return how many scans moved.
 
-    Each day's hash is renamed first (atomic), so scans arriving meanwhile go to a fresh hash;
+    Then writes on their placements the destination changes scheduled for today or before
+    (the scans follow them from midnight already: this keeps the admin's page true). The
+    periodic task and the dashboard call it.
+    """
+    moved = _scan_counts_move()
+    destination_changes_apply(today=timezone.localdate())
+    return moved
+
+
+def _scan_counts_move() -> int:
+    """Each day's hash is renamed first (atomic), so scans arriving meanwhile go to a fresh hash;
     a renamed hash left by a crash is picked up by the next run. A lock keeps two flushes
     (the periodic task and the dashboard) from adding the same counts twice.
     """

@@ -4,11 +4,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import cast
 
 from django.db.models import QuerySet, Sum
 
-from .models import Campaign, FunnelCount, KeyFigure, Placement, Sector
+from .models import Campaign, DestinationChange, FunnelCount, KeyFigure, Placement, Sector
 from .signals import funnel_published_counts
 
 
@@ -36,15 +37,50 @@ def key_figures_of_sector(*, sector: Sector) -> QuerySet[KeyFigure]:
 
 
 def sectors_all() -> QuerySet[Sector]:
-    return Sector.objects.all()
+    """The sectors offered on pages and in pickers (archived ones are not)."""
+    return Sector.objects.filter(archived_at__isnull=True)
 
 
 def sector_by_slug(*, slug: str) -> Sector | None:
-    return Sector.objects.filter(slug=slug).first()
+    return sectors_all().filter(slug=slug).first()
 
 
 def placement_by_code(code: str) -> Placement | None:
     return Placement.objects.select_related("campaign").filter(code=code).first()
+
+
+def placement_destination_history(*, placement: Placement) -> QuerySet[DestinationChange]:
+    """Every change of a placement's destination, the newest first (scheduled ones included)."""
+    return placement.destination_changes.select_related("changed_by").order_by("-changed_at", "-pk")
+
+
+@dataclass
+class Dependents:
+    """What refers to an object, model by model (the admin's confirmation pages list it)."""
+
+    label: str
+    count: int
+    items: list[str]
+
+
+def sector_dependents(*, sector: Sector, limit: int = 20) -> list[Dependents]:
+    """Every row of any app that refers to `sector`, read through the model's related
+    objects (campaigns does not import the apps above it: kit talking points and assets,
+    testimonials, one-pagers are found the same way as key figures)."""
+    found = []
+    for relation in Sector._meta.related_objects:
+        model = relation.related_model
+        rows = model._base_manager.filter(**{relation.field.name: sector})
+        count = rows.count()
+        if count:
+            found.append(
+                Dependents(
+                    label=str(model._meta.verbose_name_plural),
+                    count=count,
+                    items=[str(row) for row in rows[:limit]],
+                )
+            )
+    return found
 
 
 # --- The funnel of a campaign (admin dashboard and CSV) -----------------------------------
@@ -61,6 +97,14 @@ class FunnelRow:
     def rate(self, step: str, of: str = "scan") -> float | None:
         base = self.counts[of]
         return None if not base else self.counts[step] / base
+
+    def conversions(self) -> list[tuple[str, float | None]]:
+        """Each step after the scan as a share of the step before it (None: nothing before)."""
+        return [(step, self.rate(step, of=previous)) for previous, step in pairwise(FUNNEL_STEPS)]
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(self.counts.values())
 
 
 @dataclass
@@ -90,6 +134,19 @@ class CampaignFunnel:
     def reach_share(self) -> float | None:
         target = self.campaign.reach_target
         return None if not target else self.declared_audience / target
+
+    def reach(self) -> list[tuple[str, int, float | None]]:
+        """Declared audience beside what was measured (scans, landing visits), each as a
+        share of the campaign's reach target."""
+        target = self.campaign.reach_target
+        return [
+            (name, n, (n / target) if target else None)
+            for name, n in (
+                ("declared", self.declared_audience),
+                ("scan", self.total.counts["scan"]),
+                ("landing", self.total.counts["landing"]),
+            )
+        ]
 
 
 def campaign_funnel(*, campaign: Campaign, start: date, end: date) -> CampaignFunnel:
@@ -131,6 +188,16 @@ def campaign_funnel(*, campaign: Campaign, start: date, end: date) -> CampaignFu
         by_placement_day=dict(by_placement_day),
         total=total,
         declared_audience=declared,
+    )
+
+
+def campaign_first_count_day(*, campaign: Campaign) -> date | None:
+    """The first day anything was counted for one of the campaign's placements."""
+    return (
+        FunnelCount.objects.filter(placement__campaign=campaign)
+        .order_by("day")
+        .values_list("day", flat=True)
+        .first()
     )
 
 

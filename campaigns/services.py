@@ -1,7 +1,10 @@
 """Writes on campaign data that other apps call (the journey counts its funnel steps here)."""
 
+import csv
+import io
 import logging
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, timedelta
 
 from django.core import signing
 from django.db import connection, transaction
@@ -11,7 +14,7 @@ from django.utils import timezone
 from onprovence.storage import list_prefix, public_storage
 
 from .images import image_renditions_write, logo_keys, logo_renditions_write
-from .models import Campaign, FunnelCount, Sector
+from .models import Campaign, DestinationChange, FunnelCount, Placement, Sector
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +49,21 @@ def funnel_record(
     table = connection.ops.quote_name(FunnelCount._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(_INCREMENT_SQL.format(table=table), [placement_id, day, step, n])
+
+
+# The one CSV style of the campaigns' files (the funnel export, the QR ZIP's emplacements.csv):
+# French spreadsheets open ";"-separated UTF-8 with a byte order mark without an import dialog.
+CSV_DELIMITER = ";"
+CSV_BOM = "\ufeff"
+
+
+def spreadsheet_csv(rows: Iterable[Iterable[object]]) -> str:
+    """Rows as CSV for French spreadsheet software: BOM, ";" separator, CRLF line ends."""
+    buffer = io.StringIO()
+    buffer.write(CSV_BOM)
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER)
+    writer.writerows(rows)
+    return buffer.getvalue()
 
 
 # --- Campaign content ------------------------------------------------------------------------
@@ -106,3 +124,113 @@ def sector_images_render(*, sector_id: int) -> None:
         source=sector.image, prefix=f"sectors/{sector.slug}/image"
     )
     sector.save(update_fields=["image_renditions"])
+
+
+# --- Placements: destinations, ending ---------------------------------------------------------
+
+
+def placement_destination_change(
+    *, placement: Placement, to_destination: str, by_id: int | None, effective_on: date | None
+) -> DestinationChange:
+    """Change a placement's destination now, or schedule the change for `effective_on`.
+
+    Every change is kept (who, when, from, to). A change dated today or before applies at
+    once; a later one is followed by the scans from that day (campaigns.scans) and written on
+    the placement by `destination_changes_apply`. `to_destination` must have been validated
+    (the admin's form does, with `validate_destination`).
+    """
+    today = timezone.localdate()
+    if effective_on is not None and effective_on <= today:
+        effective_on = None
+    with transaction.atomic():
+        locked = Placement.objects.select_for_update().get(pk=placement.pk)
+        change = DestinationChange.objects.create(
+            placement=locked,
+            from_destination=locked.destination,
+            to_destination=to_destination,
+            changed_by_id=by_id,
+            effective_on=effective_on,
+            applied_at=None if effective_on else timezone.now(),
+        )
+        if effective_on is None:
+            locked.destination = to_destination
+        # Saved either way: the save makes the processes resolve the code afresh.
+        locked.save(update_fields=["destination"])
+    placement.destination = locked.destination
+    return change
+
+
+def placement_destination_recorded(
+    *, placement: Placement, from_destination: str, by_id: int | None
+) -> DestinationChange | None:
+    """Keep a change of destination already saved on the placement (the admin's forms)."""
+    if placement.destination == from_destination:
+        return None
+    return DestinationChange.objects.create(
+        placement=placement,
+        from_destination=from_destination,
+        to_destination=placement.destination,
+        changed_by_id=by_id,
+        applied_at=timezone.now(),
+    )
+
+
+def destination_changes_apply(*, today: date) -> int:
+    """Write on their placements the scheduled changes due by `today`; return how many."""
+    due = DestinationChange.objects.filter(
+        applied_at__isnull=True, effective_on__isnull=False, effective_on__lte=today
+    ).order_by("effective_on", "changed_at", "pk")
+    applied = 0
+    for change_id, placement_id in list(due.values_list("pk", "placement_id")):
+        with transaction.atomic():
+            placement = Placement.objects.select_for_update().get(pk=placement_id)
+            change = DestinationChange.objects.select_for_update().get(pk=change_id)
+            if change.applied_at is not None:  # another flush was first
+                continue
+            change.from_destination = placement.destination
+            change.applied_at = timezone.now()
+            change.save(update_fields=["from_destination", "applied_at"])
+            placement.destination = change.to_destination
+            placement.save(update_fields=["destination"])
+            applied += 1
+    return applied
+
+
+def placement_has_counts(*, placement_id: int) -> bool:
+    """Whether a placement has any funnel count: its history, which must not be deleted."""
+    return FunnelCount.objects.filter(placement_id=placement_id, count__gt=0).exists()
+
+
+def placement_end(*, placement_id: int) -> Placement:
+    """End a placement today: from now on its code shows the "poster ended" page (410) and
+    counts nothing. Its row and counts stay (a placement with scans is never deleted)."""
+    yesterday = timezone.localdate() - timedelta(days=1)
+    with transaction.atomic():
+        placement = Placement.objects.select_for_update().get(pk=placement_id)
+        if placement.ends_on is None or placement.ends_on > yesterday:
+            placement.ends_on = yesterday
+            if placement.starts_on and placement.starts_on > yesterday:
+                placement.starts_on = yesterday
+            placement.save(update_fields=["starts_on", "ends_on"])
+    return placement
+
+
+# --- Sectors: archived, never deleted -----------------------------------------------------
+
+
+def sector_archive(*, sector_id: int) -> Sector:
+    """Archive a sector: the pages and pickers stop offering it; everything that refers to it
+    (figures, testimonials, the kit's talking points and assets) keeps it, so nothing is
+    re-scoped to "all sectors" as a deletion did."""
+    sector = Sector.objects.get(pk=sector_id)
+    if sector.archived_at is None:
+        sector.archived_at = timezone.now()
+        sector.save(update_fields=["archived_at"])
+    return sector
+
+
+def sector_restore(*, sector_id: int) -> Sector:
+    sector = Sector.objects.get(pk=sector_id)
+    sector.archived_at = None
+    sector.save(update_fields=["archived_at"])
+    return sector

@@ -4,30 +4,47 @@ The public pages that show a campaign with its testimonials and kit assets are c
 up (`showcase.views`).
 """
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import etag, require_safe
 
-from .scans import scan_record
+from .scans import scan_record, user_agent_is_automated
 from .theme import YEAR_SECONDS, Theme
 
 MAX_CODE_LENGTH = 32
+
+
+def _staff_signed_in(request: HttpRequest) -> bool:
+    """Whether the request comes from staff signed in to the admin (its "Voir sur le site"
+    links lead to /q/<code>). Phones scanning a poster carry no session cookie: for them this
+    costs a dictionary lookup and no query."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_staff)
 
 
 @require_safe
 def scan(request: HttpRequest, code: str) -> HttpResponse:
     """Count one scan of a printed QR code and send the phone to the placement's destination.
 
-    Reads nothing about the person (no IP, no user agent) and sets no cookie. HEAD requests
-    (link previews) are answered without being counted.
+    Keeps nothing about the person and sets no cookie. Not counted: HEAD requests and link
+    previews or other fetchers (user agent matched, then forgotten), staff signed in to the
+    admin, scans before the placement's start (campaigns.scans).
     """
-    outcome, is_open = None, False
+    outcome, url = None, None
     if len(code) <= MAX_CODE_LENGTH:
-        outcome, is_open = scan_record(code=code, count=request.method == "GET")
+        count = (
+            request.method == "GET"
+            and not user_agent_is_automated(request.META.get("HTTP_USER_AGENT", ""))
+            and not _staff_signed_in(request)
+        )
+        outcome, url = scan_record(code=code, count=count)
     # /q/ sits outside the language prefix: the phone's language chooses the page's.
     language = translation.get_language_from_request(request)
-    if outcome is None or not is_open:
+    if outcome is None or url is None:
         with translation.override(language):
             response = render(
                 request,
@@ -36,7 +53,6 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
                 status=404 if outcome is None else 410,
             )
     else:
-        url = outcome.url
         if language == "en" and url.startswith("/") and not url.startswith("/en/"):
             url = "/en" + url
         response = HttpResponseRedirect(url)

@@ -122,7 +122,9 @@ def test_an_editor_sets_up_prints_and_follows_ten_placements_from_the_admin(
     assert funnel.top_placements(1)[0][0] == gare
     assert funnel.declared_audience == 2_200_000
     assert '<p class="funnel-card__value" id="total-scan">9</p>' in html
-    assert "2\xa0200\xa0000 personnes déclarées sur un objectif de 2\xa0200\xa0000 (100 %)" in html
+    # h5 (issue 16): the declared audience now sits in a table beside the measured reach.
+    assert "Objectif de la campagne : 2\xa0200\xa0000 personnes." in html
+    assert '<td class="num">2\xa0200\xa0000</td>\n        <td class="num">100,0\u202f%</td>' in html
     assert '<svg class="funnel-chart"' in html and "<title>" in html
 
     export = editor.get(

@@ -51,7 +51,9 @@ def test_the_dashboard_shows_the_chart_the_totals_and_the_table(
 
         assert page.locator(".funnel-chart rect").count() == 14
         assert page.locator("#total-landing").inner_text() == "18"
-        assert page.locator(".funnel-table tbody tr").count() == 2
+        assert (
+            page.locator("#funnel-by-placement tbody tr").count() == 2
+        )  # h5: one table of several
         # The stylesheet is served and applied (CSP allows no inline style in the admin either).
         assert (
             page.evaluate("getComputedStyle(document.querySelector('.funnel-cards')).display")
