@@ -755,13 +755,17 @@ class PlacementAdmin(admin.ModelAdmin):
             return response
         if fmt not in printing.FORMATS:
             return HttpResponse(_("Format inconnu."), status=404)
-        try:
-            size = int(request.GET.get("size", printing.DEFAULT_PNG_SIZE))
-            content, content_type, name = printing.placement_qr_file(
-                placement, fmt=fmt, size=size, with_logo=request.GET.get("logo") != "0"
-            )
-        except ValueError as error:
-            return HttpResponse(str(error), status=400, content_type="text/plain")
+        size_text = request.GET.get("size", str(printing.DEFAULT_PNG_SIZE)).strip()
+        size = int(size_text) if size_text.isascii() and size_text.isdigit() else 0
+        if not printing.PNG_SIZE_MIN <= size <= printing.PNG_SIZE_MAX:
+            message = _(
+                "La taille d'un QR code PNG est un nombre entier de pixels entre %(min)s et "
+                "%(max)s (par exemple ?size=1024)."
+            ) % {"min": printing.PNG_SIZE_MIN, "max": printing.PNG_SIZE_MAX}
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        content, content_type, name = printing.placement_qr_file(
+            placement, fmt=fmt, size=size, with_logo=request.GET.get("logo") != "0"
+        )
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'inline; filename="{name}"'
         return response

@@ -1,6 +1,5 @@
 """Printable QR material of placements: one code in any format, or a campaign's ZIP."""
 
-import csv
 import io
 from collections.abc import Iterator
 
@@ -11,9 +10,12 @@ from zipstream import ZipStream
 
 from . import posters, qr
 from .models import Campaign, Placement
+from .services import spreadsheet_csv
 
 FORMATS = ("svg", "png", "pdf")
 DEFAULT_PNG_SIZE = 1024
+# The PNG sizes offered (docs/campaigns.md): below, modules blur on screen; above, files grow.
+PNG_SIZE_MIN, PNG_SIZE_MAX = qr.PNG_SIZES[0], qr.MAX_PNG_SIZE
 POSTER_FORMATS = posters.POSTER_FORMATS
 PosterFontMissing = posters.PosterFontMissing
 POSTER_PITCH = (
@@ -112,20 +114,18 @@ def campaign_qr_zip(campaign: Campaign, *, size: int = DEFAULT_PNG_SIZE) -> ZipS
 
 
 def _placements_index(placements: list[Placement]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["emplacement", "canal", "code", "adresse du QR code", "destination"])
-    for p in placements:
-        writer.writerow(
-            [
-                p.place_name,
-                p.get_channel_display(),
-                p.code,
-                placement_scan_url(p),
-                p.destination or "/ambassadeurs/",
-            ]
-        )
-    return buffer.getvalue()
+    header = ["emplacement", "canal", "code", "adresse du QR code", "destination"]
+    rows = [
+        [
+            p.place_name,
+            p.get_channel_display(),
+            p.code,
+            placement_scan_url(p),
+            p.destination or "/ambassadeurs/",
+        ]
+        for p in placements
+    ]
+    return spreadsheet_csv([header, *rows])
 
 
 def _file_name(placement: Placement, fmt: str, size: int) -> str:

@@ -138,11 +138,6 @@ def test_the_funnel_export_is_semicolon_separated_with_a_bom(admin_client, count
     assert rows[1][1] == "Gare Saint-Charles, hall 1"  # a comma inside stays in its column
 
 
-@pytest.mark.xfail(
-    reason="needs h6 (campaigns/printing.py): write emplacements.csv with "
-    "campaigns.services.spreadsheet_csv",
-    strict=False,
-)
 def test_the_qr_zips_placement_list_is_the_same_csv_style(admin_client, live_campaign, placement):
     """Reproduction: emplacements.csv in the QR ZIP was comma-separated without a BOM, unlike
     the funnel export: Excel (French) showed it in one column with garbled accents."""

@@ -51,3 +51,20 @@ def test_a_code_typed_all_in_capitals_with_the_q_too_resolves(client, placement)
 
     assert response.status_code == 302
     assert response["Location"] == f"/ambassadeurs/?p={placement.code}"
+
+
+@pytest.mark.parametrize("size", ["abc", "1e3", "-512", "12", "100000", "٣٠٠"])
+def test_a_wrong_png_size_answers_a_sentence_not_a_python_error(admin_client, placement, size):
+    """Reproduction: `qr.png?size=abc` answered Python's "invalid literal for int() with base
+    10: 'abc'", and 100 px (below the documented 256) was served."""
+    url = f"/admin/campaigns/placement/{placement.pk}/qr.png?size={size}"
+    response = admin_client.get(url)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "entre 256 et 4096" in text and "invalid literal" not in text
+
+
+@pytest.mark.parametrize("size", [256, 4096])
+def test_the_documented_png_sizes_are_served(admin_client, placement, size):
+    response = admin_client.get(f"/admin/campaigns/placement/{placement.pk}/qr.png?size={size}")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
