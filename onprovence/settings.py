@@ -406,3 +406,8 @@ LOGGING = {
 # Create the embedded-default folders on first use so a bare checkout just runs.
 for _folder in (VAR_DIR, MEDIA_ROOT, MEDIA_WORK_DIR, STATIC_ROOT):
     os.makedirs(_folder, exist_ok=True)
+
+# Speech drafts (issue 19, docs/speech.md): the whisper.cpp ggml model file the `speech` queue's
+# workers transcribe with. Empty: the stage is skipped (and the desk says so).
+SPEECH_MODEL_PATH = env("SPEECH_MODEL_PATH", default="")
+CELERY_TASK_ROUTES["ambassadors.transcribe_testimonial"] = {"queue": "speech"}
