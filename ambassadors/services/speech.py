@@ -38,7 +38,7 @@ from ambassadors import conf, keys, task_names
 from ambassadors.media import speech as media_speech
 from ambassadors.media.speech import ModelFileError, Segment
 from ambassadors.models import SpeechDraft, SpeechState, Status, Testimonial
-from ambassadors.services.audit import audit_note, moderation_audit
+from ambassadors.services.audit import audit_note, event_actor, moderation_audit
 from ambassadors.services.captions import captions_validate, testimonial_captions_set
 from ambassadors.services.files import download_original, work_directory
 from ambassadors.services.locks import advisory_key
@@ -67,6 +67,10 @@ NO_MODEL_MESSAGE = (
 )
 NO_AUDIO_MESSAGE = "Pas de brouillon automatique : la vidéo n'a pas de piste son."
 ACTIVE_STATUSES = (Status.IN_REVIEW, Status.APPROVED, Status.PUBLISHED)
+
+
+def _id(testimonial_id: UUID | str) -> UUID:
+    return testimonial_id if isinstance(testimonial_id, UUID) else UUID(str(testimonial_id))
 
 
 def _knob(name: str, default):
@@ -122,7 +126,7 @@ def speech_stage_queue(*, testimonial_id: UUID | str) -> SpeechDraft:
     `pending` and the task queued on commit. A reviewed draft is never replaced.
     """
     with transaction.atomic():
-        draft, _ = SpeechDraft.objects.select_for_update().get_or_create(pk=testimonial_id)
+        draft, _ = SpeechDraft.objects.select_for_update().get_or_create(pk=_id(testimonial_id))
         if draft.state == SpeechState.REVIEWED:
             return draft
         draft.attempts = 0
@@ -147,7 +151,7 @@ def speech_drafts_requeue_stuck(*, older_than: timedelta | None = None) -> list[
             continue
         with transaction.atomic():
             touched = SpeechDraft.objects.filter(
-                pk=testimonial_id, state=SpeechState.PENDING
+                pk=_id(testimonial_id), state=SpeechState.PENDING
             ).update(updated_at=timezone.now())
             if touched:
                 task_queue_on_commit(task_names.TRANSCRIBE, testimonial_id)
@@ -175,7 +179,7 @@ def _claim(testimonial_id: UUID | str) -> SpeechDraft | None:
         draft = (
             SpeechDraft.objects.select_for_update()
             .select_related("testimonial")
-            .filter(pk=testimonial_id)
+            .filter(pk=_id(testimonial_id))
             .first()
         )
         if draft is None or draft.state != SpeechState.PENDING:
@@ -192,7 +196,7 @@ def _claim(testimonial_id: UUID | str) -> SpeechDraft | None:
 def _finish(testimonial_id: UUID | str, state: str, message: str = "", **changes) -> bool:
     """Record the outcome if the draft is still pending (compare-and-set: an erasure or a
     newer run wins); True when recorded."""
-    done = SpeechDraft.objects.filter(pk=testimonial_id, state=SpeechState.PENDING).update(
+    done = SpeechDraft.objects.filter(pk=_id(testimonial_id), state=SpeechState.PENDING).update(
         state=state, message=message, updated_at=timezone.now(), **changes
     )
     if state == SpeechState.FAILED:
@@ -237,7 +241,7 @@ def testimonial_transcribe(*, testimonial_id: UUID | str) -> str:
         try:
             result = _transcribe(testimonial, model)
         except TransientStorageError:
-            SpeechDraft.objects.filter(pk=testimonial_id, attempts__gt=0).update(
+            SpeechDraft.objects.filter(pk=_id(testimonial_id), attempts__gt=0).update(
                 attempts=F("attempts") - 1
             )
             raise
@@ -387,7 +391,7 @@ class SpeechDesk:
 def speech_draft_for_desk(*, testimonial_id: UUID | str) -> SpeechDesk:
     """The desk's view of a testimonial's speech drafts (state `none` when there are none)."""
     draft = SpeechDraft.objects.select_related("reviewed_by").filter(
-        pk=testimonial_id
+        pk=_id(testimonial_id)
     ).first() or SpeechDraft(state=SpeechState.NONE)
     return SpeechDesk(
         state=draft.state,
@@ -407,7 +411,7 @@ def speech_draft_for_desk(*, testimonial_id: UUID | str) -> SpeechDesk:
 
 def speech_draft_unreviewed(*, testimonial_id: UUID | str) -> bool:
     """True while automatic drafts wait for a person: approving should ask to confirm."""
-    return SpeechDraft.objects.filter(pk=testimonial_id, state=SpeechState.DRAFT).exists()
+    return SpeechDraft.objects.filter(pk=_id(testimonial_id), state=SpeechState.DRAFT).exists()
 
 
 def speech_draft_accept(
@@ -422,7 +426,7 @@ def speech_draft_accept(
     quote (one of the suggestions, or edited) becomes its card quote, and the draft is
     `reviewed`. Raises SpeechDraftError or ValidationError (invalid captions)."""
     with transaction.atomic():
-        draft = SpeechDraft.objects.select_for_update().filter(pk=testimonial_id).first()
+        draft = SpeechDraft.objects.select_for_update().filter(pk=_id(testimonial_id)).first()
         if draft is None or draft.state not in (SpeechState.DRAFT, SpeechState.REVIEWED):
             raise SpeechDraftError("Aucun brouillon automatique à accepter pour ce témoignage.")
         text = draft.captions_vtt if captions_text is None else captions_text
@@ -434,10 +438,10 @@ def speech_draft_accept(
             max_length = Testimonial._meta.get_field("quote").max_length or 280
             if len(quote) > max_length:
                 raise SpeechDraftError(f"Une citation tient en {max_length} caractères au plus.")
-            Testimonial.objects.filter(pk=testimonial_id).update(quote=quote)
+            Testimonial.objects.filter(pk=_id(testimonial_id)).update(quote=quote)
         draft.state = SpeechState.REVIEWED
         draft.message = ""
-        draft.reviewed_by = actor if actor is not None and actor.is_authenticated else None
+        draft.reviewed_by = event_actor(actor)
         draft.reviewed_at = timezone.now()
         draft.save()
         moderation_audit(
@@ -450,5 +454,5 @@ def speech_draft_accept(
 
 def speech_drafts_erase(*, testimonial_id: UUID | str) -> int:
     """Delete a testimonial's speech drafts (transcript, captions, quotes): the erasure's part."""
-    deleted, _ = SpeechDraft.objects.filter(pk=testimonial_id).delete()
+    deleted, _ = SpeechDraft.objects.filter(pk=_id(testimonial_id)).delete()
     return deleted
