@@ -215,7 +215,8 @@ _SENTENCES = re.compile(r"[^.!?…]+(?:[.!?…]+['\"»)]*|$)")
 
 def clean_text(text: str) -> str:
     """The text of a segment as a caption shows it: no markup, no non-speech marks, one space."""
-    text = _NON_SPEECH.sub(" ", text)
+    # U+FFFD: whisper.cpp cuts a character's UTF-8 bytes across tokens or segments at times.
+    text = _NON_SPEECH.sub(" ", text).replace("\ufffd", "")
     # A caption is plain text: WebVTT would read "<" and "&" as markup, "-->" as a timing.
     text = text.replace("-->", "→").replace("<", "‹").replace(">", "›").replace("&", "et")
     return _SPACE.sub(" ", text).strip()
