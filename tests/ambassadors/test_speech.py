@@ -90,6 +90,15 @@ def in_review(path: Path, **fields) -> Testimonial:
     return testimonial
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def draft_of(testimonial: Testimonial) -> SpeechDraft:
     return SpeechDraft.objects.get(pk=testimonial.pk)
 
@@ -335,7 +344,13 @@ def test_a_worker_killed_mid_transcription_is_recovered_by_the_sweeper(
                     child = pid
             time.sleep(0.01)
         assert child is not None, "the transcription child never started"
-        time.sleep(0.3)  # inside the model's load or inference
+        # Past Python's start, the imports and the model load (about 0.25 s of CPU): inside
+        # whisper.cpp's inference (about 2 s of CPU for this clip).
+        spent = 0.0
+        while spent < 0.6 and time.monotonic() < deadline and Path(f"/proc/{child}").exists():
+            spent = cpu_seconds(child)
+            time.sleep(0.01)
+        assert spent >= 0.6, "the child ended before it was caught transcribing"
         for pid in [worker.pid, *processes.descendants(worker.pid)]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
