@@ -528,3 +528,29 @@ def test_the_transcription_task_has_its_own_queue():
 
     assert settings.CELERY_TASK_ROUTES["ambassadors.transcribe_testimonial"] == {"queue": "speech"}
     assert "ambassadors.transcribe_testimonial" in app.tasks
+
+
+def test_a_speech_worker_drafts_what_the_pipeline_queued(
+    speech_model, spoken_clip, settings, speech_queue, transactional_db, tmp_path
+):
+    """End to end: the pipeline queues the task on `speech`; a Celery worker listening on that
+    queue only (as deployed) runs the real stage and leaves a draft."""
+    settings.SPEECH_MODEL_PATH = str(speech_model)
+    testimonial = in_review(spoken_clip)
+    assert queued_tasks(speech_queue) == [(TRANSCRIBE, str(testimonial.pk))]
+    worker = processes.start_worker(
+        env=processes.worker_env(SPEECH_MODEL_PATH=str(speech_model)),
+        queues="speech",
+        hostname="speech-test",
+        log_path=tmp_path / "speech-worker.log",
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and draft_of(testimonial).state == SpeechState.PENDING:
+            time.sleep(0.2)
+    finally:
+        processes.stop_tree(worker)
+    draft = draft_of(testimonial)
+    log = (tmp_path / "speech-worker.log").read_text(errors="replace")
+    assert draft.state == SpeechState.DRAFT, log[-3000:]
+    assert captions_validate(draft.captions_vtt) and draft.transcript
