@@ -344,3 +344,57 @@ class PublicationRhythm(models.Model):
     @property
     def weekday_numbers(self) -> list[int]:
         return sorted({int(c) for c in self.weekdays if c in "0123456"})
+
+
+class SpeechState(models.TextChoices):
+    """Where a testimonial's automatic speech drafts are (issue 19, docs/speech.md)."""
+
+    NONE = "none", _("aucun")
+    PENDING = "pending", _("transcription en cours")
+    SKIPPED = "skipped", _("ignoré")
+    FAILED = "failed", _("échec")
+    DRAFT = "draft", _("brouillon automatique")
+    REVIEWED = "reviewed", _("relu")
+
+
+class SpeechDraft(models.Model):
+    """Drafts a speech model made of a testimonial: captions, transcript, quotes (personal
+    data: erased with the testimonial). Nothing here is public; a moderator's acceptance
+    copies the captions through the captions service (`ambassadors.services.speech`)."""
+
+    testimonial = models.OneToOneField(
+        Testimonial, on_delete=models.CASCADE, related_name="speech_draft", primary_key=True
+    )
+    state = models.CharField(
+        _("brouillon de sous-titres"),
+        max_length=10,
+        choices=SpeechState.choices,
+        default=SpeechState.NONE,
+    )
+    message = models.TextField(_("message pour l'équipe"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    language = models.CharField(_("langue"), max_length=8, blank=True)
+    language_detected = models.BooleanField(_("langue détectée"), default=False)
+    captions_vtt = models.TextField(_("sous-titres (brouillon)"), blank=True)
+    transcript = models.TextField(_("transcription (brouillon)"), blank=True)
+    quotes = models.JSONField(_("citations suggérées"), default=list, blank=True)
+    model_name = models.CharField(_("modèle"), max_length=200, blank=True)
+    timings = models.JSONField(_("durées"), default=dict, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("relu par"),
+    )
+    reviewed_at = models.DateTimeField(_("relu le"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("brouillon de sous-titres")
+        verbose_name_plural = _("brouillons de sous-titres")
+
+    def __str__(self) -> str:
+        return f"{self.testimonial_id} ({self.state})"

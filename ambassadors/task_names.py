@@ -10,6 +10,8 @@ tests/onprovence/test_beat_schedule.py) use the same names.
 PROCESS = "ambassadors.process_testimonial"
 RENDER_SOCIAL = "ambassadors.render_social_renditions"
 REQUEUE_STUCK = "ambassadors.requeue_stuck_testimonials"
+# The speech drafts (queue `speech`, docs/speech.md).
+TRANSCRIBE = "ambassadors.transcribe_testimonial"
 
 # The resident journey.
 CONFIRMATION_EMAIL = "ambassadors.send_confirmation_email"

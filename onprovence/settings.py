@@ -406,3 +406,16 @@ LOGGING = {
 # Create the embedded-default folders on first use so a bare checkout just runs.
 for _folder in (VAR_DIR, MEDIA_ROOT, MEDIA_WORK_DIR, STATIC_ROOT):
     os.makedirs(_folder, exist_ok=True)
+
+# Speech drafts (issue 19, docs/speech.md): the whisper.cpp ggml model file the `speech` queue's
+# workers transcribe with. Empty: the stage is skipped (and the desk says so).
+SPEECH_MODEL_PATH = env("SPEECH_MODEL_PATH", default="")
+CELERY_TASK_ROUTES["ambassadors.transcribe_testimonial"] = {"queue": "speech"}
+# Its knobs (defaults in ambassadors/services/speech.py): whisper.cpp threads, the wall-time
+# budget per second of video, the child process's address space.
+if env("SPEECH_THREADS", default=""):
+    SPEECH_THREADS = env.int("SPEECH_THREADS")
+if env("SPEECH_TIMEOUT_PER_SECOND", default=""):
+    SPEECH_TIMEOUT_PER_SECOND = env.float("SPEECH_TIMEOUT_PER_SECOND")
+if env("SPEECH_MEMORY_BYTES", default=""):
+    SPEECH_MEMORY_BYTES = env.int("SPEECH_MEMORY_BYTES")

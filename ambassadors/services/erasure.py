@@ -31,6 +31,7 @@ from ambassadors.services import media_budget
 from ambassadors.services.journey import PERSONAL_FIELDS, JourneyError
 from ambassadors.services.publication import testimonials_published_changed
 from ambassadors.services.queue import task_queue_on_commit
+from ambassadors.services.speech import speech_drafts_erase
 from ambassadors.services.status import testimonial_transition
 from ambassadors.signals import testimonial_erasing
 from campaigns.pagecache import pages_forget
@@ -83,6 +84,7 @@ def testimonial_purge(*, testimonial_id: UUID | str) -> Testimonial:
     with transaction.atomic():
         testimonial = Testimonial.objects.select_for_update().get(pk=testimonial.pk)
         events_anonymise(testimonial_id=testimonial.pk)
+        speech_drafts_erase(testimonial_id=testimonial.pk)  # transcripts, drafts (issue 19)
         if testimonial.status == Status.WITHDRAWN:
             testimonial = testimonial_transition(
                 testimonial_id=testimonial.pk,

@@ -31,6 +31,7 @@ from ambassadors.services.pipeline import (
     signature_spec,
     video_process_local,
 )
+from ambassadors.services.speech import speech_stage_queue
 from ambassadors.services.status import InvalidTransition, testimonial_transition
 from onprovence.storage import ObjectMissing, TransientStorageError
 
@@ -163,6 +164,7 @@ def _process(testimonial: Testimonial) -> str:
         delete_keys(list(MODERATION_FILES.values()), testimonial.pk)
         return "skipped"
     logger.info("testimonial %s in review (%s)", testimonial.pk, result.timings)
+    speech_stage_queue(testimonial_id=testimonial.pk)  # speech drafts (issue 19)
     return "in_review"
 
 

@@ -11,6 +11,7 @@ from ambassadors.models import Status, Testimonial
 from ambassadors.services.files import stale_work_directories_remove
 from ambassadors.services.locks import processing_lock_held
 from ambassadors.services.queue import task_queue_on_commit
+from ambassadors.services.speech import speech_drafts_requeue_stuck
 from ambassadors.services.status import InvalidTransition, testimonial_transition
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ def testimonials_requeue_stuck(*, older_than: timedelta | None = None) -> list[s
                 Testimonial.objects.filter(pk=testimonial_id).update(updated_at=timezone.now())
             task_queue_on_commit(task_names.PROCESS, testimonial_id)
         requeued.append(str(testimonial_id))
+    speech_drafts_requeue_stuck(older_than=older_than)  # killed transcriptions (issue 19)
     stale_work_directories_remove(older_than)
     if requeued:
         logger.warning("requeued %d stuck testimonials", len(requeued))

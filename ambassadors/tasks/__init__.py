@@ -3,6 +3,6 @@
 Each task is an API: it takes a testimonial id, loads the row, calls a service.
 """
 
-from . import journey, moderation, parents, processing, retention
+from . import journey, moderation, parents, processing, retention, speech
 
-__all__ = ["journey", "moderation", "parents", "processing", "retention"]
+__all__ = ["journey", "moderation", "parents", "processing", "retention", "speech"]
