@@ -32,7 +32,13 @@ media=$!
 $py -m celery -A onprovence worker -B -Q default --concurrency 1 --hostname default@%h \
   --loglevel INFO >>var/log/worker.log 2>&1 &
 default=$!
-trap 'kill $media $default 2>/dev/null; wait $media $default 2>/dev/null' EXIT INT TERM
+speech=""
+if [ -n "${SPEECH_MODEL_PATH:-}" ]; then  # speech drafts only with a model (docs/speech.md)
+  $py -m celery -A onprovence worker -Q speech --concurrency 1 --hostname speech@%h \
+    --loglevel INFO >>var/log/worker-speech.log 2>&1 &
+  speech=$!
+fi
+trap 'kill $media $default $speech 2>/dev/null; wait $media $default $speech 2>/dev/null' EXIT INT TERM
 cat <<MSG
 
   One Provence — Tous Ambassadeurs is running:
