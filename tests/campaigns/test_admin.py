@@ -90,7 +90,7 @@ def test_an_editor_sets_up_prints_and_follows_ten_placements_from_the_admin(
         assert len(pngs) == 1
         url = f"{settings.SITE_URL}/q/{placement.code}"
         assert [r.text for r in zxingcpp.read_barcodes(Image.open(files.open(pngs[0])))] == [url]
-    index = list(csv.reader(io.StringIO(files.read(names[-1]).decode())))
+    index = list(csv.reader(io.StringIO(files.read(names[-1]).decode("utf-8-sig")), delimiter=";"))
     assert index[0][:3] == ["emplacement", "canal", "code"] and len(index) == 11
 
     # 3. Follow: scans today and yesterday, a landing, an upload and a publication.
@@ -179,7 +179,7 @@ def test_a_bad_size_or_format_is_refused_clearly(editor, placement):
     assert editor.get(f"/admin/campaigns/placement/{placement.pk}/qr.gif").status_code == 404
     response = editor.get(f"/admin/campaigns/placement/{placement.pk}/qr.png?size=99999")
     assert response.status_code == 400
-    assert b"between 64 and 4096" in response.content
+    assert "entre 256 et 4096" in response.content.decode()
 
 
 @pytest.mark.django_db
