@@ -108,7 +108,10 @@ class KitAssetAdmin(admin.ModelAdmin):
         (
             _("Crédits et droits"),
             {
-                "fields": ["credits", "usage_rights", "available_from", "available_until"],
+                "fields": [
+                    "credits", "usage_rights", "usage_rights_en", "available_from",
+                    "available_until",
+                ],
                 "description": _(
                     "Pour un témoignage, les droits d'usage et la date de fin découlent du "
                     "consentement de son auteur : la date peut être avancée, jamais repoussée."
@@ -208,6 +211,20 @@ class TalkingPointAdmin(admin.ModelAdmin):
     search_fields = ["headline", "body"]
     filter_horizontal = ["key_figures"]
     list_editable = ["is_active"]
+    fieldsets = [
+        (None, {"fields": ["headline", "body", "audience", "sector", "language"]}),
+        (
+            _("En anglais"),
+            {
+                "fields": ["headline_en", "body_en"],
+                "description": _(
+                    "Le même élément pour le kit anglais. Vide : le kit anglais le montre en "
+                    "français, en le disant."
+                ),
+            },
+        ),
+        (None, {"fields": ["key_figures", "version", "reviewed_on", "is_active", "order"]}),
+    ]
 
 
 class KitDownloadInline(ReadOnlyInline):

@@ -11,10 +11,17 @@ from .models import Audience, KitAsset
 from .services import logo_validate, siret_is_valid
 
 
+class SectorChoiceField(forms.ModelChoiceField):
+    """Sectors by their name in the page's language (English pages read `name_en`)."""
+
+    def label_from_instance(self, obj: Sector) -> str:
+        return obj.display_name
+
+
 class KitFilterForm(forms.Form):
     """Browse the kit (GET): parameters in French, like the paths."""
 
-    secteur = forms.ModelChoiceField(
+    secteur = SectorChoiceField(
         label=_("Secteur"),
         queryset=Sector.objects.all(),
         to_field_name="slug",
@@ -96,7 +103,7 @@ class OnePagerForm(forms.Form):
         help_text=_("PNG, JPEG ou WebP, 2 Mo au plus."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
-    sector = forms.ModelChoiceField(
+    sector = SectorChoiceField(
         label=_("Secteur"),
         queryset=Sector.objects.all(),
         to_field_name="slug",

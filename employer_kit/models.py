@@ -7,6 +7,8 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .limits import kit_asset_consent_errors
@@ -26,6 +28,10 @@ class Language(models.TextChoices):
     ANY = "any", _("toutes langues")
 
 
+# Written in French in the database (the admin's language); English pages translate it.
+DEFAULT_USAGE_RIGHTS = "Libre pour le recrutement"
+
+
 def kit_file_key(instance: "KitAsset", filename: str) -> str:
     """A fresh folder per upload: a new version never overwrites the previous file."""
     return f"kit/assets/{secrets.token_hex(8)}/{filename}"
@@ -40,6 +46,9 @@ class TalkingPoint(models.Model):
 
     headline = models.CharField(_("accroche"), max_length=160)
     body = models.TextField(_("texte"))
+    # The English text of the same point, shown on English pages (French there otherwise, said so).
+    headline_en = models.CharField(_("accroche (anglais)"), max_length=160, blank=True)
+    body_en = models.TextField(_("texte (anglais)"), blank=True)
     audience = models.CharField(
         _("public"), max_length=12, choices=Audience.choices, default=Audience.ALL
     )
@@ -74,6 +83,28 @@ class TalkingPoint(models.Model):
 
     def __str__(self) -> str:
         return self.headline
+
+    def _translated(self) -> bool:
+        """A French point on an English page, with its English text filled in."""
+        return (
+            (get_language() or "fr").startswith("en")
+            and self.language == Language.FR
+            and bool(self.headline_en and self.body_en)
+        )
+
+    @property
+    def reads_in_page_language(self) -> bool:
+        """False for a French point shown on an English page without its English text."""
+        english_page = (get_language() or "fr").startswith("en")
+        return not english_page or self.language != Language.FR or self._translated()
+
+    @property
+    def display_headline(self) -> str:
+        return self.headline_en if self._translated() else self.headline
+
+    @property
+    def display_body(self) -> str:
+        return self.body_en if self._translated() else self.body
 
 
 def _plain(text: str) -> str:
@@ -113,7 +144,13 @@ class KitAsset(models.Model):
     file = models.FileField(_("fichier"), upload_to=kit_file_key, max_length=300)
     credits = models.CharField(_("crédits"), max_length=200, blank=True)
     usage_rights = models.CharField(
-        _("droits d'usage"), max_length=300, default="Libre pour le recrutement"
+        _("droits d'usage"), max_length=300, default=DEFAULT_USAGE_RIGHTS
+    )
+    usage_rights_en = models.CharField(
+        _("droits d'usage (anglais)"),
+        max_length=300,
+        blank=True,
+        help_text=_("Vide : la traduction de la mention par défaut, sinon le texte français."),
     )
     available_from = models.DateField(_("disponible du"), null=True, blank=True)
     available_until = models.DateField(_("disponible jusqu'au"), null=True, blank=True)
@@ -169,9 +206,32 @@ class KitAsset(models.Model):
         return kind
 
     @property
+    def display_usage_rights(self) -> str:
+        """The rights in the page's language: the English text staff typed, the default one
+        translated, else the French text (a testimonial's rights are its author's words)."""
+        if (get_language() or "fr").startswith("en"):
+            if self.usage_rights_en:
+                return self.usage_rights_en
+            if self.usage_rights.strip() == DEFAULT_USAGE_RIGHTS:
+                return str(_("Libre pour le recrutement"))
+        return self.usage_rights
+
+    @property
+    def usage_rights_translated(self) -> bool:
+        return self.display_usage_rights != self.usage_rights or not (
+            get_language() or "fr"
+        ).startswith("en")
+
+    @property
     def download_name(self) -> str:
-        """The file name a recruiter gets: the uploaded name, without our folder."""
-        return self.file.name.rsplit("/", 1)[-1]
+        """The file name a recruiter gets: what the file is (its title), then its extension.
+
+        Not the uploaded name: a testimonial's file is `web.mp4`, and two of them would collide.
+        """
+        stored = (self.file.name or "").rsplit("/", 1)[-1]
+        extension = stored.rpartition(".")[2].lower() if "." in stored else ""
+        stem = slugify(self.title)[:80].strip("-") or f"ressource-{self.pk}"
+        return f"{stem}.{extension}" if extension else stem
 
 
 class KitAssetVersion(models.Model):
@@ -233,6 +293,7 @@ class KitDownload(models.Model):
     class Channel(models.TextChoices):
         SINGLE = "single", _("fichier seul")
         ARCHIVE = "archive", _("archive ZIP")
+        BASKET = "basket", _("panier (ZIP)")
 
     recruiter = models.ForeignKey(
         Recruiter, on_delete=models.CASCADE, related_name="downloads", verbose_name=_("recruteur")

@@ -61,6 +61,11 @@ def kit_asset_downloadable(*, asset_id: int) -> KitAsset | None:
     return kit_assets_available().filter(pk=asset_id).first()
 
 
+def kit_assets_picked(*, asset_ids: list[int]) -> QuerySet[KitAsset]:
+    """The picked assets a recruiter may still download (a withdrawn one is left out)."""
+    return kit_assets_available().filter(pk__in=asset_ids)
+
+
 def talking_points_active(
     *,
     sector_slug: str | None = None,
@@ -76,7 +81,11 @@ def talking_points_active(
         queryset = queryset.filter(Q(sector__slug=sector_slug) | Q(sector__isnull=True))
     if audience and audience != Audience.ALL:
         queryset = queryset.filter(audience__in=[audience, Audience.ALL])
-    if language and language != Language.ANY:
+    if language == Language.EN:
+        # The English kit has the French points too: in English where staff translated them,
+        # else in French, marked so (`TalkingPoint.reads_in_page_language`).
+        queryset = queryset.filter(language__in=[Language.EN, Language.ANY, Language.FR])
+    elif language and language != Language.ANY:
         queryset = queryset.filter(language__in=[language, Language.ANY])
     return queryset
 
@@ -92,7 +101,11 @@ def recruiter_confirmed(*, recruiter_id: str | None) -> Recruiter | None:
 
 
 def recruiter_downloads(*, recruiter: Recruiter) -> QuerySet[KitDownload]:
-    return KitDownload.objects.filter(recruiter=recruiter).order_by("-created_at")
+    return (
+        KitDownload.objects.filter(recruiter=recruiter)
+        .select_related("asset")
+        .order_by("-created_at")
+    )
 
 
 def recruiter_one_pagers(*, recruiter: Recruiter) -> QuerySet[OnePager]:

@@ -15,8 +15,9 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
@@ -44,6 +45,25 @@ from .forms import IdentifyForm, KitFilterForm, OnePagerForm
 from .models import KitDownload, Recruiter
 
 WIDGET_SIZE = (640, 720)
+# The download a signed-out recruiter asked for, offered again once signed in.
+RESUME_KEY = "employer_kit.resume"
+DOWNLOAD_VIEWS = {"download", "archive", "basket"}
+
+
+def _is_download_path(path: str) -> bool:
+    """Whether a (local) path is one of the kit's downloads, which answer with a file."""
+    parsed = urlparse(path)
+    if not path or parsed.scheme or parsed.netloc or not path.startswith("/"):
+        return False
+    try:
+        match = resolve(parsed.path)
+    except Resolver404:
+        return False
+    return match.namespace == "employer_kit" and match.url_name in DOWNLOAD_VIEWS
+
+
+def _sign_in_url(next_path: str) -> str:
+    return f"{reverse('employer_kit:identify')}?{urlencode({'suivant': next_path})}"
 
 
 def _recruiter(request: HttpRequest) -> Recruiter | None:
@@ -52,9 +72,7 @@ def _recruiter(request: HttpRequest) -> Recruiter | None:
 
 
 def _to_access(request: HttpRequest) -> HttpResponseRedirect:
-    return redirect(
-        f"{reverse('employer_kit:identify')}?{urlencode({'suivant': request.get_full_path()})}"
-    )
+    return redirect(_sign_in_url(request.get_full_path()))
 
 
 def _preview_url(preview_key: str) -> str:
@@ -111,22 +129,37 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     for point in points:
         point.sources = _point_sources(point)
+    recruiter = _recruiter(request)
+    for asset in assets:
+        asset.download_url = reverse("employer_kit:download", args=[asset.pk])
+        if recruiter is None:
+            asset.download_url = _sign_in_url(asset.download_url)
     archive_query = urlencode({k: v for k, v in request.GET.items() if k in form.fields and v})
+    archive_url = reverse("employer_kit:archive") + (f"?{archive_query}" if archive_query else "")
+    resume_url = ""
+    if recruiter is not None and RESUME_KEY in request.session:
+        resume_url = request.session.pop(RESUME_KEY)
     widget_url = _widget_url(filters["sector_slug"], get_language())
-    return render(
+    response = render(
         request,
         "employer_kit/home.html",
         {
             "form": form,
             "assets": assets,
             "points": points,
-            "recruiter": _recruiter(request),
-            "archive_url": reverse("employer_kit:archive")
-            + (f"?{archive_query}" if archive_query else ""),
+            "recruiter": recruiter,
+            "resume_url": resume_url if _is_download_path(resume_url) else "",
+            # Signed out, a download link leads to the sign-in page (never a `download`
+            # attribute there: the browser would save the sign-in page as the file).
+            "archive_url": archive_url if recruiter else _sign_in_url(archive_url),
+            "basket_url": reverse("employer_kit:basket"),
             "widget_snippet": _iframe_snippet(widget_url, _("Témoignages One Provence")),
             "oembed_url": _oembed_url(widget_url),
         },
     )
+    # The page differs signed in and out: no shared cache may serve one for the other.
+    patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 # No CSRF cookie: a visitor who only looks at this form gets no cookie at all. A POST must come
@@ -193,6 +226,10 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     request.session[services.SESSION_KEY] = str(recruiter.pk)
     request.session.pop("employer_kit.next", None)
     messages.success(request, _("Adresse confirmée. Vous pouvez télécharger le kit."))
+    if _is_download_path(next_url):
+        # A download is no page to land on: back to the kit, the download offered at the top.
+        request.session[RESUME_KEY] = next_url
+        return redirect(reverse("employer_kit:home") + "#kit-resume")
     return redirect(next_url or reverse("employer_kit:home"))
 
 
@@ -271,11 +308,42 @@ def archive(request: HttpRequest) -> HttpResponse:
     services.kit_download_record(
         recruiter=recruiter, assets=kit.assets, channel=KitDownload.Channel.ARCHIVE
     )
+    name = "kit-one-provence" + (f"-{filters['sector_slug']}" if filters["sector_slug"] else "")
+    return _zip_response(kit, name)
+
+
+def _zip_response(kit: services.KitArchive, name: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(kit.stream, content_type="application/zip")
     response["Content-Length"] = str(kit.size)
-    name = "kit-one-provence" + (f"-{filters['sector_slug']}" if filters["sector_slug"] else "")
     response["Content-Disposition"] = f'attachment; filename="{name}.zip"'
     return response
+
+
+@never_cache
+@require_GET
+def basket(request: HttpRequest) -> HttpResponse:
+    """The assets a recruiter picked (`?ressource=<id>` repeated) as one ZIP, streamed like the
+    whole kit, with the talking points of the page's language; each file counts as a download."""
+    recruiter = _recruiter(request)
+    if recruiter is None:
+        return _to_access(request)
+    asset_ids = [int(v) for v in request.GET.getlist("ressource") if v.isdigit()][:200]
+    assets = list(selectors.kit_assets_picked(asset_ids=asset_ids))
+    if not assets:
+        messages.error(request, _("Votre panier est vide : ajoutez-y des ressources du kit."))
+        return redirect(reverse("employer_kit:home") + "#kit-basket")
+    language = get_language()[:2]
+    kit = services.kit_archive_build(
+        assets=assets,
+        points=selectors.talking_points_active(language=language),
+        language=language,
+    )
+    services.kit_download_record(
+        recruiter=recruiter, assets=kit.assets, channel=KitDownload.Channel.BASKET
+    )
+    return _zip_response(
+        kit, "kit-one-provence-panier" if language == "fr" else "one-provence-kit-basket"
+    )
 
 
 @never_cache
@@ -347,19 +415,25 @@ def one_pager_file(request: HttpRequest, one_pager_id: str, fmt: str) -> HttpRes
         raise Http404
     key = sheet.pdf_key if fmt == "pdf" else sheet.png_key
     # The file is named in the sheet's language, like its title.
+    return HttpResponseRedirect(
+        private_url(
+            key, expires=conf.DOWNLOAD_URL_SECONDS, download_name=_one_pager_name(sheet, fmt)
+        )
+    )
+
+
+def _one_pager_name(sheet, fmt: str) -> str:
+    """What the file is, in the sheet's language: the sheet, the company, the sector (or
+    "all sectors": never `…-provence-provence.pdf`)."""
+    company = slugify(sheet.recruiter.company)[:60].strip("-")
     if sheet.language == "en":
         stem = "why-join-us-aix-marseille-provence"
         sector = slugify(sheet.sector.name_en or sheet.sector.slug) if sheet.sector else ""
+        sector = sector or "all-sectors"
     else:
-        stem = "pourquoi-aix-marseille-provence"
-        sector = sheet.sector.slug if sheet.sector else ""
-    return HttpResponseRedirect(
-        private_url(
-            key,
-            expires=conf.DOWNLOAD_URL_SECONDS,
-            download_name=f"{stem}-{sector or 'provence'}.{fmt}",
-        )
-    )
+        stem = "pourquoi-nous-rejoindre-aix-marseille-provence"
+        sector = (sheet.sector.slug if sheet.sector else "") or "tous-secteurs"
+    return "-".join(part for part in (stem, company, sector) if part) + f".{fmt}"
 
 
 def _widget_sector(value: str | None):

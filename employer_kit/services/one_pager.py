@@ -86,14 +86,22 @@ def one_pager_render(
         sector_text = localized(sector, "description") if sector else ""
     points = list(selectors.talking_points_active(sector_slug=slug, language=language[:2]))
     # Sector-specific points first, then the general ones, at most four on one page.
-    points.sort(key=lambda point: (point.sector_id is None, point.order))
+    # In English, translated points before those still in French.
+    with translation.override(language):
+        points.sort(
+            key=lambda point: (
+                not point.reads_in_page_language,
+                point.sector_id is None,
+                point.order,
+            )
+        )
     pdf = documents.one_pager_pdf(
         company=recruiter.company,
         logo_png=logo_png,
         sector_name=sector_name,
         sector_text=sector_text,
         figures=figures_data(key_figures_active(), language),
-        points=points_data(points[:4]),
+        points=points_data(points[:4], language),
         language=language,
         day=timezone.localdate(),
     )

@@ -114,7 +114,7 @@ def test_recruiter_goes_from_the_campaign_home_to_a_kit_and_a_one_pager(
     with zipfile.ZipFile(archive_path) as archive:
         names = archive.namelist()
         assert archive.testzip() is None
-    assert "README.md" in names and "photo/tous-secteurs/calanques.jpg" in names
+    assert "README.md" in names and "photo/tous-secteurs/calanques-au-lever-du-jour.jpg" in names
     assert any(name.startswith("video/aeronautique/") for name in names)
     kit_done = time.monotonic() - started
 
