@@ -196,8 +196,33 @@ class KitAssetAdmin(admin.ModelAdmin):
         )
 
 
+class TalkingPointForm(forms.ModelForm):
+    """Checks the source against the key figures chosen in this same form, not the stored ones."""
+
+    class Meta:
+        model = TalkingPoint
+        fields = [
+            "headline", "body", "audience", "sector", "language", "headline_en", "body_en",
+            "key_figures", "source_name", "source_year", "source_url", "version", "reviewed_on",
+            "is_active", "order",
+        ]  # fmt: skip
+
+    source_url = forms.URLField(
+        label=_("lien vers la source"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Quand la source est publique."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        self.instance.key_figures_to_save = list(cleaned.get("key_figures") or [])
+        return cleaned
+
+
 @admin.register(TalkingPoint)
 class TalkingPointAdmin(admin.ModelAdmin):
+    form = TalkingPointForm
     list_display = [
         "headline",
         "audience",
@@ -223,7 +248,17 @@ class TalkingPointAdmin(admin.ModelAdmin):
                 ),
             },
         ),
-        (None, {"fields": ["key_figures", "version", "reviewed_on", "is_active", "order"]}),
+        (
+            _("Source"),
+            {
+                "fields": ["key_figures", "source_name", "source_year", "source_url"],
+                "description": _(
+                    "Publié seulement avec une source : un chiffre clé sourcé qu'il cite, ou sa "
+                    "propre source (nom, année, lien quand elle est publique)."
+                ),
+            },
+        ),
+        (None, {"fields": ["version", "reviewed_on", "is_active", "order"]}),
     ]
 
 

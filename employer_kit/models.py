@@ -70,6 +70,12 @@ class TalkingPoint(models.Model):
         related_name="talking_points",
         verbose_name=_("chiffres clés cités"),
     )
+    # Its own source, when it quotes none of the key figures (which carry theirs).
+    source_name = models.CharField(_("source"), max_length=200, blank=True)
+    source_year = models.PositiveSmallIntegerField(_("année de la source"), null=True, blank=True)
+    source_url = models.URLField(
+        _("lien vers la source"), blank=True, help_text=_("Quand la source est publique.")
+    )
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     reviewed_on = models.DateField(_("dernière relecture"), null=True, blank=True)
     is_active = models.BooleanField(_("publié dans le kit"), default=True)
@@ -83,6 +89,19 @@ class TalkingPoint(models.Model):
 
     def __str__(self) -> str:
         return self.headline
+
+    def clean(self) -> None:
+        super().clean()
+        # The figures being saved with it when a form says so (`TalkingPointForm`), else stored.
+        figures = getattr(self, "key_figures_to_save", None)
+        if figures is None:
+            figures = list(self.key_figures.all()) if self.pk else []
+        if errors := talking_point_source_errors(point=self, key_figures=figures):
+            raise ValidationError(errors)
+
+    @property
+    def has_own_source(self) -> bool:
+        return bool(self.source_name.strip() and self.source_year)
 
     def _translated(self) -> bool:
         """A French point on an English page, with its English text filled in."""
@@ -105,6 +124,25 @@ class TalkingPoint(models.Model):
     @property
     def display_body(self) -> str:
         return self.body_en if self._translated() else self.body
+
+
+def talking_point_source_errors(*, point: TalkingPoint, key_figures) -> dict[str, str]:
+    """A published point needs a source: its own (name and year, the link when public) or a key
+    figure it quotes (which carries its source). {} when it has one or is not published."""
+    errors = {}
+    if point.source_name.strip() and not point.source_year:
+        errors["source_year"] = str(_("Indiquez l'année de la source."))
+    if (point.source_year or point.source_url) and not point.source_name.strip():
+        errors["source_name"] = str(_("Indiquez le nom de la source."))
+    quoted = any(figure.source_name.strip() for figure in key_figures)
+    if point.is_active and not quoted and not point.has_own_source and not errors:
+        errors["is_active"] = str(
+            _(
+                "Un élément de langage n'est publié qu'avec sa source : citez un chiffre clé "
+                "sourcé ou indiquez la source (nom, année, lien quand elle est publique)."
+            )
+        )
+    return errors
 
 
 def _plain(text: str) -> str:

@@ -72,8 +72,12 @@ def talking_points_active(
     audience: str | None = None,
     language: str | None = None,
 ) -> QuerySet[TalkingPoint]:
+    # Published with a source only (its own, or a sourced key figure it quotes).
+    sourced = TalkingPoint.objects.filter(
+        Q(source_year__isnull=False, source_name__gt="") | Q(key_figures__source_name__gt="")
+    ).values("pk")
     queryset = (
-        TalkingPoint.objects.filter(is_active=True)
+        TalkingPoint.objects.filter(is_active=True, pk__in=sourced)
         .select_related("sector")
         .prefetch_related("key_figures")
     )

@@ -1,5 +1,6 @@
 """Recruiters' pages under /kit/: browse, access by magic link, downloads, one-pager, widget."""
 
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from csp.decorators import csp_replace
@@ -107,6 +108,11 @@ def _iframe_snippet(
 def _point_sources(point) -> list:
     """The figures of a talking point, one per source (two figures often quote one study)."""
     by_source = {}
+    if point.has_own_source:
+        own = SimpleNamespace(
+            source_name=point.source_name, year=point.source_year, source_url=point.source_url
+        )
+        by_source[(own.source_name, own.year, own.source_url)] = own
     for figure in point.key_figures.all():
         by_source.setdefault((figure.source_name, figure.year, figure.source_url), figure)
     return list(by_source.values())

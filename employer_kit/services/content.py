@@ -24,7 +24,7 @@ def points_data(points: Iterable[TalkingPoint], language: str = "fr") -> list[do
                 documents.Point(
                     headline=headline,
                     body=point.display_body,
-                    sources=documents.unique([figure_source(f) for f in point.key_figures.all()]),
+                    sources=documents.unique(point_sources(point)),
                     audience=str(point.get_audience_display()),
                     sector=point.sector.display_name if point.sector else "",
                     version=point.version,
@@ -32,6 +32,17 @@ def points_data(points: Iterable[TalkingPoint], language: str = "fr") -> list[do
                 )
             )
     return data
+
+
+def point_sources(point: TalkingPoint) -> list[str]:
+    """Its own source first, then those of the key figures it quotes."""
+    own = []
+    if point.has_own_source:
+        own = [
+            f"{point.source_name}, {point.source_year}"
+            + (f" ({point.source_url})" if point.source_url else "")
+        ]
+    return own + [figure_source(figure) for figure in point.key_figures.all()]
 
 
 def figure_source(figure: KeyFigure) -> str:

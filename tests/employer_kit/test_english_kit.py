@@ -103,11 +103,15 @@ def test_the_seeded_french_points_read_in_english_without_a_duplicate(client, db
     migration = import_module("employer_kit.migrations.0005_english_texts_and_basket")
     TalkingPoint.objects.all().delete()
     for headline in migration.SEEDED_ENGLISH:
-        TalkingPoint.objects.create(headline=headline, body="…", language="fr")
+        TalkingPoint.objects.create(
+            headline=headline, body="…", language="fr", source_name="Insee", source_year=2024
+        )
     TalkingPoint.objects.create(
         headline="People are happier here",
         body=migration.SEEDED_ENGLISH["On est plus heureux ici"][1],
         language="en",
+        source_name="Insee",
+        source_year=2024,
     )
     migration.translate_seeded_points(apps, None)
 
