@@ -16,6 +16,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -45,7 +46,9 @@ from . import conf, selectors, services
 from .forms import IdentifyForm, KitFilterForm, OnePagerForm
 from .models import KitDownload, Recruiter
 
-WIDGET_SIZE = (640, 720)
+# The widget's width and the height it starts at; the embed script (`static/js/kit-embed.js`)
+# then sizes the frame to the widget's content (the widget posts its height).
+WIDGET_SIZE = (640, 480)
 # The download a signed-out recruiter asked for, offered again once signed in.
 RESUME_KEY = "employer_kit.resume"
 DOWNLOAD_VIEWS = {"download", "archive", "basket"}
@@ -97,12 +100,18 @@ def _iframe_snippet(
 ) -> str:
     return format_html(
         '<iframe src="{}" width="{}" height="{}" title="{}" loading="lazy" '
-        'style="border:0;max-width:100%"></iframe>',
+        'style="border:0;max-width:100%" data-onprovence-widget></iframe>',
         url,
         width,
         height,
         title,
     )
+
+
+def _embed_snippet(url: str, title: str) -> str:
+    """What a company pastes: the frame, and the script that sizes it to its content."""
+    script = settings.SITE_URL + static("js/kit-embed.js")
+    return _iframe_snippet(url, title) + format_html('\n<script src="{}" async></script>', script)
 
 
 def _point_sources(point) -> list:
@@ -159,7 +168,7 @@ def home(request: HttpRequest) -> HttpResponse:
             # attribute there: the browser would save the sign-in page as the file).
             "archive_url": archive_url if recruiter else _sign_in_url(archive_url),
             "basket_url": reverse("employer_kit:basket"),
-            "widget_snippet": _iframe_snippet(widget_url, _("Témoignages One Provence")),
+            "widget_snippet": _embed_snippet(widget_url, _("Témoignages One Provence")),
             "oembed_url": _oembed_url(widget_url),
         },
     )
@@ -456,6 +465,10 @@ def widget(request: HttpRequest) -> HttpResponse:
     """
     sector = _widget_sector(request.GET.get("secteur"))
     testimonials = selectors.widget_testimonials(sector_slug=sector.slug if sector else None)
+    # A sector with no testimonial yet shows those of all sectors, and says so.
+    fallback = sector is not None and not testimonials
+    if fallback:
+        testimonials = selectors.widget_testimonials(sector_slug=None)
     storage = public_storage()
     cards = [
         {
@@ -471,6 +484,7 @@ def widget(request: HttpRequest) -> HttpResponse:
         {
             "cards": cards,
             "sector": sector,
+            "fallback": fallback,
             "campaign_url": settings.SITE_URL
             + ("/en/" if get_language().startswith("en") else "/"),
             "oembed_url": _oembed_url(request.build_absolute_uri()),
