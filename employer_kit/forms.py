@@ -113,6 +113,21 @@ class OnePagerForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Langue de la fiche"), choices=[("fr", _("français")), ("en", _("anglais"))]
     )
+    careers_url = forms.URLField(
+        label=_("Votre page carrières (facultatif)"),
+        required=False,
+        max_length=300,
+        assume_scheme="https",
+        help_text=_("Imprimée en bas de la fiche, par exemple https://www.exemple.fr/carrieres."),
+        widget=forms.URLInput(attrs={"autocomplete": "url", "placeholder": "https://"}),
+    )
+
+    def clean_careers_url(self) -> str:
+        """A web address (http or https) on one line: it is printed and linked on the sheet."""
+        url = single_line(self.cleaned_data["careers_url"])
+        if url and not url.lower().startswith(("https://", "http://")):
+            raise forms.ValidationError(_("Indiquez une adresse web (https://…)."))
+        return url
 
     def clean_logo(self) -> bytes:
         """The logo, checked and re-encoded as PNG (see services.logo_validate)."""

@@ -392,6 +392,16 @@ class OnePager(models.Model):
         "campaigns.Sector", on_delete=models.SET_NULL, null=True, verbose_name=_("secteur")
     )
     language = models.CharField(_("langue"), max_length=5, default="fr")
+    careers_url = models.URLField(_("page carrières"), max_length=300, blank=True)
+    # The resident quoted at the bottom of the sheet: their erasure deletes the sheet's files.
+    testimonial = models.ForeignKey(
+        "ambassadors.Testimonial",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("témoignage cité"),
+    )
     pdf_key = models.CharField(max_length=300)
     png_key = models.CharField(max_length=300)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)

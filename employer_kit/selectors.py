@@ -132,6 +132,21 @@ def kit_asset_download_counts() -> QuerySet[KitAsset]:
     )
 
 
+def one_pager_voice(*, sector_slug: str | None) -> KitAsset | None:
+    """The testimonial a one-pager quotes: one in the kit now (so its author agreed to the kit),
+    with a quote, of the sector when there is one, else of any sector; the newest first."""
+    videos = (
+        kit_assets_available()
+        .filter(testimonial__isnull=False)
+        .exclude(testimonial__quote="")
+        .select_related("testimonial", "testimonial__sector")
+        .order_by("-created_at")
+    )
+    if sector_slug and (asset := videos.filter(sector__slug=sector_slug).first()):
+        return asset
+    return videos.first()
+
+
 def widget_testimonials(*, sector_slug: str | None, limit: int = 6):
     """Published testimonials for the embeddable widget (the ambassadors selector only)."""
     return list(testimonials_published(sector_slug=sector_slug)[:limit])

@@ -385,6 +385,7 @@ def one_pager(request: HttpRequest) -> HttpResponse:
                 sector=form.cleaned_data["sector"],
                 logo_png=form.cleaned_data["logo"],
                 language=form.cleaned_data["language"],
+                careers_url=form.cleaned_data["careers_url"],
             )
             return redirect("employer_kit:one_pager_done", one_pager_id=sheet.pk)
     return render(
