@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +20,7 @@ from ambassadors.models import Status
 from ambassadors.selectors import testimonials_published
 from onprovence.storage import private_url
 
-from . import services
+from . import selectors, services
 from .models import (
     KitAsset,
     KitAssetVersion,
@@ -142,7 +142,12 @@ class KitAssetAdmin(admin.ModelAdmin):
                 "depuis-un-temoignage/",
                 self.admin_site.admin_view(self.add_from_testimonial),
                 name="employer_kit_kitasset_from_testimonial",
-            )
+            ),
+            path(
+                "<int:asset_id>/statistiques/",
+                self.admin_site.admin_view(self.usage),
+                name="employer_kit_kitasset_usage",
+            ),
         ]
         return urls + super().get_urls()
 
@@ -180,8 +185,28 @@ class KitAssetAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description=_("téléchargements"), ordering="_downloads")
-    def download_count(self, asset: KitAsset) -> int:
-        return asset._downloads
+    def download_count(self, asset: KitAsset) -> str:
+        url = reverse("admin:employer_kit_kitasset_usage", args=[asset.pk])
+        return format_html(
+            '<a href="{}" title="{}">{}</a>', url, gettext("Statistiques d'usage"), asset._downloads
+        )
+
+    def usage(self, request, asset_id: int):
+        """One asset's downloads by week, by company size and sector, by channel (staff)."""
+        asset = KitAsset.objects.filter(pk=asset_id).first()
+        if asset is None or not self.has_view_permission(request, asset):
+            raise PermissionDenied
+        usage = selectors.kit_asset_usage(asset_id=asset.pk)
+        peak = max([n for _, n in usage.by_week] + [1])
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "asset": asset,
+            "usage": usage,
+            "weeks": [(monday, n, round(100 * n / peak)) for monday, n in usage.by_week],
+            "title": gettext("Statistiques d'usage : %(title)s") % {"title": asset.title},
+        }
+        return TemplateResponse(request, "admin/employer_kit/kitasset/usage.html", context)
 
     def save_model(self, request, obj, form, change) -> None:
         services.kit_asset_save(asset=obj, file_changed="file" in form.changed_data)
@@ -277,6 +302,8 @@ class RecruiterAdmin(admin.ModelAdmin):
         "company",
         "email",
         "siret",
+        "company_size",
+        "sector",
         "language",
         "confirmed_at",
         "last_login_at",

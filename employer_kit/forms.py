@@ -7,7 +7,7 @@ from campaigns.models import Sector
 from onprovence.text import single_line
 
 from . import conf
-from .models import Audience, KitAsset
+from .models import Audience, CompanySize, KitAsset
 from .services import logo_validate, siret_is_valid
 
 
@@ -69,6 +69,19 @@ class IdentifyForm(forms.Form):
         label=_("E-mail professionnel"),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         help_text=_("Nous y envoyons un lien de connexion : pas de mot de passe."),
+    )
+    company_size = forms.ChoiceField(
+        label=_("Taille de l'entreprise (facultatif)"),
+        choices=[("", _("Non précisée")), *CompanySize.choices],
+        required=False,
+    )
+    sector = SectorChoiceField(
+        label=_("Secteur de l'entreprise (facultatif)"),
+        queryset=Sector.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Non précisé"),
+        help_text=_("Ces deux réponses nous aident à savoir quelles ressources servent à qui."),
     )
     siret = forms.CharField(
         label=_("SIRET (facultatif)"),

@@ -298,6 +298,15 @@ class KitAssetVersion(models.Model):
         return f"{self.asset} v{self.version}"
 
 
+class CompanySize(models.TextChoices):
+    """INSEE's company size categories (the recruiter says it, or not)."""
+
+    MICRO = "micro", _("moins de 10 salariés")
+    SME = "sme", _("10 à 249 salariés")
+    MIDCAP = "midcap", _("250 à 4 999 salariés")
+    LARGE = "large", _("5 000 salariés ou plus")
+
+
 class Recruiter(models.Model):
     """A company recruiter with access to downloads: identified once, confirmed by email."""
 
@@ -305,6 +314,18 @@ class Recruiter(models.Model):
     company = models.CharField(_("entreprise"), max_length=160)
     email = models.EmailField(_("e-mail professionnel"), unique=True)
     siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    # Both optional, said by the recruiter: they break the kit's usage statistics down.
+    company_size = models.CharField(
+        _("taille de l'entreprise"), max_length=8, choices=CompanySize.choices, blank=True
+    )
+    sector = models.ForeignKey(
+        "campaigns.Sector",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("secteur de l'entreprise"),
+    )
     language = models.CharField(_("langue"), max_length=5, default="fr")
     confirmed_at = models.DateTimeField(_("adresse confirmée le"), null=True, blank=True)
     # Rotated each time a magic link is used, so a link works once.

@@ -1,14 +1,26 @@
 """Reads of the employer kit. What a recruiter may see or download is decided here only."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ambassadors.selectors import testimonials_published
 
-from .models import Audience, KitAsset, KitDownload, Language, OnePager, Recruiter, TalkingPoint
+from .models import (
+    Audience,
+    CompanySize,
+    KitAsset,
+    KitDownload,
+    Language,
+    OnePager,
+    Recruiter,
+    TalkingPoint,
+)
 
 
 def kit_asset_file_key(asset: KitAsset) -> str:
@@ -123,6 +135,66 @@ def one_pager_of(*, recruiter: Recruiter, one_pager_id: str) -> OnePager | None:
 
 def recruiters_who_downloaded(*, asset_id: int) -> QuerySet[Recruiter]:
     return Recruiter.objects.filter(downloads__asset_id=asset_id).distinct()
+
+
+@dataclass(frozen=True)
+class AssetUsage:
+    """An asset's downloads: in all, by week (Monday), by company size and sector (as the
+    recruiters said them, "not given" otherwise), by channel."""
+
+    total: int
+    recruiters: int
+    by_week: list[tuple[date, int]]
+    by_size: list[tuple[str, int]]
+    by_sector: list[tuple[str, int]]
+    by_channel: list[tuple[str, int]]
+
+
+def kit_asset_usage(*, asset_id: int, weeks: int = 12, today: date | None = None) -> AssetUsage:
+    today = today or _today()
+    this_monday = today - timedelta(days=today.weekday())
+    first = this_monday - timedelta(weeks=weeks - 1)
+    downloads = KitDownload.objects.filter(asset_id=asset_id)
+    weekly = dict(
+        downloads.filter(created_at__date__gte=first)
+        .annotate(week=TruncWeek("created_at"))
+        .values("week")
+        .annotate(n=Count("pk"))
+        .values_list("week", "n")
+    )
+    # TruncWeek gives the Monday at midnight in the site's time zone.
+    weekly_by_day = {timezone.localdate(week): n for week, n in weekly.items()}
+    by_week = [
+        (first + timedelta(weeks=i), weekly_by_day.get(first + timedelta(weeks=i), 0))
+        for i in range(weeks)
+    ]
+    sizes = dict(CompanySize.choices)
+    not_given = str(_("non précisé"))
+    by_size = [
+        (str(sizes.get(size, not_given)) if size else not_given, n)
+        for size, n in downloads.values_list("recruiter__company_size")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    ]
+    by_sector = [
+        (name or not_given, n)
+        for name, n in downloads.values_list("recruiter__sector__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    ]
+    channels = dict(KitDownload.Channel.choices)
+    by_channel = [
+        (str(channels.get(channel, channel)), n)
+        for channel, n in downloads.values_list("channel").annotate(n=Count("pk")).order_by("-n")
+    ]
+    return AssetUsage(
+        total=downloads.count(),
+        recruiters=downloads.values("recruiter").distinct().count(),
+        by_week=by_week,
+        by_size=by_size,
+        by_sector=by_sector,
+        by_channel=by_channel,
+    )
 
 
 def kit_asset_download_counts() -> QuerySet[KitAsset]:

@@ -213,6 +213,8 @@ def identify(request: HttpRequest) -> HttpResponse:
                     email=email,
                     siret=form.cleaned_data["siret"],
                     language=get_language()[:2],
+                    company_size=form.cleaned_data["company_size"],
+                    sector=form.cleaned_data["sector"],
                 )
             if next_url:
                 request.session["employer_kit.next"] = next_url

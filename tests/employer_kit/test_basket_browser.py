@@ -48,7 +48,7 @@ def _sign_in(page, live_server) -> None:
     """From the sign-in page a download link led to: the form, the email, the confirm button."""
     page.get_by_role("heading", name="Accès aux téléchargements").wait_for()
     assert_accessible(page)
-    page.get_by_label("Entreprise").fill("Airbus Helicopters")
+    page.get_by_label("Entreprise", exact=True).fill("Airbus Helicopters")
     page.get_by_label("E-mail professionnel").fill("rh@airbus-helicopters.test")
     page.get_by_role("button", name="Recevoir mon lien de connexion").click()
     page.get_by_role("heading", name="Vérifiez votre messagerie").wait_for()
