@@ -156,7 +156,13 @@ def test_english_kit_reads_in_english(browser, live_server, kit_assets, screensh
         assert "Libre pour le recrutement" not in text
         assert "Not translated yet" in text  # the fixture's French point has no English text
         assert_accessible(page)
-        page.locator("#assets-title").scroll_into_view_if_needed()
+        # The sector chosen shows its English name in the filter; previews loaded (lazy).
+        page.goto(live_server.url + "/en/kit/?secteur=aeronautique&type=brochure")
+        for image in page.locator(".kit-asset img").all():
+            image.scroll_into_view_if_needed()
+            page.wait_for_function("img => img.complete", arg=image.element_handle())
+        page.evaluate("window.scrollTo(0, 0)")
+        page.set_viewport_size({"width": 1280, "height": 2760})  # down to the basket
         screenshot(page, "kit-english", full_page=False)
     finally:
         context.close()
