@@ -7,6 +7,7 @@ action registry): the kit is the one place that makes a testimonial a kit asset.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -221,6 +222,14 @@ class KitAssetAdmin(admin.ModelAdmin):
         )
 
 
+class HttpsURLField(forms.URLField):
+    """A typed address without a scheme is read as https (Django 6's default, said now)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        super().__init__(**kwargs)
+
+
 class TalkingPointForm(forms.ModelForm):
     """Checks the source against the key figures chosen in this same form, not the stored ones."""
 
@@ -231,13 +240,7 @@ class TalkingPointForm(forms.ModelForm):
             "key_figures", "source_name", "source_year", "source_url", "version", "reviewed_on",
             "is_active", "order",
         ]  # fmt: skip
-
-    source_url = forms.URLField(
-        label=_("lien vers la source"),
-        required=False,
-        assume_scheme="https",
-        help_text=_("Quand la source est publique."),
-    )
+        field_classes = {"source_url": HttpsURLField}
 
     def clean(self):
         cleaned = super().clean()
@@ -248,6 +251,12 @@ class TalkingPointForm(forms.ModelForm):
 @admin.register(TalkingPoint)
 class TalkingPointAdmin(admin.ModelAdmin):
     form = TalkingPointForm
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.URLField):
+            kwargs.setdefault("assume_scheme", "https")  # Django 6's default, said now
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     list_display = [
         "headline",
         "audience",
