@@ -181,3 +181,24 @@ def test_the_all_sector_one_pager_is_not_named_provence_provence(
         in (location)
     )
     assert "provence-provence" not in location
+
+
+def test_english_sign_in_lands_back_on_the_english_kit_with_the_zip_offered(
+    client, kit_content, make_asset
+):
+    from django.core import mail
+
+    make_asset(title="Logo One Provence")
+    client.post(
+        "/en/kit/acces/",
+        {
+            "company": "CMA CGM",
+            "email": "hr@cma-cgm.test",
+            "suivant": "/en/kit/archive.zip?secteur=aeronautique",
+        },
+    )
+    link = re.search(r"/en/kit/acces/\S+/", mail.outbox[-1].body).group(0)
+    response = client.post(link)
+    assert response["Location"] == "/en/kit/#kit-resume"
+    home = client.get("/en/kit/").content.decode()
+    assert 'href="/en/kit/archive.zip?secteur=aeronautique" download>Download now' in home
