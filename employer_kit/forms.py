@@ -1,6 +1,7 @@
 """Forms of the recruiters' pages: they parse input and word the errors, nothing more."""
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Sector
@@ -9,6 +10,11 @@ from onprovence.text import single_line
 from . import conf
 from .models import Audience, CompanySize, KitAsset
 from .services import logo_validate, siret_is_valid
+
+
+def _capitalized(choices) -> list:
+    """Labels of a select start with a capital ("Brochure"), translated when shown."""
+    return [(value, capfirst(label)) for value, label in choices]
 
 
 class SectorChoiceField(forms.ModelChoiceField):
@@ -30,12 +36,12 @@ class KitFilterForm(forms.Form):
     )
     public = forms.ChoiceField(
         label=_("Public"),
-        choices=[("", _("Tous les publics")), *Audience.choices[1:]],
+        choices=[("", _("Tous les publics")), *_capitalized(Audience.choices[1:])],
         required=False,
     )
     type = forms.ChoiceField(
         label=_("Type de ressource"),
-        choices=[("", _("Tous les types")), *KitAsset.Kind.choices],
+        choices=[("", _("Tous les types")), *_capitalized(KitAsset.Kind.choices)],
         required=False,
     )
     langue = forms.ChoiceField(

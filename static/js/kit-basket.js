@@ -11,7 +11,7 @@
   const en = lang.startsWith("en");
   const list = form.querySelector("[data-basket-list]");
   const hidden = form.querySelector("[data-basket-hidden]");
-  const count = form.querySelector("[data-basket-count]");
+  const counts = document.querySelectorAll("[data-basket-count]");
   const clear = form.querySelector("[data-basket-clear]");
   const status = document.getElementById("kit-copy-status");
   const boxes = () => Array.from(document.querySelectorAll('input[name="ressource"][form="kit-basket-form"]'));
@@ -50,9 +50,10 @@
       return input;
     }));
     const n = ids.length;
-    count.textContent = en
+    const label = en
       ? `(${n} ${n === 1 ? "file" : "files"})`
       : `(${n} ${n > 1 ? "fichiers" : "fichier"})`;
+    counts.forEach((count) => { count.textContent = label; });
     clear.hidden = n === 0;
   };
 
