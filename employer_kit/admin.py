@@ -7,10 +7,11 @@ action registry): the kit is the one place that makes a testimonial a kit asset.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +21,7 @@ from ambassadors.models import Status
 from ambassadors.selectors import testimonials_published
 from onprovence.storage import private_url
 
-from . import services
+from . import selectors, services
 from .models import (
     KitAsset,
     KitAssetVersion,
@@ -108,7 +109,10 @@ class KitAssetAdmin(admin.ModelAdmin):
         (
             _("Crédits et droits"),
             {
-                "fields": ["credits", "usage_rights", "available_from", "available_until"],
+                "fields": [
+                    "credits", "usage_rights", "usage_rights_en", "available_from",
+                    "available_until",
+                ],
                 "description": _(
                     "Pour un témoignage, les droits d'usage et la date de fin découlent du "
                     "consentement de son auteur : la date peut être avancée, jamais repoussée."
@@ -139,7 +143,12 @@ class KitAssetAdmin(admin.ModelAdmin):
                 "depuis-un-temoignage/",
                 self.admin_site.admin_view(self.add_from_testimonial),
                 name="employer_kit_kitasset_from_testimonial",
-            )
+            ),
+            path(
+                "<int:asset_id>/statistiques/",
+                self.admin_site.admin_view(self.usage),
+                name="employer_kit_kitasset_usage",
+            ),
         ]
         return urls + super().get_urls()
 
@@ -177,8 +186,28 @@ class KitAssetAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description=_("téléchargements"), ordering="_downloads")
-    def download_count(self, asset: KitAsset) -> int:
-        return asset._downloads
+    def download_count(self, asset: KitAsset) -> str:
+        url = reverse("admin:employer_kit_kitasset_usage", args=[asset.pk])
+        return format_html(
+            '<a href="{}" title="{}">{}</a>', url, gettext("Statistiques d'usage"), asset._downloads
+        )
+
+    def usage(self, request, asset_id: int):
+        """One asset's downloads by week, by company size and sector, by channel (staff)."""
+        asset = KitAsset.objects.filter(pk=asset_id).first()
+        if asset is None or not self.has_view_permission(request, asset):
+            raise PermissionDenied
+        usage = selectors.kit_asset_usage(asset_id=asset.pk)
+        peak = max([n for _, n in usage.by_week] + [1])
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "asset": asset,
+            "usage": usage,
+            "weeks": [(monday, n, round(100 * n / peak)) for monday, n in usage.by_week],
+            "title": gettext("Statistiques d'usage : %(title)s") % {"title": asset.title},
+        }
+        return TemplateResponse(request, "admin/employer_kit/kitasset/usage.html", context)
 
     def save_model(self, request, obj, form, change) -> None:
         services.kit_asset_save(asset=obj, file_changed="file" in form.changed_data)
@@ -193,8 +222,41 @@ class KitAssetAdmin(admin.ModelAdmin):
         )
 
 
+class HttpsURLField(forms.URLField):
+    """A typed address without a scheme is read as https (Django 6's default, said now)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        super().__init__(**kwargs)
+
+
+class TalkingPointForm(forms.ModelForm):
+    """Checks the source against the key figures chosen in this same form, not the stored ones."""
+
+    class Meta:
+        model = TalkingPoint
+        fields = [
+            "headline", "body", "audience", "sector", "language", "headline_en", "body_en",
+            "key_figures", "source_name", "source_year", "source_url", "version", "reviewed_on",
+            "is_active", "order",
+        ]  # fmt: skip
+        field_classes = {"source_url": HttpsURLField}
+
+    def clean(self):
+        cleaned = super().clean()
+        self.instance.key_figures_to_save = list(cleaned.get("key_figures") or [])
+        return cleaned
+
+
 @admin.register(TalkingPoint)
 class TalkingPointAdmin(admin.ModelAdmin):
+    form = TalkingPointForm
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.URLField):
+            kwargs.setdefault("assume_scheme", "https")  # Django 6's default, said now
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     list_display = [
         "headline",
         "audience",
@@ -208,6 +270,30 @@ class TalkingPointAdmin(admin.ModelAdmin):
     search_fields = ["headline", "body"]
     filter_horizontal = ["key_figures"]
     list_editable = ["is_active"]
+    fieldsets = [
+        (None, {"fields": ["headline", "body", "audience", "sector", "language"]}),
+        (
+            _("En anglais"),
+            {
+                "fields": ["headline_en", "body_en"],
+                "description": _(
+                    "Le même élément pour le kit anglais. Vide : le kit anglais le montre en "
+                    "français, en le disant."
+                ),
+            },
+        ),
+        (
+            _("Source"),
+            {
+                "fields": ["key_figures", "source_name", "source_year", "source_url"],
+                "description": _(
+                    "Publié seulement avec une source : un chiffre clé sourcé qu'il cite, ou sa "
+                    "propre source (nom, année, lien quand elle est publique)."
+                ),
+            },
+        ),
+        (None, {"fields": ["version", "reviewed_on", "is_active", "order"]}),
+    ]
 
 
 class KitDownloadInline(ReadOnlyInline):
@@ -225,6 +311,8 @@ class RecruiterAdmin(admin.ModelAdmin):
         "company",
         "email",
         "siret",
+        "company_size",
+        "sector",
         "language",
         "confirmed_at",
         "last_login_at",

@@ -11,6 +11,8 @@ from xml.sax.saxutils import escape
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -20,6 +22,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
+    Image,
     KeepTogether,
     Paragraph,
     SimpleDocTemplate,
@@ -77,6 +80,16 @@ class Point:
 
 
 @dataclass(frozen=True)
+class Quote:
+    """A resident's words for the one-pager: the quote, who said it, their photo (JPEG)."""
+
+    text: str
+    name: str
+    job: str = ""
+    photo_jpeg: bytes | None = None
+
+
+@dataclass(frozen=True)
 class ArchiveEntry:
     path: str
     title: str
@@ -101,6 +114,9 @@ WORDS = {
     "sector": _("%(sector)s : pourquoi ici"),
     "points": _("Ce que nous disons aux talents"),
     "footer": _("Kit employeur One Provence · Tous Ambassadeurs · %(day)s"),
+    "voices": _("Ils vivent et travaillent ici"),
+    "scan": _("Scannez pour voir leurs témoignages vidéo"),
+    "careers": _("Nos offres d'emploi"),
     "points_title": _("Éléments de langage — Kit employeur One Provence"),
     "audience": _("Public"),
     "sector_label": _("Secteur"),
@@ -134,6 +150,104 @@ def words(language: str) -> dict[str, str]:
 # --- The co-branded one-pager -----------------------------------------------------------------
 
 
+def _qr_drawing(url: str, side: float) -> Drawing:
+    widget = QrCodeWidget(url, barLevel="M")
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    return drawing
+
+
+def _photo(jpeg: bytes, side: float) -> Image | None:
+    """The resident's photo inside a `side` square, its proportions kept; None if unreadable."""
+    try:
+        pixel_width, pixel_height = ImageReader(io.BytesIO(jpeg)).getSize()
+    except (OSError, ValueError):
+        return None
+    scale = min(side / pixel_width, side / pixel_height)
+    return Image(io.BytesIO(jpeg), width=pixel_width * scale, height=pixel_height * scale)
+
+
+def _voices_block(
+    *,
+    quote: Quote | None,
+    testimonials_url: str,
+    careers_url: str,
+    width: float,
+    w: dict[str, str],
+    styles: dict[str, ParagraphStyle],
+) -> list:
+    """The sheet's bottom third: a quote and its photo, the QR code, the careers link."""
+    if not (quote or testimonials_url or careers_url):
+        return []
+    quote_style = ParagraphStyle(
+        "quote", parent=styles["base"], fontSize=11.5, leading=15.5, textColor=INK
+    )
+    qr_side = 30 * mm
+    photo_side = 30 * mm
+    cells: list = []
+    widths: list[float] = []
+    if quote is not None:
+        photo = _photo(quote.photo_jpeg, photo_side) if quote.photo_jpeg else None
+        if photo is not None:
+            cells.append(photo)
+            widths.append(photo_side + 4 * mm)
+        who = quote.name + (f" · {quote.job}" if quote.job else "")
+        cells.append(
+            [
+                Paragraph(
+                    escape(
+                        f"« {quote.text} »" if w["colon"].startswith(" ") else f"“{quote.text}”"
+                    ),
+                    quote_style,
+                ),
+                Spacer(0, 3),
+                Paragraph(escape(who), styles["small"]),
+            ]
+        )
+        widths.append(0)  # the rest, set below
+    if testimonials_url:
+        cells.append(
+            [
+                _qr_drawing(testimonials_url, qr_side),
+                Paragraph(escape(w["scan"]), styles["small"]),
+            ]
+        )
+        widths.append(qr_side + 8 * mm)
+    if 0 in widths:
+        widths[widths.index(0)] = width - sum(widths)
+    elif widths:
+        widths[-1] += width - sum(widths)
+    block: list = [Spacer(0, 4), Paragraph(escape(w["voices"]), styles["heading"])]
+    if cells:
+        table = Table([cells], colWidths=widths)
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("BACKGROUND", (0, 0), (-1, -1), LIMESTONE),
+                    ("BOX", (0, 0), (-1, -1), 0.5, LINE),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                    ("TOPPADDING", (0, 0), (-1, -1), 8),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+                ]
+            )
+        )
+        block.append(table)
+    if careers_url:
+        link = escape(careers_url, {'"': "&quot;"})
+        block += [
+            Spacer(0, 6),
+            Paragraph(
+                f"{escape(w['careers'])}{escape(w['colon'])}"
+                f'<link href="{link}" color="#9c3d1f"><u>{escape(careers_url)}</u></link>',
+                styles["title"],
+            ),
+        ]
+    return [KeepTogether(block)]
+
+
 def one_pager_pdf(
     *,
     company: str,
@@ -144,8 +258,40 @@ def one_pager_pdf(
     points: list[Point],
     language: str,
     day: date,
+    quote: Quote | None = None,
+    testimonials_url: str = "",
+    careers_url: str = "",
 ) -> bytes:
-    """Render the A4 "Why join us in Aix-Marseille-Provence" sheet with the company's logo."""
+    """Render the A4 "Why join us in Aix-Marseille-Provence" sheet with the company's logo.
+
+    Its bottom third: a resident's quote with their photo, a QR code to the testimonials, the
+    company's careers link. One page: talking points are left out from the last until it fits.
+    """
+    for count in range(len(points), -1, -1):
+        pdf, pages = _one_pager_build(
+            company=company, logo_png=logo_png, sector_name=sector_name,
+            sector_text=sector_text, figures=figures, points=points[:count], language=language,
+            day=day, quote=quote, testimonials_url=testimonials_url, careers_url=careers_url,
+        )  # fmt: skip
+        if pages == 1:
+            break
+    return pdf
+
+
+def _one_pager_build(
+    *,
+    company: str,
+    logo_png: bytes | None,
+    sector_name: str,
+    sector_text: str,
+    figures: list[Figure],
+    points: list[Point],
+    language: str,
+    day: date,
+    quote: Quote | None = None,
+    testimonials_url: str = "",
+    careers_url: str = "",
+) -> tuple[bytes, int]:
     regular, bold = _fonts()
     w = words(language)
     buffer = io.BytesIO()
@@ -224,6 +370,15 @@ def one_pager_pdf(
             block.append(Spacer(0, 5))
             story.append(KeepTogether(block))
 
+    story += _voices_block(
+        quote=quote,
+        testimonials_url=testimonials_url,
+        careers_url=careers_url,
+        width=document.width,
+        w=w,
+        styles={"base": base, "heading": heading, "small": small, "title": point_title},
+    )
+
     subtitle = (
         w["hiring"] % {"company": company, "sector": sector_name}
         if sector_name
@@ -273,7 +428,7 @@ def one_pager_pdf(
         canvas.restoreState()
 
     document.build(story, onFirstPage=decorate, onLaterPages=decorate)
-    return buffer.getvalue()
+    return buffer.getvalue(), document.page
 
 
 # --- Talking points exports ---------------------------------------------------------------------

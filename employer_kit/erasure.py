@@ -5,8 +5,9 @@ from typing import Any
 from django.db import transaction
 
 from onprovence.erasure import admin_log_anonymise, mail_files_erase
+from onprovence.storage import delete_prefix, private_storage
 
-from .models import KitAsset, KitDownload
+from .models import KitAsset, KitDownload, OnePager
 
 # What an erased testimonial's asset is called from then on (the kit content is French).
 ERASED_TITLE = "Témoignage retiré"
@@ -34,3 +35,21 @@ def kit_asset_anonymise(*, testimonial_id: Any) -> list[int]:
     if titles:
         mail_files_erase(needles=sorted(titles))
     return ids
+
+
+def one_pagers_quoting_delete(*, testimonial_id: Any) -> int:
+    """Delete the recruiters' sheets that quote a testimonial (its words and photo are printed
+    on them) when its author withdraws or is erased; the recruiter renders a new one."""
+    sheets = list(
+        OnePager.objects.filter(testimonial_id=testimonial_id).select_related("recruiter")
+    )
+    prefixes = [f"{sheet.recruiter.storage_prefix}/one-pagers/{sheet.pk}" for sheet in sheets]
+    OnePager.objects.filter(pk__in=[sheet.pk for sheet in sheets]).delete()
+
+    def delete_files() -> None:
+        for prefix in prefixes:
+            delete_prefix(private_storage(), prefix)
+
+    if prefixes:
+        transaction.on_commit(delete_files)
+    return len(sheets)

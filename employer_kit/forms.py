@@ -1,20 +1,33 @@
 """Forms of the recruiters' pages: they parse input and word the errors, nothing more."""
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Sector
 from onprovence.text import single_line
 
 from . import conf
-from .models import Audience, KitAsset
+from .models import Audience, CompanySize, KitAsset
 from .services import logo_validate, siret_is_valid
+
+
+def _capitalized(choices) -> list:
+    """Labels of a select start with a capital ("Brochure"), translated when shown."""
+    return [(value, capfirst(label)) for value, label in choices]
+
+
+class SectorChoiceField(forms.ModelChoiceField):
+    """Sectors by their name in the page's language (English pages read `name_en`)."""
+
+    def label_from_instance(self, obj: Sector) -> str:
+        return obj.display_name
 
 
 class KitFilterForm(forms.Form):
     """Browse the kit (GET): parameters in French, like the paths."""
 
-    secteur = forms.ModelChoiceField(
+    secteur = SectorChoiceField(
         label=_("Secteur"),
         queryset=Sector.objects.all(),
         to_field_name="slug",
@@ -23,12 +36,12 @@ class KitFilterForm(forms.Form):
     )
     public = forms.ChoiceField(
         label=_("Public"),
-        choices=[("", _("Tous les publics")), *Audience.choices[1:]],
+        choices=[("", _("Tous les publics")), *_capitalized(Audience.choices[1:])],
         required=False,
     )
     type = forms.ChoiceField(
         label=_("Type de ressource"),
-        choices=[("", _("Tous les types")), *KitAsset.Kind.choices],
+        choices=[("", _("Tous les types")), *_capitalized(KitAsset.Kind.choices)],
         required=False,
     )
     langue = forms.ChoiceField(
@@ -63,6 +76,19 @@ class IdentifyForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         help_text=_("Nous y envoyons un lien de connexion : pas de mot de passe."),
     )
+    company_size = forms.ChoiceField(
+        label=_("Taille de l'entreprise (facultatif)"),
+        choices=[("", _("Non précisée")), *CompanySize.choices],
+        required=False,
+    )
+    sector = SectorChoiceField(
+        label=_("Secteur de l'entreprise (facultatif)"),
+        queryset=Sector.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Non précisé"),
+        help_text=_("Ces deux réponses nous aident à savoir quelles ressources servent à qui."),
+    )
     siret = forms.CharField(
         label=_("SIRET (facultatif)"),
         required=False,
@@ -96,7 +122,7 @@ class OnePagerForm(forms.Form):
         help_text=_("PNG, JPEG ou WebP, 2 Mo au plus."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
-    sector = forms.ModelChoiceField(
+    sector = SectorChoiceField(
         label=_("Secteur"),
         queryset=Sector.objects.all(),
         to_field_name="slug",
@@ -106,6 +132,21 @@ class OnePagerForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Langue de la fiche"), choices=[("fr", _("français")), ("en", _("anglais"))]
     )
+    careers_url = forms.URLField(
+        label=_("Votre page carrières (facultatif)"),
+        required=False,
+        max_length=300,
+        assume_scheme="https",
+        help_text=_("Imprimée en bas de la fiche, par exemple https://www.exemple.fr/carrieres."),
+        widget=forms.URLInput(attrs={"autocomplete": "url", "placeholder": "https://"}),
+    )
+
+    def clean_careers_url(self) -> str:
+        """A web address (http or https) on one line: it is printed and linked on the sheet."""
+        url = single_line(self.cleaned_data["careers_url"])
+        if url and not url.lower().startswith(("https://", "http://")):
+            raise forms.ValidationError(_("Indiquez une adresse web (https://…)."))
+        return url
 
     def clean_logo(self) -> bytes:
         """The logo, checked and re-encoded as PNG (see services.logo_validate)."""

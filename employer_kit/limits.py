@@ -19,6 +19,7 @@ class ConsentLimits:
     until: date  # the last day of use, the day before the consent period ends
     channels: list[str]
     usage_rights: str
+    usage_rights_en: str = ""
 
 
 def testimonial_kit_limits(*, testimonial: Any) -> ConsentLimits | None:
@@ -30,17 +31,21 @@ def testimonial_kit_limits(*, testimonial: Any) -> ConsentLimits | None:
         return None
     until = timezone.localdate(ends) - timedelta(days=1)
     channels = retention.consent_channels(consent)
-    with translation.override("fr"):
-        usage_rights = _(
-            "Recrutement uniquement, dans les canaux acceptés par l'auteur (%(channels)s), sans "
-            "montage ni recadrage, avec la mention « One Provence — Tous Ambassadeurs », "
-            "jusqu'au %(day)s (accord de l'auteur, v%(version)s)."
-        ) % {
-            "channels": ", ".join(channels),
-            "day": until.strftime("%d/%m/%Y"),
-            "version": consent.text_version,
-        }
-    return ConsentLimits(until=until, channels=channels, usage_rights=usage_rights)
+    rights = {}
+    for language in ("fr", "en"):
+        with translation.override(language):
+            rights[language] = _(
+                "Recrutement uniquement, dans les canaux acceptés par l'auteur (%(channels)s), "
+                "sans montage ni recadrage, avec la mention « One Provence — Tous Ambassadeurs », "
+                "jusqu'au %(day)s (accord de l'auteur, v%(version)s)."
+            ) % {
+                "channels": ", ".join(channels),
+                "day": until.strftime("%d/%m/%Y"),
+                "version": consent.text_version,
+            }
+    return ConsentLimits(
+        until=until, channels=channels, usage_rights=rights["fr"], usage_rights_en=rights["en"]
+    )
 
 
 def consent_includes_kit(consent: Any) -> bool:
@@ -71,6 +76,12 @@ def kit_asset_consent_errors(*, asset: Any) -> dict[str, str]:
             ) % {"day": limits.until.strftime("%d/%m/%Y")}
         if asset.usage_rights.strip() != limits.usage_rights:
             errors["usage_rights"] = _(
+                "Les droits d'usage d'un témoignage sont ceux que son auteur a acceptés "
+                "(canaux : %(channels)s) : ils ne peuvent être ni élargis ni modifiés."
+            ) % {"channels": ", ".join(limits.channels)}
+        english = asset.usage_rights_en.strip()
+        if english and english != limits.usage_rights_en:
+            errors["usage_rights_en"] = _(
                 "Les droits d'usage d'un témoignage sont ceux que son auteur a acceptés "
                 "(canaux : %(channels)s) : ils ne peuvent être ni élargis ni modifiés."
             ) % {"channels": ", ".join(limits.channels)}

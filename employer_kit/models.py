@@ -7,6 +7,8 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .limits import kit_asset_consent_errors
@@ -26,6 +28,10 @@ class Language(models.TextChoices):
     ANY = "any", _("toutes langues")
 
 
+# Written in French in the database (the admin's language); English pages translate it.
+DEFAULT_USAGE_RIGHTS = "Libre pour le recrutement"
+
+
 def kit_file_key(instance: "KitAsset", filename: str) -> str:
     """A fresh folder per upload: a new version never overwrites the previous file."""
     return f"kit/assets/{secrets.token_hex(8)}/{filename}"
@@ -40,6 +46,9 @@ class TalkingPoint(models.Model):
 
     headline = models.CharField(_("accroche"), max_length=160)
     body = models.TextField(_("texte"))
+    # The English text of the same point, shown on English pages (French there otherwise, said so).
+    headline_en = models.CharField(_("accroche (anglais)"), max_length=160, blank=True)
+    body_en = models.TextField(_("texte (anglais)"), blank=True)
     audience = models.CharField(
         _("public"), max_length=12, choices=Audience.choices, default=Audience.ALL
     )
@@ -61,6 +70,12 @@ class TalkingPoint(models.Model):
         related_name="talking_points",
         verbose_name=_("chiffres clés cités"),
     )
+    # Its own source, when it quotes none of the key figures (which carry theirs).
+    source_name = models.CharField(_("source"), max_length=200, blank=True)
+    source_year = models.PositiveSmallIntegerField(_("année de la source"), null=True, blank=True)
+    source_url = models.URLField(
+        _("lien vers la source"), blank=True, help_text=_("Quand la source est publique.")
+    )
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     reviewed_on = models.DateField(_("dernière relecture"), null=True, blank=True)
     is_active = models.BooleanField(_("publié dans le kit"), default=True)
@@ -74,6 +89,60 @@ class TalkingPoint(models.Model):
 
     def __str__(self) -> str:
         return self.headline
+
+    def clean(self) -> None:
+        super().clean()
+        # The figures being saved with it when a form says so (`TalkingPointForm`), else stored.
+        figures = getattr(self, "key_figures_to_save", None)
+        if figures is None:
+            figures = list(self.key_figures.all()) if self.pk else []
+        if errors := talking_point_source_errors(point=self, key_figures=figures):
+            raise ValidationError(errors)
+
+    @property
+    def has_own_source(self) -> bool:
+        return bool(self.source_name.strip() and self.source_year)
+
+    def _translated(self) -> bool:
+        """A French point on an English page, with its English text filled in."""
+        return (
+            (get_language() or "fr").startswith("en")
+            and self.language == Language.FR
+            and bool(self.headline_en and self.body_en)
+        )
+
+    @property
+    def reads_in_page_language(self) -> bool:
+        """False for a French point shown on an English page without its English text."""
+        english_page = (get_language() or "fr").startswith("en")
+        return not english_page or self.language != Language.FR or self._translated()
+
+    @property
+    def display_headline(self) -> str:
+        return self.headline_en if self._translated() else self.headline
+
+    @property
+    def display_body(self) -> str:
+        return self.body_en if self._translated() else self.body
+
+
+def talking_point_source_errors(*, point: TalkingPoint, key_figures) -> dict[str, str]:
+    """A published point needs a source: its own (name and year, the link when public) or a key
+    figure it quotes (which carries its source). {} when it has one or is not published."""
+    errors = {}
+    if point.source_name.strip() and not point.source_year:
+        errors["source_year"] = str(_("Indiquez l'année de la source."))
+    if (point.source_year or point.source_url) and not point.source_name.strip():
+        errors["source_name"] = str(_("Indiquez le nom de la source."))
+    quoted = any(figure.source_name.strip() for figure in key_figures)
+    if point.is_active and not quoted and not point.has_own_source and not errors:
+        errors["is_active"] = str(
+            _(
+                "Un élément de langage n'est publié qu'avec sa source : citez un chiffre clé "
+                "sourcé ou indiquez la source (nom, année, lien quand elle est publique)."
+            )
+        )
+    return errors
 
 
 def _plain(text: str) -> str:
@@ -113,7 +182,13 @@ class KitAsset(models.Model):
     file = models.FileField(_("fichier"), upload_to=kit_file_key, max_length=300)
     credits = models.CharField(_("crédits"), max_length=200, blank=True)
     usage_rights = models.CharField(
-        _("droits d'usage"), max_length=300, default="Libre pour le recrutement"
+        _("droits d'usage"), max_length=300, default=DEFAULT_USAGE_RIGHTS
+    )
+    usage_rights_en = models.CharField(
+        _("droits d'usage (anglais)"),
+        max_length=300,
+        blank=True,
+        help_text=_("Vide : la traduction de la mention par défaut, sinon le texte français."),
     )
     available_from = models.DateField(_("disponible du"), null=True, blank=True)
     available_until = models.DateField(_("disponible jusqu'au"), null=True, blank=True)
@@ -169,9 +244,32 @@ class KitAsset(models.Model):
         return kind
 
     @property
+    def display_usage_rights(self) -> str:
+        """The rights in the page's language: the English text staff typed, the default one
+        translated, else the French text (a testimonial's rights are its author's words)."""
+        if (get_language() or "fr").startswith("en"):
+            if self.usage_rights_en:
+                return self.usage_rights_en
+            if self.usage_rights.strip() == DEFAULT_USAGE_RIGHTS:
+                return str(_("Libre pour le recrutement"))
+        return self.usage_rights
+
+    @property
+    def usage_rights_translated(self) -> bool:
+        return self.display_usage_rights != self.usage_rights or not (
+            get_language() or "fr"
+        ).startswith("en")
+
+    @property
     def download_name(self) -> str:
-        """The file name a recruiter gets: the uploaded name, without our folder."""
-        return self.file.name.rsplit("/", 1)[-1]
+        """The file name a recruiter gets: what the file is (its title), then its extension.
+
+        Not the uploaded name: a testimonial's file is `web.mp4`, and two of them would collide.
+        """
+        stored = (self.file.name or "").rsplit("/", 1)[-1]
+        extension = stored.rpartition(".")[2].lower() if "." in stored else ""
+        stem = slugify(self.title)[:80].strip("-") or f"ressource-{self.pk}"
+        return f"{stem}.{extension}" if extension else stem
 
 
 class KitAssetVersion(models.Model):
@@ -200,6 +298,15 @@ class KitAssetVersion(models.Model):
         return f"{self.asset} v{self.version}"
 
 
+class CompanySize(models.TextChoices):
+    """INSEE's company size categories (the recruiter says it, or not)."""
+
+    MICRO = "micro", _("moins de 10 salariés")
+    SME = "sme", _("10 à 249 salariés")
+    MIDCAP = "midcap", _("250 à 4 999 salariés")
+    LARGE = "large", _("5 000 salariés ou plus")
+
+
 class Recruiter(models.Model):
     """A company recruiter with access to downloads: identified once, confirmed by email."""
 
@@ -207,6 +314,18 @@ class Recruiter(models.Model):
     company = models.CharField(_("entreprise"), max_length=160)
     email = models.EmailField(_("e-mail professionnel"), unique=True)
     siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    # Both optional, said by the recruiter: they break the kit's usage statistics down.
+    company_size = models.CharField(
+        _("taille de l'entreprise"), max_length=8, choices=CompanySize.choices, blank=True
+    )
+    sector = models.ForeignKey(
+        "campaigns.Sector",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("secteur de l'entreprise"),
+    )
     language = models.CharField(_("langue"), max_length=5, default="fr")
     confirmed_at = models.DateTimeField(_("adresse confirmée le"), null=True, blank=True)
     # Rotated each time a magic link is used, so a link works once.
@@ -233,6 +352,7 @@ class KitDownload(models.Model):
     class Channel(models.TextChoices):
         SINGLE = "single", _("fichier seul")
         ARCHIVE = "archive", _("archive ZIP")
+        BASKET = "basket", _("panier (ZIP)")
 
     recruiter = models.ForeignKey(
         Recruiter, on_delete=models.CASCADE, related_name="downloads", verbose_name=_("recruteur")
@@ -293,6 +413,16 @@ class OnePager(models.Model):
         "campaigns.Sector", on_delete=models.SET_NULL, null=True, verbose_name=_("secteur")
     )
     language = models.CharField(_("langue"), max_length=5, default="fr")
+    careers_url = models.URLField(_("page carrières"), max_length=300, blank=True)
+    # The resident quoted at the bottom of the sheet: their erasure deletes the sheet's files.
+    testimonial = models.ForeignKey(
+        "ambassadors.Testimonial",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("témoignage cité"),
+    )
     pdf_key = models.CharField(max_length=300)
     png_key = models.CharField(max_length=300)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)

@@ -21,8 +21,10 @@ def take_down_unpublished_testimonial(
     services.kit_asset_takedown(
         testimonial_id=testimonial_id, reason=f"testimonial {from_status} -> {to_status}"
     )
+    erasure.one_pagers_quoting_delete(testimonial_id=testimonial_id)
 
 
 def anonymise_erased_testimonial(sender: Any, *, testimonial_id: Any, **kwargs: Any) -> None:
     """An erased testimonial's asset keeps no name: title, credits, download log, admin log."""
     erasure.kit_asset_anonymise(testimonial_id=testimonial_id)
+    erasure.one_pagers_quoting_delete(testimonial_id=testimonial_id)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("compte/supprimer/", views.account_delete, name="account_delete"),
     path("telecharger/<int:asset_id>/", views.download, name="download"),
     path("archive.zip", views.archive, name="archive"),
+    path("panier.zip", views.basket, name="basket"),
     path("fiche/", views.one_pager, name="one_pager"),
     path("fiche/<uuid:one_pager_id>/", views.one_pager_done, name="one_pager_done"),
     path(

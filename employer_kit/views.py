@@ -1,5 +1,6 @@
 """Recruiters' pages under /kit/: browse, access by magic link, downloads, one-pager, widget."""
 
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from csp.decorators import csp_replace
@@ -15,8 +16,10 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.templatetags.static import static
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
@@ -43,7 +46,28 @@ from . import conf, selectors, services
 from .forms import IdentifyForm, KitFilterForm, OnePagerForm
 from .models import KitDownload, Recruiter
 
-WIDGET_SIZE = (640, 720)
+# The widget's width and the height it starts at; the embed script (`static/js/kit-embed.js`)
+# then sizes the frame to the widget's content (the widget posts its height).
+WIDGET_SIZE = (640, 480)
+# The download a signed-out recruiter asked for, offered again once signed in.
+RESUME_KEY = "employer_kit.resume"
+DOWNLOAD_VIEWS = {"download", "archive", "basket"}
+
+
+def _is_download_path(path: str) -> bool:
+    """Whether a (local) path is one of the kit's downloads, which answer with a file."""
+    parsed = urlparse(path)
+    if not path or parsed.scheme or parsed.netloc or not path.startswith("/"):
+        return False
+    try:
+        match = resolve(parsed.path)
+    except Resolver404:
+        return False
+    return match.namespace == "employer_kit" and match.url_name in DOWNLOAD_VIEWS
+
+
+def _sign_in_url(next_path: str) -> str:
+    return f"{reverse('employer_kit:identify')}?{urlencode({'suivant': next_path})}"
 
 
 def _recruiter(request: HttpRequest) -> Recruiter | None:
@@ -52,9 +76,7 @@ def _recruiter(request: HttpRequest) -> Recruiter | None:
 
 
 def _to_access(request: HttpRequest) -> HttpResponseRedirect:
-    return redirect(
-        f"{reverse('employer_kit:identify')}?{urlencode({'suivant': request.get_full_path()})}"
-    )
+    return redirect(_sign_in_url(request.get_full_path()))
 
 
 def _preview_url(preview_key: str) -> str:
@@ -78,7 +100,7 @@ def _iframe_snippet(
 ) -> str:
     return format_html(
         '<iframe src="{}" width="{}" height="{}" title="{}" loading="lazy" '
-        'style="border:0;max-width:100%"></iframe>',
+        'style="border:0;max-width:100%" data-onprovence-widget></iframe>',
         url,
         width,
         height,
@@ -86,9 +108,20 @@ def _iframe_snippet(
     )
 
 
+def _embed_snippet(url: str, title: str) -> str:
+    """What a company pastes: the frame, and the script that sizes it to its content."""
+    script = settings.SITE_URL + static("js/kit-embed.js")
+    return _iframe_snippet(url, title) + format_html('\n<script src="{}" async></script>', script)
+
+
 def _point_sources(point) -> list:
     """The figures of a talking point, one per source (two figures often quote one study)."""
     by_source = {}
+    if point.has_own_source:
+        own = SimpleNamespace(
+            source_name=point.source_name, year=point.source_year, source_url=point.source_url
+        )
+        by_source[(own.source_name, own.year, own.source_url)] = own
     for figure in point.key_figures.all():
         by_source.setdefault((figure.source_name, figure.year, figure.source_url), figure)
     return list(by_source.values())
@@ -111,22 +144,37 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     for point in points:
         point.sources = _point_sources(point)
+    recruiter = _recruiter(request)
+    for asset in assets:
+        asset.download_url = reverse("employer_kit:download", args=[asset.pk])
+        if recruiter is None:
+            asset.download_url = _sign_in_url(asset.download_url)
     archive_query = urlencode({k: v for k, v in request.GET.items() if k in form.fields and v})
+    archive_url = reverse("employer_kit:archive") + (f"?{archive_query}" if archive_query else "")
+    resume_url = ""
+    if recruiter is not None and RESUME_KEY in request.session:
+        resume_url = request.session.pop(RESUME_KEY)
     widget_url = _widget_url(filters["sector_slug"], get_language())
-    return render(
+    response = render(
         request,
         "employer_kit/home.html",
         {
             "form": form,
             "assets": assets,
             "points": points,
-            "recruiter": _recruiter(request),
-            "archive_url": reverse("employer_kit:archive")
-            + (f"?{archive_query}" if archive_query else ""),
-            "widget_snippet": _iframe_snippet(widget_url, _("Témoignages One Provence")),
+            "recruiter": recruiter,
+            "resume_url": resume_url if _is_download_path(resume_url) else "",
+            # Signed out, a download link leads to the sign-in page (never a `download`
+            # attribute there: the browser would save the sign-in page as the file).
+            "archive_url": archive_url if recruiter else _sign_in_url(archive_url),
+            "basket_url": reverse("employer_kit:basket"),
+            "widget_snippet": _embed_snippet(widget_url, _("Témoignages One Provence")),
             "oembed_url": _oembed_url(widget_url),
         },
     )
+    # The page differs signed in and out: no shared cache may serve one for the other.
+    patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 # No CSRF cookie: a visitor who only looks at this form gets no cookie at all. A POST must come
@@ -165,6 +213,8 @@ def identify(request: HttpRequest) -> HttpResponse:
                     email=email,
                     siret=form.cleaned_data["siret"],
                     language=get_language()[:2],
+                    company_size=form.cleaned_data["company_size"],
+                    sector=form.cleaned_data["sector"],
                 )
             if next_url:
                 request.session["employer_kit.next"] = next_url
@@ -193,6 +243,10 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     request.session[services.SESSION_KEY] = str(recruiter.pk)
     request.session.pop("employer_kit.next", None)
     messages.success(request, _("Adresse confirmée. Vous pouvez télécharger le kit."))
+    if _is_download_path(next_url):
+        # A download is no page to land on: back to the kit, the download offered at the top.
+        request.session[RESUME_KEY] = next_url
+        return redirect(reverse("employer_kit:home") + "#kit-resume")
     return redirect(next_url or reverse("employer_kit:home"))
 
 
@@ -271,11 +325,42 @@ def archive(request: HttpRequest) -> HttpResponse:
     services.kit_download_record(
         recruiter=recruiter, assets=kit.assets, channel=KitDownload.Channel.ARCHIVE
     )
+    name = "kit-one-provence" + (f"-{filters['sector_slug']}" if filters["sector_slug"] else "")
+    return _zip_response(kit, name)
+
+
+def _zip_response(kit: services.KitArchive, name: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(kit.stream, content_type="application/zip")
     response["Content-Length"] = str(kit.size)
-    name = "kit-one-provence" + (f"-{filters['sector_slug']}" if filters["sector_slug"] else "")
     response["Content-Disposition"] = f'attachment; filename="{name}.zip"'
     return response
+
+
+@never_cache
+@require_GET
+def basket(request: HttpRequest) -> HttpResponse:
+    """The assets a recruiter picked (`?ressource=<id>` repeated) as one ZIP, streamed like the
+    whole kit, with the talking points of the page's language; each file counts as a download."""
+    recruiter = _recruiter(request)
+    if recruiter is None:
+        return _to_access(request)
+    asset_ids = [int(v) for v in request.GET.getlist("ressource") if v.isdigit()][:200]
+    assets = list(selectors.kit_assets_picked(asset_ids=asset_ids))
+    if not assets:
+        messages.error(request, _("Votre panier est vide : ajoutez-y des ressources du kit."))
+        return redirect(reverse("employer_kit:home") + "#kit-basket")
+    language = get_language()[:2]
+    kit = services.kit_archive_build(
+        assets=assets,
+        points=selectors.talking_points_active(language=language),
+        language=language,
+    )
+    services.kit_download_record(
+        recruiter=recruiter, assets=kit.assets, channel=KitDownload.Channel.BASKET
+    )
+    return _zip_response(
+        kit, "kit-one-provence-panier" if language == "fr" else "one-provence-kit-basket"
+    )
 
 
 @never_cache
@@ -302,6 +387,7 @@ def one_pager(request: HttpRequest) -> HttpResponse:
                 sector=form.cleaned_data["sector"],
                 logo_png=form.cleaned_data["logo"],
                 language=form.cleaned_data["language"],
+                careers_url=form.cleaned_data["careers_url"],
             )
             return redirect("employer_kit:one_pager_done", one_pager_id=sheet.pk)
     return render(
@@ -347,19 +433,25 @@ def one_pager_file(request: HttpRequest, one_pager_id: str, fmt: str) -> HttpRes
         raise Http404
     key = sheet.pdf_key if fmt == "pdf" else sheet.png_key
     # The file is named in the sheet's language, like its title.
+    return HttpResponseRedirect(
+        private_url(
+            key, expires=conf.DOWNLOAD_URL_SECONDS, download_name=_one_pager_name(sheet, fmt)
+        )
+    )
+
+
+def _one_pager_name(sheet, fmt: str) -> str:
+    """What the file is, in the sheet's language: the sheet, the company, the sector (or
+    "all sectors": never `…-provence-provence.pdf`)."""
+    company = slugify(sheet.recruiter.company)[:60].strip("-")
     if sheet.language == "en":
         stem = "why-join-us-aix-marseille-provence"
         sector = slugify(sheet.sector.name_en or sheet.sector.slug) if sheet.sector else ""
+        sector = sector or "all-sectors"
     else:
-        stem = "pourquoi-aix-marseille-provence"
-        sector = sheet.sector.slug if sheet.sector else ""
-    return HttpResponseRedirect(
-        private_url(
-            key,
-            expires=conf.DOWNLOAD_URL_SECONDS,
-            download_name=f"{stem}-{sector or 'provence'}.{fmt}",
-        )
-    )
+        stem = "pourquoi-nous-rejoindre-aix-marseille-provence"
+        sector = (sheet.sector.slug if sheet.sector else "") or "tous-secteurs"
+    return "-".join(part for part in (stem, company, sector) if part) + f".{fmt}"
 
 
 def _widget_sector(value: str | None):
@@ -376,6 +468,10 @@ def widget(request: HttpRequest) -> HttpResponse:
     """
     sector = _widget_sector(request.GET.get("secteur"))
     testimonials = selectors.widget_testimonials(sector_slug=sector.slug if sector else None)
+    # A sector with no testimonial yet shows those of all sectors, and says so.
+    fallback = sector is not None and not testimonials
+    if fallback:
+        testimonials = selectors.widget_testimonials(sector_slug=None)
     storage = public_storage()
     cards = [
         {
@@ -391,6 +487,7 @@ def widget(request: HttpRequest) -> HttpResponse:
         {
             "cards": cards,
             "sector": sector,
+            "fallback": fallback,
             "campaign_url": settings.SITE_URL
             + ("/en/" if get_language().startswith("en") else "/"),
             "oembed_url": _oembed_url(request.build_absolute_uri()),

@@ -11,19 +11,38 @@ from .. import documents
 from ..models import TalkingPoint
 
 
-def points_data(points: Iterable[TalkingPoint]) -> list[documents.Point]:
-    return [
-        documents.Point(
-            headline=point.headline,
-            body=point.body,
-            sources=documents.unique([figure_source(f) for f in point.key_figures.all()]),
-            audience=point.get_audience_display(),
-            sector=point.sector.display_name if point.sector else "",
-            version=point.version,
-            reviewed_on=point.reviewed_on,
-        )
-        for point in points
-    ]
+def points_data(points: Iterable[TalkingPoint], language: str = "fr") -> list[documents.Point]:
+    """The points in `language`: a French point without its English text stays French, and its
+    headline says so."""
+    data = []
+    with translation.override(language):
+        for point in points:
+            headline = point.display_headline
+            if not point.reads_in_page_language:
+                headline = f"{headline} ({_('en français : pas encore traduit')})"
+            data.append(
+                documents.Point(
+                    headline=headline,
+                    body=point.display_body,
+                    sources=documents.unique(point_sources(point)),
+                    audience=str(point.get_audience_display()),
+                    sector=point.sector.display_name if point.sector else "",
+                    version=point.version,
+                    reviewed_on=point.reviewed_on,
+                )
+            )
+    return data
+
+
+def point_sources(point: TalkingPoint) -> list[str]:
+    """Its own source first, then those of the key figures it quotes."""
+    own = []
+    if point.has_own_source:
+        own = [
+            f"{point.source_name}, {point.source_year}"
+            + (f" ({point.source_url})" if point.source_url else "")
+        ]
+    return own + [figure_source(figure) for figure in point.key_figures.all()]
 
 
 def figure_source(figure: KeyFigure) -> str:

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import cast
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from storages.backends.s3 import S3Storage
 from zipstream import ZIP_STORED, ZipStream
 
@@ -48,6 +48,11 @@ def _object_chunks(key: str) -> Iterator[bytes]:
         yield from body.iter_chunks(conf.STREAM_CHUNK_BYTES)
     finally:
         body.close()
+
+
+def _rights_in(asset: KitAsset, language: str) -> str:
+    with translation.override(language):
+        return asset.display_usage_rights
 
 
 @dataclass
@@ -95,12 +100,12 @@ def kit_archive_build(
                 title=asset.title,
                 kind=asset.get_kind_display(),
                 credits=asset.credits,
-                usage_rights=asset.usage_rights,
+                usage_rights=_rights_in(asset, language),
                 available_until=asset.available_until,
                 version=asset.version,
             )
         )
-    point_data = points_data(points)
+    point_data = points_data(points, language)
     stream.add(documents.archive_readme(entries, language=language, day=day).encode(), "README.md")
     stream.add(
         documents.talking_points_markdown(point_data, language=language).encode(),

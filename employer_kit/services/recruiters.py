@@ -2,6 +2,7 @@
 
 import re
 import secrets
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -45,18 +46,29 @@ def magic_link_token(*, recruiter: Recruiter) -> str:
 
 
 def recruiter_identify(
-    *, company: str, email: str, siret: str = "", language: str = "fr"
+    *,
+    company: str,
+    email: str,
+    siret: str = "",
+    language: str = "fr",
+    company_size: str = "",
+    sector: Any = None,
 ) -> Recruiter:
     """Register (or find) a recruiter and email a magic link; nothing else changes before the
     address is confirmed, so a stranger cannot rename someone else's account."""
     email = email.strip().lower()
-    recruiter, created = Recruiter.objects.get_or_create(
-        email=email,
-        defaults={"company": company.strip(), "siret": siret, "language": language},
-    )
+    fields = {
+        "company": company.strip(),
+        "siret": siret,
+        "language": language,
+        "company_size": company_size,
+        "sector": sector,
+    }
+    recruiter, created = Recruiter.objects.get_or_create(email=email, defaults=fields)
     if not created and recruiter.confirmed_at is None:
-        recruiter.company, recruiter.siret, recruiter.language = company.strip(), siret, language
-        recruiter.save(update_fields=["company", "siret", "language"])
+        for name, value in fields.items():
+            setattr(recruiter, name, value)
+        recruiter.save(update_fields=list(fields))
     link = settings.SITE_URL + localized_path(
         reverse("employer_kit:confirm", args=[magic_link_token(recruiter=recruiter)]), language
     )

@@ -51,6 +51,7 @@ def _kit_asset_from_testimonial(testimonial_id: UUID | str) -> KitAsset:
         "language": testimonial.language[:2] if testimonial.language[:2] in ("fr", "en") else "fr",
         "credits": _("%(name)s, ambassadeur One Provence — Tous Ambassadeurs") % {"name": name},
         "usage_rights": limits.usage_rights,
+        "usage_rights_en": limits.usage_rights_en,
         "available_until": limits.until,
         "file_format": "MP4",
         "duration": testimonial.duration,

@@ -1,5 +1,6 @@
 // Employer kit: one-click copy of talking points and of the widget snippet.
-// Buttons carry data-copy-target="<id of the element whose text is copied>".
+// Buttons carry data-copy-target="<id of the element whose text is copied>", and for a talking
+// point data-copy-with="<id of its sources line>": the text is copied with its source.
 (() => {
   "use strict";
   const status = document.getElementById("kit-copy-status");
@@ -37,7 +38,8 @@
     if (!button) return;
     const source = document.getElementById(button.dataset.copyTarget);
     if (!source) return;
-    const text = textOf(source);
+    const extra = button.dataset.copyWith ? document.getElementById(button.dataset.copyWith) : null;
+    const text = extra ? `${textOf(source)}\n\n${textOf(extra)}` : textOf(source);
     let ok = false;
     try {
       await navigator.clipboard.writeText(text);

@@ -37,7 +37,7 @@ def test_anonymous_kit_page_lists_assets_and_sets_no_cookie(client, kit_content,
 def test_a_talking_point_names_each_source_once(client, kit_content):
     page = client.get("/kit/").content.decode()
 
-    lines = re.findall(r'<p class="kit-point__sources">Sources : (.*?)</p>', page)
+    lines = re.findall(r'<p class="kit-point__sources"[^>]*>Sources : (.*?)</p>', page)
     # "On est plus heureux ici" quotes two figures of one ImageTerr study: named once.
     assert "ImageTerr 2024 — IMPGT, Aix-Marseille Université (2024)" in lines
     assert all(len(set(line.split(" ; "))) == len(line.split(" ; ")) for line in lines), lines

@@ -51,15 +51,18 @@ def test_archive_holds_the_filtered_assets_a_readme_of_rights_and_the_talking_po
     assert archive.testzip() is None
     names = set(archive.namelist())
     assert names == {
-        "logo/tous-secteurs/logo.png",
-        "brochure/aeronautique/fiche.pdf",
+        "logo/tous-secteurs/logo-one-provence.png",
+        "brochure/aeronautique/fiche-aeronautique.pdf",
         "README.md",
         "talking-points.md",
         "talking-points.pdf",
         "talking-points.docx",
     }
-    assert archive.read("logo/tous-secteurs/logo.png") == logo.file.open("rb").read()
-    assert archive.read("brochure/aeronautique/fiche.pdf") == brochure.file.open("rb").read()
+    assert archive.read("logo/tous-secteurs/logo-one-provence.png") == logo.file.open("rb").read()
+    assert (
+        archive.read("brochure/aeronautique/fiche-aeronautique.pdf")
+        == brochure.file.open("rb").read()
+    )
     readme = archive.read("README.md").decode()
     assert "Photo : Jean Dupont / One Provence" in readme
     assert "Attribution obligatoire" in readme

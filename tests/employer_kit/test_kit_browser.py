@@ -86,7 +86,7 @@ def test_recruiter_goes_from_the_campaign_home_to_a_kit_and_a_one_pager(
 
     page.get_by_role("link", name="Accéder aux téléchargements").click()
     screenshot(page, "kit-access")
-    page.get_by_label("Entreprise").fill("Airbus Helicopters")
+    page.get_by_label("Entreprise", exact=True).fill("Airbus Helicopters")
     page.get_by_label("E-mail professionnel").fill("rh.airbus@gmail.com")
     page.get_by_role("button", name="Recevoir mon lien de connexion").click()
     email_field = page.get_by_label("E-mail professionnel")
@@ -114,7 +114,7 @@ def test_recruiter_goes_from_the_campaign_home_to_a_kit_and_a_one_pager(
     with zipfile.ZipFile(archive_path) as archive:
         names = archive.namelist()
         assert archive.testzip() is None
-    assert "README.md" in names and "photo/tous-secteurs/calanques.jpg" in names
+    assert "README.md" in names and "photo/tous-secteurs/calanques-au-lever-du-jour.jpg" in names
     assert any(name.startswith("video/aeronautique/") for name in names)
     kit_done = time.monotonic() - started
 
@@ -176,7 +176,11 @@ def test_kit_page_screenshot_accessibility_and_one_click_copy(
         "() => document.getElementById('kit-copy-status').textContent === 'Copié'"
     )
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied == "De Marignane à Cannes, la filière aéronautique recrute des ingénieurs."
+    # The text with its source (issue 16: "Copier" copies a talking point with its source).
+    assert copied == (
+        "De Marignane à Cannes, la filière aéronautique recrute des ingénieurs.\n\n"
+        "Sources : ImageTerr 2024 — IMPGT, Aix-Marseille Université (2024)"
+    )
 
     for path in ("/kit/acces/", "/en/kit/", "/kit/widget/?secteur=aeronautique"):
         page.goto(live_server.url + path)

@@ -80,7 +80,10 @@ def test_recruiter_generates_a_one_pager_and_downloads_it(client, kit_content, m
     assert client.get(response["Location"]).status_code == 200
     pdf_link = client.get(f"/kit/fiche/{sheet.pk}.pdf")
     assert pdf_link.status_code == 302 and "X-Amz-Signature=" in pdf_link["Location"]
-    assert "pourquoi-aix-marseille-provence-aeronautique.pdf" in unquote(pdf_link["Location"])
+    assert (
+        "pourquoi-nous-rejoindre-aix-marseille-provence-airbus-helicopters-aeronautique.pdf"
+        in unquote(pdf_link["Location"])
+    )
 
 
 def test_an_english_sheet_downloads_under_an_english_name(client, kit_content, make_recruiter):
@@ -91,7 +94,9 @@ def test_an_english_sheet_downloads_under_an_english_name(client, kit_content, m
 
     png_link = client.get(f"/en/kit/fiche/{sheet.pk}.png")
 
-    assert "why-join-us-aix-marseille-provence-aeronautics.png" in unquote(png_link["Location"])
+    assert "why-join-us-aix-marseille-provence-airbus-helicopters-aeronautics.png" in unquote(
+        png_link["Location"]
+    )
 
 
 @pytest.mark.parametrize(
