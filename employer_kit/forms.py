@@ -5,6 +5,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Sector
+from campaigns.selectors import sectors_all
 from onprovence.text import single_line
 
 from . import conf
@@ -29,7 +30,7 @@ class KitFilterForm(forms.Form):
 
     secteur = SectorChoiceField(
         label=_("Secteur"),
-        queryset=Sector.objects.all(),
+        queryset=sectors_all(),
         to_field_name="slug",
         required=False,
         empty_label=_("Tous les secteurs"),
@@ -83,7 +84,7 @@ class IdentifyForm(forms.Form):
     )
     sector = SectorChoiceField(
         label=_("Secteur de l'entreprise (facultatif)"),
-        queryset=Sector.objects.all(),
+        queryset=sectors_all(),
         to_field_name="slug",
         required=False,
         empty_label=_("Non précisé"),
@@ -124,7 +125,7 @@ class OnePagerForm(forms.Form):
     )
     sector = SectorChoiceField(
         label=_("Secteur"),
-        queryset=Sector.objects.all(),
+        queryset=sectors_all(),
         to_field_name="slug",
         required=False,
         empty_label=_("Tous secteurs"),
