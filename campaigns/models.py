@@ -233,6 +233,18 @@ class KeyFigure(models.Model):
         with translation.override(settings.LANGUAGE_CODE):
             return f"{figure_text(self.value, self.unit)} — {self.label}"
 
+    def clean(self) -> None:
+        # A figure the public reads is sourced: a name (required by the field) and a year.
+        if self.is_active and not self.year:
+            raise ValidationError(
+                {
+                    "year": _(
+                        "Un chiffre affiché donne l'année de sa source (avec son nom, et son "
+                        "lien quand elle est publique)."
+                    )
+                }
+            )
+
     @property
     def display_value(self) -> str:
         return figure_text(self.value, self.unit)
