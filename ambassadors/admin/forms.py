@@ -73,6 +73,10 @@ class TestimonialForm(forms.ModelForm):
         ),
     )
 
+    # Set by speech-draft.js when the moderator loads the automatic draft into the cue editor
+    # ("Utiliser le brouillon"; the input is in the speech panel): saving then accepts it.
+    speech_draft_used = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = Testimonial
         fields = list(EDITABLE_FIELDS)
