@@ -137,7 +137,11 @@ class ScheduleForm(forms.Form):
     publish_at = forms.SplitDateTimeField(
         label=_("publication le"),
         required=False,
-        widget=forms.SplitDateTimeWidget(date_attrs={"type": "date"}, time_attrs={"type": "time"}),
+        # Each input named for screen readers: the field's label points at neither of them.
+        widget=forms.SplitDateTimeWidget(
+            date_attrs={"type": "date", "aria-label": _("date de publication")},
+            time_attrs={"type": "time", "aria-label": _("heure de publication")},
+        ),
         help_text=_("Vide : les prochains créneaux libres du rythme de publication."),
     )
 

@@ -374,7 +374,7 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
             ),
         )
 
-    @admin.display(description=_("brouillon automatique"))
+    @admin.display(description=_("sous-titres automatiques"))
     def speech_draft_panel(self, obj: Testimonial) -> str:
         """The speech model's drafts (issue 19): their state in words, the draft captions to
         load into the cue editor, the transcript folded, the suggested quotes."""

@@ -64,9 +64,7 @@ def _draft(testimonial, **fields) -> SpeechDraft:
 
 def _panel(html: str) -> str:
     """The review page's speech panel (the read-only field's row)."""
-    return re.search(
-        r'<div class="speech-draft .*?data-speech-status></p>\s*</div>', html, re.S
-    ).group(0)
+    return re.search(r'<div class="speech-draft .*?<!-- /speech-draft -->', html, re.S).group(0)
 
 
 def _words(html: str) -> str:

@@ -15,6 +15,7 @@
     var status = root.querySelector("[data-speech-status]");
 
     function say(text) {
+      if (!status) return;
       // Emptied first, so the same words said twice are read twice.
       status.textContent = "";
       window.setTimeout(function () {
