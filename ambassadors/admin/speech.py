@@ -35,7 +35,11 @@ def speech_rerun_url(user: Any, testimonial: Testimonial) -> str | None:
     return reverse("admin:ambassadors_testimonial_speech_rerun", args=[testimonial.pk])
 
 
-def speech_draft_html(testimonial: Testimonial, user: AbstractBaseUser | None) -> SafeString:
+def speech_draft_html(
+    testimonial: Testimonial, user: AbstractBaseUser | None, *, draft_used: bool = False
+) -> SafeString:
+    """The panel; `draft_used`: the page is shown again (an error) after the moderator loaded
+    the draft into the editor, so saving it still accepts the draft."""
     desk = speech_draft_for_desk(testimonial_id=testimonial.pk)
     can_edit = user is not None and user.has_perm("ambassadors.change_testimonial")
     rerun_url = speech_rerun_url(user, testimonial) if user is not None else None
@@ -43,11 +47,12 @@ def speech_draft_html(testimonial: Testimonial, user: AbstractBaseUser | None) -
         "desk": desk,
         "no_model": desk.state == SpeechState.SKIPPED and desk.message == NO_MODEL_MESSAGE,
         "can_edit": can_edit,
+        "draft_used": draft_used,
         "rerun_url": rerun_url,
         "cannot_rerun": desk.state in (SpeechState.FAILED, SpeechState.SKIPPED)
         and not speech_stage_can_run(),
         "cue_count": desk.captions_vtt.count("-->"),
         "word_count": len(desk.transcript.split()),
     }
-    # render_to_string's output is the template's, every model text in it autoescaped.
-    return SafeString(render_to_string("ambassadors/admin/speech_draft.html", context))
+    # The template's output: every model text in it autoescaped.
+    return render_to_string("ambassadors/admin/speech_draft.html", context)

@@ -378,7 +378,11 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
     def speech_draft_panel(self, obj: Testimonial) -> str:
         """The speech model's drafts (issue 19): their state in words, the draft captions to
         load into the cue editor, the transcript folded, the suggested quotes."""
-        return speech_draft_html(obj, getattr(obj, "desk_user", None))
+        return speech_draft_html(
+            obj,
+            getattr(obj, "desk_user", None),
+            draft_used=getattr(obj, "desk_speech_draft_used", False),
+        )
 
     @admin.display(description=_("preuve de consentement"))
     def consent_summary(self, obj: Testimonial) -> str:
@@ -392,6 +396,11 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
             # The speech panel (a read-only field, rendered from `obj`) offers what this user
             # may do.
             obj.desk_user = request.user
+            # A page shown again after an error keeps "the draft was loaded into the editor".
+            adminform = context.get("adminform")
+            obj.desk_speech_draft_used = bool(
+                adminform is not None and adminform.form.data.get("speech_draft_used")
+            )
             context["speech_rerun_url"] = speech_rerun_url(request.user, obj)
             context["moderation_actions"] = actions_offered(request.user, obj)
             context["parent_state"] = parent_state(obj)

@@ -524,3 +524,45 @@ def test_the_generated_model_drafts_and_the_desk_shows_the_real_draft(
     if desk.captions_vtt:
         assert "Utiliser le brouillon" in panel
     assert media_speech.SAMPLE_RATE == 16000
+
+
+def test_a_page_shown_again_after_an_error_still_accepts_the_loaded_draft_when_saved(
+    moderator_client, make_testimonial, moderator
+):
+    """Loaded into the editor, then a mistake elsewhere (bad captions): the page comes back
+    with the mark kept, so the corrected save still makes the draft reviewed."""
+    testimonial = make_testimonial(Status.IN_REVIEW)
+    _draft(testimonial)
+    broken = DRAFT_VTT.replace("00:00:01.500 --> 00:00:02.000", "00:00:01.500 --> 00:00:01.000")
+
+    again = moderator_client.post(
+        _change(testimonial),
+        _change_form_data(testimonial, captions_text=broken, speech_draft_used="1"),
+    )
+
+    assert again.status_code == 200
+    assert 'name="speech_draft_used" value="1"' in _panel(again.content.decode())
+    assert SpeechDraft.objects.get(pk=testimonial.pk).state == SpeechState.DRAFT
+    response = moderator_client.post(
+        _change(testimonial),
+        _change_form_data(testimonial, captions_text=DRAFT_VTT, speech_draft_used="1"),
+    )
+    assert response.status_code == 302
+    assert SpeechDraft.objects.get(pk=testimonial.pk).state == SpeechState.REVIEWED
+
+
+def test_the_panel_has_its_english_words(make_testimonial, moderator):
+    """The admin is served in French (i18n_patterns leave /admin/ unprefixed); its words
+    have their English translations all the same, as the rest of the desk's."""
+    from django.utils import translation
+
+    from ambassadors.admin.speech import speech_draft_html
+
+    testimonial = make_testimonial(Status.IN_REVIEW)
+    _draft(testimonial)
+
+    with translation.override("en"):
+        panel = speech_draft_html(testimonial, moderator)
+
+    assert "Use the draft" in panel and "Use on the card" in panel
+    assert "automatic draft" in panel and "Utiliser le brouillon" not in panel

@@ -137,7 +137,7 @@ def test_the_draft_goes_into_the_cue_editor_and_the_quote_then_saving_reviews_it
 
 
 def test_key_a_on_an_unreviewed_draft_asks_then_approves_and_hostile_text_stays_text(
-    laptop_page, live_server, make_testimonial, moderator
+    laptop_page, live_server, make_testimonial, moderator, screenshot
 ):
     now = timezone.now()
     first = make_testimonial(Status.IN_REVIEW)
@@ -169,6 +169,7 @@ def test_key_a_on_an_unreviewed_draft_asks_then_approves_and_hostile_text_stays_
     expect(box).to_be_focused()
     expect(page.locator(".moderation-speech-confirm")).to_contain_text("brouillon automatique")
     _accessible(page, errors)
+    screenshot(page, "desk-speech-confirm", full_page=False)
     first.refresh_from_db()
     assert first.status == Status.IN_REVIEW
     page.keyboard.press("Space")
