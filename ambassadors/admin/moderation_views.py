@@ -19,7 +19,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from ..models import Status, Testimonial
+from ..models import SpeechState, Status, Testimonial
 from ..selectors import publication_calendar, publication_free_slots, publication_rhythm
 from ..services.audit import ModerationError
 from ..services.captions import testimonial_captions_text
@@ -103,7 +103,7 @@ class ModerationViewsMixin:
                 messages.WARNING,
             )
             return HttpResponseRedirect(back)
-        data = request.POST if request.method == "POST" else None
+        data = request.POST or None
         unreviewed = (
             speech_drafts_unreviewed_among(testimonial_ids=[t.pk for t in applicable])
             if chosen.confirms_speech_drafts
@@ -223,7 +223,7 @@ class ModerationViewsMixin:
             )
             return HttpResponseRedirect(back)
         draft = speech_stage_queue(testimonial_id=testimonial.pk)
-        if draft.state == "pending":
+        if draft.state == SpeechState.PENDING:
             line = gettext(
                 "Transcription relancée : le brouillon automatique apparaîtra sur cette page "
                 "dans quelques minutes."
