@@ -80,6 +80,8 @@ class TestimonialAction:
     offered: Callable[[Testimonial], bool] | None = None
     # Without a date, a selection takes the next free slots of the publishing rhythm.
     uses_slots: bool = False
+    # Asks to confirm when a testimonial's automatic speech drafts are unreviewed (issue 19).
+    confirms_speech_drafts: bool = False
 
     @property
     def changelist_name(self) -> str:
@@ -246,6 +248,7 @@ MODERATION_ACTIONS = (
         statuses=frozenset({Status.IN_REVIEW}),
         apply=_approve,
         uses_slots=True,
+        confirms_speech_drafts=True,
     ),
     TestimonialAction(
         name="reject",

@@ -73,6 +73,10 @@ class TestimonialForm(forms.ModelForm):
         ),
     )
 
+    # Set by speech-draft.js when the moderator loads the automatic draft into the cue editor
+    # ("Utiliser le brouillon"; the input is in the speech panel): saving then accepts it.
+    speech_draft_used = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = Testimonial
         fields = list(EDITABLE_FIELDS)
@@ -133,7 +137,11 @@ class ScheduleForm(forms.Form):
     publish_at = forms.SplitDateTimeField(
         label=_("publication le"),
         required=False,
-        widget=forms.SplitDateTimeWidget(date_attrs={"type": "date"}, time_attrs={"type": "time"}),
+        # Each input named for screen readers: the field's label points at neither of them.
+        widget=forms.SplitDateTimeWidget(
+            date_attrs={"type": "date", "aria-label": _("date de publication")},
+            time_attrs={"type": "time", "aria-label": _("heure de publication")},
+        ),
         help_text=_("Vide : les prochains créneaux libres du rythme de publication."),
     )
 

@@ -4,6 +4,7 @@ selection), the publication calendar, the social pack download and the captions 
 import datetime
 import uuid
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -14,13 +15,21 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
-from ..models import Status, Testimonial
+from ..models import SpeechState, Status, Testimonial
 from ..selectors import publication_calendar, publication_free_slots, publication_rhythm
 from ..services.audit import ModerationError
 from ..services.captions import testimonial_captions_text
 from ..services.social import testimonial_social_pack
+from ..services.speech import (
+    ACTIVE_STATUSES,
+    speech_draft_unreviewed,
+    speech_drafts_unreviewed_among,
+    speech_stage_queue,
+)
 from .actions import MODERATE, action_apply, action_get
 from .display import parent_state
 
@@ -50,6 +59,11 @@ class ModerationViewsMixin:
                 "<uuid:testimonial_id>/social-pack/",
                 wrap(self.social_pack_view),
                 name="ambassadors_testimonial_social_pack",
+            ),
+            path(
+                "<uuid:testimonial_id>/speech/rerun/",
+                wrap(require_POST(self.speech_rerun_view)),
+                name="ambassadors_testimonial_speech_rerun",
             ),
             path(
                 "<uuid:testimonial_id>/captions.vtt",
@@ -89,8 +103,20 @@ class ModerationViewsMixin:
                 messages.WARNING,
             )
             return HttpResponseRedirect(back)
-        form = chosen.form(request.POST or None)
-        if request.method == "POST" and form.is_valid():
+        data = request.POST or None
+        unreviewed = (
+            speech_drafts_unreviewed_among(testimonial_ids=[t.pk for t in applicable])
+            if chosen.confirms_speech_drafts
+            else set()
+        )
+        if unreviewed and data is not None and SPEECH_ASKED not in data:
+            # From the desk's button (or its key `a`) or another form that did not put the
+            # question: ask it first, nothing is applied.
+            data = None
+        form = chosen.form(data)
+        if unreviewed:
+            form.fields = {SPEECH_CONFIRM: speech_confirm_field(len(unreviewed)), **form.fields}
+        if data is not None and form.is_valid():
             lines = action_apply(chosen, applicable, actor=request.user, data=form.cleaned_data)
             for level, line in lines:
                 self.message_user(request, line, level)
@@ -110,7 +136,9 @@ class ModerationViewsMixin:
             "ids": ",".join(str(t.pk) for t in applicable),
             "back": back,
             "cancel": cancel,
-            "next": request.GET.get("next", ""),
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+            "speech_unreviewed": [t for t in applicable if t.pk in unreviewed],
+            "speech_asked": SPEECH_ASKED if unreviewed else "",
         }
         if chosen.uses_slots:
             context["proposed_slots"] = publication_free_slots(
@@ -181,6 +209,34 @@ class ModerationViewsMixin:
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
+    def speech_rerun_view(self, request: HttpRequest, testimonial_id: uuid.UUID) -> HttpResponse:
+        """Run the speech stage again (a failed or skipped draft, once a model is installed)."""
+        if not request.user.has_perm(MODERATE):
+            raise PermissionDenied
+        testimonial = get_object_or_404(Testimonial, pk=testimonial_id)
+        back = reverse("admin:ambassadors_testimonial_change", args=[testimonial.pk])
+        if testimonial.status not in ACTIVE_STATUSES:
+            self.message_user(
+                request,
+                gettext("Pas de transcription pour un témoignage sans vidéo de modération."),
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(back)
+        draft = speech_stage_queue(testimonial_id=testimonial.pk)
+        if draft.state == SpeechState.PENDING:
+            line = gettext(
+                "Transcription relancée : le brouillon automatique apparaîtra sur cette page "
+                "dans quelques minutes."
+            )
+            level = messages.SUCCESS
+        else:
+            line = gettext("Transcription non relancée : %(state)s.") % {
+                "state": draft.get_state_display()
+            }
+            level = messages.WARNING
+        self.message_user(request, line, level)
+        return HttpResponseRedirect(back)
+
     def captions_view(self, request: HttpRequest, testimonial_id: uuid.UUID) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -238,7 +294,35 @@ def review_desk(request: HttpRequest, testimonial: Testimonial) -> dict | None:
         + "?"
         + urlencode({"ids": testimonial.pk, "next": next_url}),
         "quote_missing": not testimonial.quote.strip(),
+        "speech_unreviewed": speech_draft_unreviewed(testimonial_id=testimonial.pk),
     }
+
+
+# Approving testimonials whose speech drafts nobody reviewed asks to confirm (issue 19): the
+# confirmation page's hidden marker (the question was put) and its box.
+SPEECH_ASKED = "speech_asked"
+SPEECH_CONFIRM = "speech_confirm"
+
+
+def speech_confirm_field(count: int) -> forms.BooleanField:
+    return forms.BooleanField(
+        label=ngettext(
+            "Approuver quand même : le brouillon automatique non relu ne sera pas publié (ses "
+            "sous-titres, sa transcription et ses citations restent hors des pages publiques).",
+            "Approuver quand même : les %(count)s brouillons automatiques non relus ne seront "
+            "pas publiés (leurs sous-titres, transcriptions et citations restent hors des "
+            "pages publiques).",
+            count,
+        )
+        % {"count": count},
+        required=True,
+        error_messages={
+            "required": _(
+                "Cochez la case pour approuver sans relire le brouillon automatique, ou "
+                "annulez pour le relire d'abord."
+            )
+        },
+    )
 
 
 def _parse_ids(raw: str) -> list[uuid.UUID]:

@@ -8,7 +8,7 @@ The admin only parses input and calls the moderation services; the status only m
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.urls import reverse
 from django.utils import timezone
@@ -25,12 +25,14 @@ from ..models import Status, Testimonial, TestimonialEvent
 from ..services.captions import testimonial_captions_set
 from ..services.decisions import EDITABLE_FIELDS, testimonial_edit
 from ..services.social import social_post_texts
+from ..services.speech import SpeechDraftError, speech_draft_accept
 from .actions import actions_offered, changelist_function, registered_actions
 from .consent import consent_proof_html
 from .display import event_actor, event_note, flag_badges, parent_state, video_summary
 from .filters import AgeFilter, DurationFilter, FlagFilter, MinorFilter
 from .forms import TestimonialForm
 from .moderation_views import ModerationViewsMixin, review_desk
+from .speech import speech_draft_html, speech_rerun_url
 
 # The statuses that have renditions, and how long a signed link to them lasts.
 WITH_MEDIA = {Status.IN_REVIEW, Status.APPROVED, Status.PUBLISHED, Status.REJECTED}
@@ -140,6 +142,7 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
                     "sector",
                     "tags",
                     "featured",
+                    "speech_draft_panel",
                     "captions_file",
                     "captions_text",
                 ]
@@ -190,7 +193,7 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["ambassadors/admin/moderation.css"]}
-        js = ["ambassadors/admin/desk.js"]
+        js = ["ambassadors/admin/desk.js", "ambassadors/admin/speech-draft.js"]
 
     # --- Permissions: testimonials come from residents and leave by erasure only ---
 
@@ -371,6 +374,16 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
             ),
         )
 
+    @admin.display(description=_("sous-titres automatiques"))
+    def speech_draft_panel(self, obj: Testimonial) -> str:
+        """The speech model's drafts (issue 19): their state in words, the draft captions to
+        load into the cue editor, the transcript folded, the suggested quotes."""
+        return speech_draft_html(
+            obj,
+            getattr(obj, "desk_user", None),
+            draft_used=getattr(obj, "desk_speech_draft_used", False),
+        )
+
     @admin.display(description=_("preuve de consentement"))
     def consent_summary(self, obj: Testimonial) -> str:
         record = getattr(obj, "consent", None)
@@ -380,6 +393,15 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
+            # The speech panel (a read-only field, rendered from `obj`) offers what this user
+            # may do.
+            obj.desk_user = request.user
+            # A page shown again after an error keeps "the draft was loaded into the editor".
+            adminform = context.get("adminform")
+            obj.desk_speech_draft_used = bool(
+                adminform is not None and adminform.form.data.get("speech_draft_used")
+            )
+            context["speech_rerun_url"] = speech_rerun_url(request.user, obj)
             context["moderation_actions"] = actions_offered(request.user, obj)
             context["parent_state"] = parent_state(obj)
             context["desk"] = review_desk(request, obj)
@@ -397,6 +419,27 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
         if changes:
             testimonial_edit(testimonial_id=obj.pk, actor=request.user, changes=changes)
         captions = form.captions_change()
+        if form.cleaned_data.get("speech_draft_used"):
+            # The moderator loaded the automatic draft into the cue editor and saves the
+            # captions, edited or as they are: a person has reviewed them.
+            text = captions if captions is not None else form.cleaned_data.get("captions_text", "")
+            if text.strip():
+                try:
+                    speech_draft_accept(
+                        testimonial_id=obj.pk, actor=request.user, captions_text=text
+                    )
+                except SpeechDraftError as error:
+                    self.message_user(request, str(error), messages.WARNING)
+                else:
+                    self.message_user(
+                        request,
+                        gettext(
+                            "Brouillon automatique relu : ces sous-titres sont maintenant ceux "
+                            "du témoignage."
+                        ),
+                        messages.SUCCESS,
+                    )
+                    return
         if captions is not None:
             testimonial_captions_set(testimonial_id=obj.pk, actor=request.user, text=captions)
 

@@ -414,6 +414,21 @@ def speech_draft_unreviewed(*, testimonial_id: UUID | str) -> bool:
     return SpeechDraft.objects.filter(pk=_id(testimonial_id), state=SpeechState.DRAFT).exists()
 
 
+def speech_drafts_unreviewed_among(*, testimonial_ids: list[UUID | str]) -> set[UUID]:
+    """Which of these testimonials have automatic drafts waiting for a person (one query, for
+    a selection: approving them asks to confirm)."""
+    return set(
+        SpeechDraft.objects.filter(
+            pk__in=[_id(pk) for pk in testimonial_ids], state=SpeechState.DRAFT
+        ).values_list("pk", flat=True)
+    )
+
+
+def speech_stage_can_run() -> bool:
+    """Whether a model is configured, so the stage can run again (the desk's "Relancer")."""
+    return bool(settings.SPEECH_MODEL_PATH)
+
+
 def speech_draft_accept(
     *,
     testimonial_id: UUID | str,

@@ -2,7 +2,8 @@
  * decision's page. An element with data-desk-key="a" is clicked when "a" is pressed, unless the
  * moderator is typing in a field or a widget marked data-desk-ignore (or holds Ctrl, Alt or
  * Meta), or a handler of the page already took the key (event.preventDefault()). On a decision's page
- * (form[data-desk-form]) the first field gets the focus, Enter in a list submits, Escape cancels.
+ * (form[data-desk-form]) the first field gets the focus, Enter in a list or on a box submits,
+ * Escape cancels.
  */
 (function () {
   "use strict";
@@ -28,7 +29,12 @@
       }
       return;
     }
-    if (form && event.key === "Enter" && event.target.tagName === "SELECT") {
+    // Enter in a list or on a box (the approval's "Approuver quand même") submits the page.
+    if (
+      form &&
+      event.key === "Enter" &&
+      (event.target.tagName === "SELECT" || event.target.type === "checkbox")
+    ) {
       event.preventDefault();
       form.requestSubmit();
       return;
