@@ -21,10 +21,10 @@ MAX_DURATION_SECONDS: float = _setting("AMBASSADORS_MAX_DURATION_SECONDS", 90.0)
 # Where the recorder stops: the same limit (a test shortens it to record a few seconds).
 RECORDING_LIMIT_SECONDS: float = MAX_DURATION_SECONDS
 # The recorder's MediaRecorder bitrates (bits per second): a 90 s recording weighs about
-# 13 MB instead of ~28 MB at Chromium's default (~2.5 Mb/s at 720p), with no visible loss in the
+# 14 MB instead of ~28 MB at Chromium's default (~2.5 Mb/s at 720p), with no visible loss in the
 # published rendition (docs/journey.md, "Bitrate": SSIM measured against the source).
 RECORDING_VIDEO_BITS_PER_SECOND: int = _setting(
-    "AMBASSADORS_RECORDING_VIDEO_BITS_PER_SECOND", 1_100_000
+    "AMBASSADORS_RECORDING_VIDEO_BITS_PER_SECOND", 1_200_000
 )
 RECORDING_AUDIO_BITS_PER_SECOND: int = _setting(
     "AMBASSADORS_RECORDING_AUDIO_BITS_PER_SECOND", 64_000
