@@ -20,11 +20,13 @@ MIN_DURATION_SECONDS: float = _setting("AMBASSADORS_MIN_DURATION_SECONDS", 3.0)
 MAX_DURATION_SECONDS: float = _setting("AMBASSADORS_MAX_DURATION_SECONDS", 90.0)
 # Where the recorder stops: the same limit (a test shortens it to record a few seconds).
 RECORDING_LIMIT_SECONDS: float = MAX_DURATION_SECONDS
-# The recorder's MediaRecorder bitrates (bits per second): a 90 s recording weighs about
-# 14 MB instead of ~28 MB at Chromium's default (~2.5 Mb/s at 720p), with no visible loss in the
-# published rendition (docs/journey.md, "Bitrate": SSIM measured against the source).
+# The recorder's MediaRecorder bitrates (bits per second). Chromium's default (~2.5 Mb/s video +
+# 128 kb/s audio at 720p) makes ~29 MB for 90 s; at these a 90 s recording is ~12 MB by the
+# numbers and at most ~15 MB as Chromium's VP9 encoder overshoots on a busy scene, with no
+# visible loss in the published rendition (docs/journey.md: SSIM and upload times measured by
+# bench/upload_resident.py).
 RECORDING_VIDEO_BITS_PER_SECOND: int = _setting(
-    "AMBASSADORS_RECORDING_VIDEO_BITS_PER_SECOND", 1_200_000
+    "AMBASSADORS_RECORDING_VIDEO_BITS_PER_SECOND", 1_000_000
 )
 RECORDING_AUDIO_BITS_PER_SECOND: int = _setting(
     "AMBASSADORS_RECORDING_AUDIO_BITS_PER_SECOND", 64_000

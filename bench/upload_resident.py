@@ -3,14 +3,14 @@
 pages, then the part protocol, with the uploader's retries and parallel part senders.
 
 Run as a script, it is the resident's bitrate bench (issue 15): in Chromium on a phone viewport,
-on an uplink throttled to 1 Mb/s (CDP Network.emulateNetworkConditions), the time from
-"Envoyer cette vidéo" to the thank-you page for a 90 s recording at the browser's default
-bitrate (~2.5 Mb/s, before) and at the recorder's chosen bitrates (ambassadors/conf.py, after),
-each printed with its baseline from the same run: the time the uplink needs for the same bytes
-(size / rate), so what the page adds is the ratio. The site runs under gunicorn (DEBUG off,
-PostgreSQL, Redis, S3 = moto on loopback with the bucket's CORS rule, as deployed); the
-recording is a 90 s H.264 MP4 made by ffmpeg and padded with an ISO `free` box to the size a
-recording of that length weighs at that bitrate (the size is what the uplink sees).
+the page's own recorder films `--seconds` (90) from Chromium's fake camera (a generated
+natural-looking 720x1280 scene, below), then, on an uplink throttled to 1 Mb/s (CDP
+Network.emulateNetworkConditions), the time from "Envoyer cette vidéo" to the thank-you page is
+measured: before (the recorder at the browser's default bitrate: the page's MediaRecorder made
+to ignore the bitrates it is given) and after (the chosen bitrates, ambassadors/conf.py). Each
+is printed with its baseline from the same run: the time the throttled uplink needs for the same
+bytes (size / rate), so what the page adds is the ratio. The site runs under gunicorn (DEBUG off,
+PostgreSQL, Redis, S3 = moto on loopback with the bucket's CORS rule, as deployed).
 
 `--quality` also measures the SSIM (ffmpeg's ssim filter) between a generated source and the
 published web rendition (ambassadors.services.pipeline.video_process_local, the real builder)
@@ -401,35 +401,42 @@ ENVOYER = "Envoyer cette vidéo"
 PHONE = {"width": 360, "height": 740}
 
 
-def recording_size(seconds: float, bits_per_second: int) -> int:
-    return round(seconds * bits_per_second / 8)
-
-
-def padded_recording(path: Path, *, seconds: float, size: int) -> Path:
-    """A `seconds`-long H.264/AAC MP4 padded with a trailing ISO `free` box to `size` bytes."""
+def camera_source(work: Path, seconds: float = 5) -> Path:
+    """The fake camera's film (Chromium loops it): the natural-looking source, as Y4M."""
     import subprocess
 
+    path = work / "camera.y4m"
     subprocess.run(
         ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-         "-f", "lavfi", "-i", f"testsrc2=size=320x568:rate=15:duration={seconds}",
-         "-f", "lavfi", "-i", f"sine=frequency=220:duration={seconds}",
-         "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "60k", "-pix_fmt", "yuv420p",
-         "-c:a", "aac", "-b:a", "32k", "-shortest", "-movflags", "+faststart", str(path)],
+         "-f", "lavfi", "-i", NATURAL_SOURCE.format(seconds=seconds), "-pix_fmt", "yuv420p",
+         str(path)],
         check=True,
     )  # fmt: skip
-    pad = size - path.stat().st_size
-    if pad < 8:
-        raise SystemExit(f"{path.name}: the video alone is over {size} bytes")
-    with open(path, "ab") as handle:
-        handle.write(pad.to_bytes(4, "big") + b"free" + bytes(pad - 8))
     return path
 
 
-def send_time(browser, base: str, video: Path, *, uplink_bytes: int) -> float:
-    """Seconds from the click on "Envoyer cette vidéo" to the thank-you page."""
+# "Before": the page's recorder as it was, at the browser's default bitrate.
+WITHOUT_BITRATES = """(() => {
+  const Recorder = window.MediaRecorder;
+  window.MediaRecorder = class extends Recorder {
+    constructor(stream, options = {}) {
+      const { videoBitsPerSecond, audioBitsPerSecond, ...rest } = options;
+      super(stream, rest);
+    }
+  };
+  window.MediaRecorder.isTypeSupported = (type) => Recorder.isTypeSupported(type);
+})();"""
+
+
+def send_time(browser, base: str, *, seconds: float, default: bool, uplink_bytes: int):
+    """Record `seconds` in the page, then (testimonial id, seconds from the click on "Envoyer
+    cette vidéo" to the thank-you page) on the throttled uplink."""
     context = browser.new_context(
         viewport=PHONE, is_mobile=True, has_touch=True, locale="fr-FR", device_scale_factor=1
     )
+    context.grant_permissions(["camera", "microphone"])
+    if default:
+        context.add_init_script(WITHOUT_BITRATES)
     page = context.new_page()
     try:
         page.goto(f"{base}/ambassadeurs/vous/")
@@ -441,10 +448,18 @@ def send_time(browser, base: str, video: Path, *, uplink_bytes: int) -> float:
         page.get_by_label("J'ai lu l'autorisation de diffusion ci-dessus et je l'accepte.").check()
         page.get_by_role("button", name="Continuer vers la vidéo").click()
         page.wait_for_url("**/ambassadeurs/video/")
-        page.set_input_files("#file-pick", str(video))
-        page.wait_for_selector("#review:not([hidden]), #record-message:not([hidden])")
-        if page.locator("#review").is_hidden():
-            raise SystemExit(f"{video.name}: {page.locator('#record-message').inner_text()}")
+        page.get_by_role("button", name="Activer la caméra").click()
+        page.wait_for_function("() => document.getElementById('preview').readyState >= 2")
+        page.get_by_role("button", name="Enregistrer").click()
+        page.wait_for_selector("#timer:not([hidden])", timeout=10_000)
+        page.wait_for_timeout(seconds * 1000)
+        stop = page.locator("#record-stop")
+        if stop.is_visible():  # else the recorder stopped at the limit by itself
+            stop.click()
+        page.wait_for_selector("#review:not([hidden])", timeout=30_000)
+        testimonial = page.evaluate(
+            "JSON.parse(document.getElementById('journey-config').textContent).testimonial"
+        )
         cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
         cdp.send(
@@ -455,7 +470,7 @@ def send_time(browser, base: str, video: Path, *, uplink_bytes: int) -> float:
         started = time.monotonic()
         page.get_by_role("button", name=ENVOYER).click()
         page.wait_for_url("**/ambassadeurs/suivi/**", timeout=3_600_000)
-        return time.monotonic() - started
+        return testimonial, time.monotonic() - started
     finally:
         context.close()
 
@@ -622,19 +637,17 @@ def main() -> int:
 
         django.setup()
         from ambassadors import conf
+        from ambassadors.models import Testimonial
 
-        chosen_bps = conf.RECORDING_VIDEO_BITS_PER_SECOND + conf.RECORDING_AUDIO_BITS_PER_SECOND
-        sizes = {
-            "before (browser default)": recording_size(options.seconds, DEFAULT_BITS_PER_SECOND),
-            "after (chosen bitrate)": recording_size(options.seconds, chosen_bps),
-        }
+        camera = camera_source(work)
         print(
             f"bench/upload_resident.py — a {options.seconds:g} s recording sent from Chromium "
             f"(phone viewport) on a {options.uplink_kbps} kb/s uplink, {os.cpu_count()} CPUs, "
             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
         )
         print(
-            f"bitrates: default {DEFAULT_BITS_PER_SECOND / 1e6:.2f} Mb/s; chosen "
+            f"recorded by the page's own recorder from Chromium's fake camera filming a "
+            f"generated 720x1280 scene (looped 5 s); bitrates: the browser's default; chosen "
             f"{conf.RECORDING_VIDEO_BITS_PER_SECOND / 1e6:.2f} Mb/s video + "
             f"{conf.RECORDING_AUDIO_BITS_PER_SECOND / 1e3:.0f} kb/s audio"
         )
@@ -650,21 +663,36 @@ def main() -> int:
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as playwright:
-            browser = launch_chromium(playwright)
+            browser = launch_chromium(
+                playwright,
+                [
+                    "--use-fake-device-for-media-stream",
+                    "--use-fake-ui-for-media-stream",
+                    f"--use-file-for-fake-video-capture={camera}",
+                ],
+            )
+            sends = []
             try:
-                for label, size in sizes.items():
-                    video = padded_recording(
-                        work / f"{label.split()[0]}.mp4", seconds=options.seconds, size=size
-                    )
-                    seconds = send_time(browser, base, video, uplink_bytes=uplink_bytes)
-                    floor = size / uplink_bytes
-                    print(
-                        f"{label}: {size / 1e6:.1f} MB, Envoyer -> thank-you page "
-                        f"{seconds:.1f} s; baseline (the uplink alone: size / "
-                        f"{options.uplink_kbps} kb/s) {floor:.1f} s = {seconds / floor:.2f}x"
-                    )
+                for label, default in (
+                    ("before (browser default)", True),
+                    ("after (chosen bitrate)", False),
+                ):
+                    testimonial, seconds = send_time(
+                        browser, base, seconds=options.seconds, default=default,
+                        uplink_bytes=uplink_bytes,
+                    )  # fmt: skip
+                    sends.append((label, testimonial, seconds))
             finally:
                 browser.close()
+        for label, testimonial, seconds in sends:  # out of Playwright's event loop: the ORM
+            size = Testimonial.objects.get(pk=testimonial).original_size
+            floor = size / uplink_bytes
+            print(
+                f"{label}: {size / 1e6:.1f} MB recorded in {options.seconds:g} s "
+                f"({size * 8 / options.seconds / 1e6:.2f} Mb/s), Envoyer -> thank-you page "
+                f"{seconds:.1f} s; baseline (the uplink alone: size / "
+                f"{options.uplink_kbps} kb/s) {floor:.1f} s = {seconds / floor:.2f}x"
+            )
         if options.quality:
             quality(work, options.quality_seconds)
     finally:
