@@ -75,6 +75,7 @@ def _limits() -> dict[str, Any]:
         "recordSeconds": conf.RECORDING_LIMIT_SECONDS,
         "videoBitsPerSecond": conf.RECORDING_VIDEO_BITS_PER_SECOND,
         "audioBitsPerSecond": conf.RECORDING_AUDIO_BITS_PER_SECOND,
+        "bitrateCodecs": list(conf.RECORDING_BITRATE_CODECS),
         "types": sorted(uploads.ALLOWED_CONTENT_TYPES),
     }
 

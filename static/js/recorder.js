@@ -128,12 +128,14 @@ async function startRecording() {
   const mimeType = RECORDING_TYPES.find((type) => MediaRecorder.isTypeSupported(type)) || "";
   const chunks = [];
   // Bitrates chosen for the resident's uplink (ambassadors/conf.py): a 90 s recording weighs
-  // about half what the browser's default makes, with no visible loss once published.
-  const options = {
-    videoBitsPerSecond: limits.videoBitsPerSecond,
-    audioBitsPerSecond: limits.audioBitsPerSecond,
-  };
+  // about half what the browser's default makes, with no visible loss once published, for the
+  // codecs they were measured with (VP9); others keep the browser's default.
+  const options = {};
   if (mimeType) options.mimeType = mimeType;
+  if (limits.bitrateCodecs.some((codec) => mimeType.includes(codec))) {
+    options.videoBitsPerSecond = limits.videoBitsPerSecond;
+    options.audioBitsPerSecond = limits.audioBitsPerSecond;
+  }
   recorder = new MediaRecorder(stream, options);
   const started = performance.now();
   recorder.ondataavailable = (event) => event.data.size && chunks.push(event.data);
