@@ -698,6 +698,9 @@ def main() -> int:
     finally:
         for process in reversed(processes):
             stop(process)
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)  # the camera's film and the renditions: ~1 GB
     return 0
 
 
