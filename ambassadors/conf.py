@@ -14,9 +14,29 @@ def _setting(name: str, default):
 
 # --- Shared by the uploader (client and server checks) and the pipeline (probe/validate) ---
 MIN_DURATION_SECONDS: float = _setting("AMBASSADORS_MIN_DURATION_SECONDS", 3.0)
-MAX_DURATION_SECONDS: float = _setting("AMBASSADORS_MAX_DURATION_SECONDS", 120.0)
-# What the recorder stops at (the resident is told ~90 s); the server accepts up to MAX.
-RECORDING_LIMIT_SECONDS: int = _setting("AMBASSADORS_RECORDING_LIMIT_SECONDS", 90)
+# The one length limit (issue 15): the pipeline refuses a longer video, the upload start refuses
+# a longer declared one, the phone refuses a longer picked file, the recorder stops at it, and
+# every page of the journey says it, read from here (ambassadors.views._limits).
+MAX_DURATION_SECONDS: float = _setting("AMBASSADORS_MAX_DURATION_SECONDS", 90.0)
+# Where the recorder stops: the same limit (a test shortens it to record a few seconds).
+RECORDING_LIMIT_SECONDS: float = MAX_DURATION_SECONDS
+# The recorder's MediaRecorder bitrates (bits per second). Chromium's default (~2.5 Mb/s video +
+# 128 kb/s audio at 720p) makes ~29 MB for 90 s; at these a 90 s recording is ~12 MB by the
+# numbers and at most ~15 MB as Chromium's VP9 encoder overshoots on a busy scene, with no
+# visible loss in the published rendition (docs/journey.md: SSIM and upload times measured by
+# bench/upload_resident.py).
+RECORDING_VIDEO_BITS_PER_SECOND: int = _setting(
+    "AMBASSADORS_RECORDING_VIDEO_BITS_PER_SECOND", 1_000_000
+)
+RECORDING_AUDIO_BITS_PER_SECOND: int = _setting(
+    "AMBASSADORS_RECORDING_AUDIO_BITS_PER_SECOND", 64_000
+)
+# The recorder codecs these bitrates were measured for (a fragment of MediaRecorder's mimeType):
+# VP9 (Chromium, Chrome on Android) loses nothing visible at them; VP8 (Firefox) does (SSIM of
+# the published rendition 0.73 against 0.95 at the default), so it keeps the browser's default.
+RECORDING_BITRATE_CODECS: tuple[str, ...] = _setting(
+    "AMBASSADORS_RECORDING_BITRATE_CODECS", ("vp9",)
+)
 MAX_UPLOAD_BYTES: int = _setting("AMBASSADORS_MAX_UPLOAD_BYTES", 600 * 1024 * 1024)
 
 # --- Resident journey -----------------------------------------------------------------------
@@ -94,8 +114,8 @@ MEDIA_MAX_PIXEL_RATE: float = _setting("AMBASSADORS_MEDIA_MAX_PIXEL_RATE", 1_000
 
 def media_seconds_per_client_per_day() -> int:
     """Seconds of video one client (IP, behind TRUSTED_PROXY_COUNT proxies) may have processed
-    per day (ambassadors.services.media_budget); 0 turns the budget off. 1800 s = 15 videos of
-    the 120 s maximum, or about 30 ordinary testimonials, from one connection in a day."""
+    per day (ambassadors.services.media_budget); 0 turns the budget off. 1800 s = 20 videos of
+    the 90 s maximum, or about 30 ordinary testimonials, from one connection in a day."""
     return _setting("AMBASSADORS_MEDIA_SECONDS_PER_CLIENT_PER_DAY", 1800)
 
 

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core import signing
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Sector
@@ -21,6 +22,14 @@ class AgeGroup:
         (MINOR, _("Entre 15 et 17 ans")),
         (CHILD, _("Moins de 15 ans")),
     ]
+
+
+# Said to a resident who answers "under 15", on the page (journey-consent.js) or by the server.
+CHILD_REFUSAL = _(
+    "Merci beaucoup pour votre envie de participer ! Pour protéger les plus "
+    "jeunes, ce projet est ouvert à partir de 15 ans. Vous pouvez en parler à vos "
+    "parents : eux aussi ont sûrement quelque chose à raconter sur la région."
+)
 
 
 def journey_token(placement_code: str) -> str:
@@ -144,14 +153,7 @@ class ConsentForm(forms.Form):
         data = super().clean()
         age_group = data.get("age_group")
         if age_group == AgeGroup.CHILD:
-            raise forms.ValidationError(
-                _(
-                    "Merci beaucoup pour votre envie de participer ! Pour protéger les plus "
-                    "jeunes, ce projet est ouvert à partir de 15 ans. Vous pouvez en parler à vos "
-                    "parents : eux aussi ont sûrement quelque chose à raconter sur la région."
-                ),
-                code="too_young",
-            )
+            raise forms.ValidationError(CHILD_REFUSAL, code="too_young")
         if age_group == AgeGroup.MINOR:
             if not data.get("parental_consent"):
                 self.add_error(
@@ -165,3 +167,15 @@ class ConsentForm(forms.Form):
                     "parent_email", _("Indiquez l'adresse de votre parent, pas la vôtre.")
                 )
         return data
+
+
+def consent_form_after_refusal(form: ConsentForm) -> ConsentForm | None:
+    """After the under-15 refusal, a blank form for the same journey: nothing a child typed is
+    kept, shown again or sent again (None when the form was not refused for age)."""
+    if not form.has_error(NON_FIELD_ERRORS, code="too_young"):
+        return None
+    try:
+        code = journey_placement_code(str(form.data.get("journey", "")))
+    except signing.BadSignature:
+        code = ""
+    return ConsentForm(initial={"journey": journey_token(code)})

@@ -28,7 +28,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from ambassadors import access, conf, uploads
-from ambassadors.forms import OTHER_SECTOR, AgeGroup, ConsentForm, journey_token
+from ambassadors.forms import (
+    CHILD_REFUSAL,
+    OTHER_SECTOR,
+    AgeGroup,
+    ConsentForm,
+    consent_form_after_refusal,
+    journey_token,
+)
 from ambassadors.links import read_resident_token, resident_token
 from ambassadors.models import Status, Testimonial
 from ambassadors.services import journey
@@ -63,11 +70,15 @@ def _status_url(testimonial: Testimonial, **query: str) -> str:
 
 
 def _limits() -> dict[str, Any]:
+    """The limits every journey page says and the recorder applies: one place (conf.py)."""
     return {
         "maxBytes": conf.MAX_UPLOAD_BYTES,
-        "maxSeconds": conf.MAX_DURATION_SECONDS,
-        "minSeconds": conf.MIN_DURATION_SECONDS,
+        "maxSeconds": round(conf.MAX_DURATION_SECONDS),
+        "minSeconds": round(conf.MIN_DURATION_SECONDS),
         "recordSeconds": conf.RECORDING_LIMIT_SECONDS,
+        "videoBitsPerSecond": conf.RECORDING_VIDEO_BITS_PER_SECOND,
+        "audioBitsPerSecond": conf.RECORDING_AUDIO_BITS_PER_SECOND,
+        "bitrateCodecs": list(conf.RECORDING_BITRATE_CODECS),
         "types": sorted(uploads.ALLOWED_CONTENT_TYPES),
     }
 
@@ -80,6 +91,10 @@ def _js_messages() -> dict[str, str]:
         ),
         "noCamera": _("Filmer ou choisir une vidéo"),
         "notVideo": _("Ce fichier n'est pas une vidéo. Choisissez une vidéo MP4, MOV ou WebM."),
+        "unreadable": _(
+            "Ce fichier ne peut pas être lu comme une vidéo : il est peut-être abîmé ou "
+            "incomplet. Choisissez une autre vidéo."
+        ),
         "tooBig": _("Cette vidéo est trop lourde : %(max)s au maximum."),
         "tooLong": _("Cette vidéo dure %(seconds)s secondes : %(max)s secondes au maximum."),
         "tooShort": _("Cette vidéo est trop courte : %(min)s secondes au minimum."),
@@ -130,8 +145,7 @@ def landing(request: HttpRequest) -> HttpResponse:
         {
             "start_url": start_url,
             "prompts": _prompts(),
-            "record_minutes": max(1, round(conf.RECORDING_LIMIT_SECONDS / 60, 1)),
-            "record_seconds": conf.RECORDING_LIMIT_SECONDS,
+            "limits": _limits(),
             "step": 1,
         },
     )
@@ -145,6 +159,7 @@ def consent(request: HttpRequest) -> HttpResponse:
     if consent_text is None:
         raise Http404("no consent text in force")
     language = "en" if (get_language() or "fr").startswith("en") else "fr"
+    child_refused = False
     if request.method == "POST":
         if not same_origin(request):
             return HttpResponseForbidden(_("Ce formulaire doit être envoyé depuis notre site."))
@@ -152,6 +167,9 @@ def consent(request: HttpRequest) -> HttpResponse:
         if not ratelimit_request(request, scope="consent", rate=conf.consent_rate()):
             return _too_many(request)
         valid = form.is_valid()
+        blank = consent_form_after_refusal(form)
+        if blank is not None:  # under 15: refused, and nothing typed is kept or shown again
+            form, child_refused = blank, True
         # Consent only to the version the page showed: if another came into force meanwhile,
         # show it and ask again (the proof stores the text of the version accepted).
         if valid and request.POST.get("consent_version", consent_text.version) != (
@@ -196,9 +214,11 @@ def consent(request: HttpRequest) -> HttpResponse:
             "consent_text": consent_text,
             "consent_title": shown.title,
             "consent_paragraphs": shown.paragraphs,
+            "child_refused": child_refused,
+            "child_refusal": CHILD_REFUSAL,
             "step": 2,
         },
-        status=400 if form.is_bound else 200,
+        status=400 if form.is_bound or child_refused else 200,
     )
 
 

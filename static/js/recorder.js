@@ -127,7 +127,16 @@ async function startRecording() {
   await countdown();
   const mimeType = RECORDING_TYPES.find((type) => MediaRecorder.isTypeSupported(type)) || "";
   const chunks = [];
-  recorder = new MediaRecorder(stream, mimeType ? { mimeType } : {});
+  // Bitrates chosen for the resident's uplink (ambassadors/conf.py): a 90 s recording weighs
+  // about half what the browser's default makes, with no visible loss once published, for the
+  // codecs they were measured with (VP9); others keep the browser's default.
+  const options = {};
+  if (mimeType) options.mimeType = mimeType;
+  if (limits.bitrateCodecs.some((codec) => mimeType.includes(codec))) {
+    options.videoBitsPerSecond = limits.videoBitsPerSecond;
+    options.audioBitsPerSecond = limits.audioBitsPerSecond;
+  }
+  recorder = new MediaRecorder(stream, options);
   const started = performance.now();
   recorder.ondataavailable = (event) => event.data.size && chunks.push(event.data);
   recorder.onstop = () => {
@@ -163,12 +172,13 @@ async function startRecording() {
   timerHandle = setInterval(() => {
     $("timer-text").textContent = clock((performance.now() - started) / 1000);
   }, 250);
-  // Hard stop at the limit, whatever the resident does.
+  // Hard stop at the limit, whatever the resident does: a quarter of a second before it, so
+  // the file's own length (which the server measures) is never over the limit.
   stoppedByLimit = false;
   stopHandle = setTimeout(() => {
     stoppedByLimit = true;
     stopRecording();
-  }, limits.recordSeconds * 1000);
+  }, limits.recordSeconds * 1000 - 250);
 }
 
 function stopRecording() {
@@ -180,7 +190,7 @@ function problemWith(video) {
   if (video.blob.size > limits.maxBytes) {
     return format(msg.tooBig, { max: megabytes(limits.maxBytes, msg.megabytes) });
   }
-  if (video.duration && video.duration > limits.maxSeconds + 0.5) {
+  if (video.duration && video.duration > limits.maxSeconds) {
     return format(msg.tooLong, { seconds: Math.round(video.duration), max: limits.maxSeconds });
   }
   if (video.duration && video.duration < limits.minSeconds) {
@@ -189,10 +199,33 @@ function problemWith(video) {
   return "";
 }
 
+// MediaRecorder's WebM (and a fragmented MP4) says nothing of its length: the player shows
+// Infinity and cannot be scrubbed. Seeking far past the end makes the browser read the file to
+// its end and learn the length; then back to the start. Nothing is played or decoded for show.
+function learnDuration(player) {
+  if (Number.isFinite(player.duration)) return;
+  const known = () => {
+    if (!Number.isFinite(player.duration)) return;
+    player.removeEventListener("durationchange", known);
+    player.removeEventListener("timeupdate", known);
+    player.currentTime = 0;
+    player.dataset.duration = String(player.duration);
+  };
+  player.addEventListener("durationchange", known);
+  player.addEventListener("timeupdate", known);
+  player.currentTime = Number.MAX_SAFE_INTEGER;
+}
+
 function review(video) {
   const problem = problemWith(video);
   const playback = $("playback");
   if (playback.src) URL.revokeObjectURL(playback.src);
+  delete playback.dataset.duration;
+  playback.onloadedmetadata = () => {
+    if (Number.isFinite(playback.duration)) playback.dataset.duration = String(playback.duration);
+    else learnDuration(playback);
+  };
+  playback.preload = "metadata";
   playback.src = URL.createObjectURL(video.blob);
   chosen = problem ? null : video;
   $("use-video").hidden = Boolean(problem);
@@ -219,24 +252,62 @@ async function isFragmentedMp4(file) {
   }
 }
 
-function fileDuration(file) {
-  // The browser reads the duration from the file's header; unknown if it cannot decode it
-  // (the server checks again). WebKitGTK never loads a picked file's metadata (as a File or a
-  // Blob of it; the same bytes over HTTP load at once): wait 2 s at most, not 5.
+// The first bytes of every container the server takes: ISO BMFF (MP4, MOV, 3GP: a box type at
+// byte 4) or EBML (WebM, Matroska).
+const BOX_TYPES = ["ftyp", "moov", "mdat", "wide", "free", "skip", "pnot", "styp", "moof"];
+async function startsLikeAVideo(file) {
+  try {
+    const head = new Uint8Array(await file.slice(0, 12).arrayBuffer());
+    const ebml = head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3;
+    return ebml || BOX_TYPES.includes(String.fromCharCode(...head.slice(4, 8)));
+  } catch (error) {
+    return false;
+  }
+}
+
+// Load the file in a <video> as the review player will: {readable, duration}. Readable when
+// the browser finds a picture in it (its width and height); its length may be unknown
+// (Infinity or NaN: a fragmented MP4, a WebM from MediaRecorder), the server measures it.
+// Unreadable when the browser says it cannot decode it, or finds no picture (a damaged file,
+// a renamed text, audio only). WebKitGTK never loads a picked file's metadata (as a File or a
+// Blob of it; the same bytes over HTTP load at once): after 2 s without an answer, the file's
+// first bytes decide (a video container, or not).
+function probeVideo(file) {
   return new Promise((resolve) => {
     const probe = document.createElement("video");
     const url = URL.createObjectURL(file);
-    const done = (value) => {
+    let settled = false;
+    const done = (readable, duration = 0) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timeout);
+      probe.removeAttribute("src");
+      probe.load();
       URL.revokeObjectURL(url);
-      resolve(value);
+      resolve({ readable, duration });
     };
     probe.preload = "metadata";
     probe.muted = true;
-    probe.onloadedmetadata = () => done(Number.isFinite(probe.duration) ? probe.duration : 0);
-    probe.onerror = () => done(0);
-    setTimeout(() => done(0), 2000);
+    probe.onloadedmetadata = () => {
+      const finite = Number.isFinite(probe.duration) && probe.duration > 0;
+      done(probe.videoWidth > 0 && probe.videoHeight > 0, finite ? probe.duration : 0);
+    };
+    probe.onerror = () => done(false);
+    const timeout = setTimeout(async () => {
+      if (!settled) done(await startsLikeAVideo(file));
+    }, 2000);
     probe.src = url;
   });
+}
+
+// The browser could not read it: say so, no review, the picker offered again.
+function refusePick(input, text) {
+  chosen = null;
+  showError(text);
+  input.value = "";
+  $("review").hidden = true;
+  $("file-section").hidden = false;
+  $("file-pick").focus();
 }
 
 async function pickFile(input) {
@@ -246,12 +317,15 @@ async function pickFile(input) {
   const extension = (file.name.split(".").pop() || "").toLowerCase();
   const type = (file.type || EXTENSIONS[extension] || "").split(";")[0];
   if (!type.startsWith("video/")) {
-    showError(msg.notVideo);
-    input.value = "";
+    refusePick(input, msg.notVideo);
     return;
   }
-  const [measured, fragmented] = await Promise.all([fileDuration(file), isFragmentedMp4(file)]);
-  const duration = fragmented ? 0 : measured;
+  const [probed, fragmented] = await Promise.all([probeVideo(file), isFragmentedMp4(file)]);
+  if (!probed.readable) {
+    refusePick(input, msg.unreadable);
+    return;
+  }
+  const duration = fragmented ? 0 : probed.duration;
   // A file replaces the camera: free it and put the camera away while the file is reviewed
   // (as after a recording); "Recommencer" offers to turn it on again.
   stopCamera();

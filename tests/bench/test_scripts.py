@@ -67,6 +67,16 @@ def test_parallel_uploads_all_complete_and_are_stored_whole():
     assert "checks: 3 testimonials `uploaded` with the right size" in output
 
 
+def test_the_resident_bench_times_a_recording_sent_at_each_bitrate_on_a_slow_uplink():
+    """bench/upload_resident.py at a 4 s recording on a 4 Mb/s uplink: both sends reach the
+    thank-you page, each with its baseline (issue 15)."""
+    output = run_bench("bench/upload_resident.py", "--seconds", "4", "--uplink-kbps", "4000")
+
+    for label in ("before (browser default)", "after (chosen bitrate)"):
+        line = next(line for line in output.splitlines() if line.startswith(label))
+        assert "Envoyer -> thank-you page" in line and "baseline" in line, output
+
+
 def test_local_part_uploads_stream_with_a_small_heap():
     output = run_bench("bench/upload_local_parts.py")
 
