@@ -59,7 +59,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
-BENCHES ?= bench/pipeline.py bench/redirect.py bench/http_load.py bench/upload_local_parts.py bench/upload_parallel.py bench/media_queue.py bench/upload_outage.py bench/signature_cost.py bench/worst_accepted.py
+BENCHES ?= bench/pipeline.py bench/redirect.py bench/http_load.py bench/upload_resident.py bench/upload_local_parts.py bench/upload_parallel.py bench/media_queue.py bench/upload_outage.py bench/signature_cost.py bench/worst_accepted.py
 
 bench: setup services
 	scripts/install-system-packages.sh bench

@@ -1,8 +1,9 @@
 """Limits and knobs of the ambassadors app, each overridable in Django settings by its name.
 
 Each default lives once: here, as `_setting("NAME", default)`, except the sweep intervals the
-beat schedule needs, whose defaults live in onprovence/settings.py (read here with no second
-default). onprovence/settings.py sets the others only when their environment variable is set.
+beat schedule needs and the video length limit the posters print, whose defaults live in
+onprovence/settings.py (read here with no second default). onprovence/settings.py sets the
+others only when their environment variable is set.
 """
 
 from django.conf import settings
@@ -17,7 +18,7 @@ MIN_DURATION_SECONDS: float = _setting("AMBASSADORS_MIN_DURATION_SECONDS", 3.0)
 # The one length limit (issue 15): the pipeline refuses a longer video, the upload start refuses
 # a longer declared one, the phone refuses a longer picked file, the recorder stops at it, and
 # every page of the journey says it, read from here (ambassadors.views._limits).
-MAX_DURATION_SECONDS: float = _setting("AMBASSADORS_MAX_DURATION_SECONDS", 90.0)
+MAX_DURATION_SECONDS: float = settings.AMBASSADORS_MAX_DURATION_SECONDS  # default: settings.py
 # Where the recorder stops: the same limit (a test shortens it to record a few seconds).
 RECORDING_LIMIT_SECONDS: float = MAX_DURATION_SECONDS
 # The recorder's MediaRecorder bitrates (bits per second). Chromium's default (~2.5 Mb/s video +

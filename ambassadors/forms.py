@@ -6,6 +6,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Sector
+from campaigns.selectors import sectors_all
 from onprovence.text import single_line, without_links
 
 PLACEMENT_SALT = "ambassadors.journey-placement"
@@ -108,7 +109,7 @@ class ConsentForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.sectors = {sector.slug: sector for sector in Sector.objects.all()}
+        self.sectors = {sector.slug: sector for sector in sectors_all()}
         self.fields["sector"].choices = [
             ("", _("Choisir…")),
             *[(slug, sector.display_name) for slug, sector in self.sectors.items()],

@@ -18,10 +18,15 @@ DEFAULT_PNG_SIZE = 1024
 PNG_SIZE_MIN, PNG_SIZE_MAX = qr.PNG_SIZES[0], qr.MAX_PNG_SIZE
 POSTER_FORMATS = posters.POSTER_FORMATS
 PosterFontMissing = posters.PosterFontMissing
-POSTER_PITCH = (
-    "Scannez ce code et filmez-vous 90 secondes avec votre téléphone : "
-    "dites pourquoi vous vivez et travaillez ici."
-)
+
+
+def poster_pitch() -> str:
+    """The poster's call, with the journey's one length limit (settings)."""
+    seconds = round(settings.AMBASSADORS_MAX_DURATION_SECONDS)
+    return (
+        f"Scannez ce code et filmez-vous {seconds} secondes avec votre téléphone : "
+        "dites pourquoi vous vivez et travaillez ici."
+    )
 
 
 def placement_scan_url(placement: Placement) -> str:
@@ -66,7 +71,7 @@ def placement_poster_text(placement: Placement) -> posters.PosterText:
     return posters.PosterText(
         title=campaign.hero_title,
         call_to_action=campaign.cta_label,
-        pitch=POSTER_PITCH,
+        pitch=poster_pitch(),
         place_name=placement.place_name,
         code=placement.code,
         short_url=url.split("://", 1)[-1],

@@ -173,6 +173,9 @@ AMBASSADORS_PUBLIC_SWEEP_INTERVAL_SECONDS = env.float(
 AMBASSADORS_RETENTION_SWEEP_INTERVAL_SECONDS = env.float(
     "AMBASSADORS_RETENTION_SWEEP_INTERVAL_SECONDS", default=3600.0
 )
+# The one length limit of a testimonial video (ambassadors/conf.py reads it): its default lives
+# here too, as the campaign's printed posters (campaigns, below ambassadors) say it.
+AMBASSADORS_MAX_DURATION_SECONDS = env.float("AMBASSADORS_MAX_DURATION_SECONDS", default=90.0)
 CELERY_BEAT_SCHEDULE = {
     # A testimonial goes out at most a minute after its publish_at.
     "ambassadors.publish_due_testimonials": {

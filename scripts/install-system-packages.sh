@@ -27,7 +27,7 @@ case "${1:-run}" in
         ldconfig -p | grep -q libzbar.so.0 || need+=(libzbar0)
         command -v pdftotext >/dev/null || need+=(poppler-utils)
         command -v wrk >/dev/null || need+=(wrk) ;;
-  bench) command -v wrk >/dev/null || need+=(wrk) ;;
+  bench) command -v wrk >/dev/null || need+=(wrk); command -v chromium >/dev/null || need+=(chromium) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 [ ${#need[@]} -eq 0 ] && exit 0

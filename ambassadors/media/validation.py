@@ -4,6 +4,7 @@ A rejection carries a short reason for the resident in French and English and a 
 detail for staff; acceptance may still carry flags (no audio) for moderators.
 """
 
+import math
 from dataclasses import dataclass, field
 
 from .probe import ProbeFacts
@@ -123,6 +124,20 @@ def _seconds(value: float) -> str:
     return f"{value:.0f}" if value >= 10 else f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def _seconds_past(value: float, limit: float) -> str:
+    """`value` as _seconds says it, with a tenth (rounded away from `limit`) when it would read
+    as `limit`: a 90.04 s video "dure 90,1 s", never "dure 90 s : le maximum est de 90 secondes"."""
+    text = _seconds(value)
+    if text == _seconds(limit):
+        tenths = math.ceil(value * 10) if value > limit else math.floor(value * 10)
+        text = f"{tenths / 10:.1f}"
+    return text
+
+
+def _fr(number: str) -> str:
+    return number.replace(".", ",")
+
+
 def validate_probe(facts: ProbeFacts, limits: MediaLimits) -> Verdict:
     """The verdict on a probed file: the first rule it breaks, or acceptance with flags."""
     if facts.refused_sizes:
@@ -202,19 +217,19 @@ def validate_probe(facts: ProbeFacts, limits: MediaLimits) -> Verdict:
     if duration < limits.min_duration:
         return _refused(
             "too_short",
-            f"Votre vidéo dure {_seconds(duration)} s : il faut au moins "
-            f"{_seconds(limits.min_duration)} secondes." + _RETRY_FR,
-            f"Your video lasts {_seconds(duration)} s: it must last at least "
-            f"{_seconds(limits.min_duration)} seconds." + _RETRY_EN,
+            f"Votre vidéo dure {_fr(_seconds_past(duration, limits.min_duration))} s : il faut "
+            f"au moins {_fr(_seconds(limits.min_duration))} secondes." + _RETRY_FR,
+            f"Your video lasts {_seconds_past(duration, limits.min_duration)} s: it must last at "
+            f"least {_seconds(limits.min_duration)} seconds." + _RETRY_EN,
             f"duration {duration:.3f} s < {limits.min_duration} s",
         )
     if duration > limits.max_duration:
         return _refused(
             "too_long",
-            f"Votre vidéo dure {_seconds(duration)} s : le maximum est de "
-            f"{_seconds(limits.max_duration)} secondes. Raccourcissez-la ou enregistrez-en "
-            "une plus courte.",
-            f"Your video lasts {_seconds(duration)} s: the maximum is "
+            f"Votre vidéo dure {_fr(_seconds_past(duration, limits.max_duration))} s : le maximum "
+            f"est de {_fr(_seconds(limits.max_duration))} secondes. Raccourcissez-la ou "
+            "enregistrez-en une plus courte.",
+            f"Your video lasts {_seconds_past(duration, limits.max_duration)} s: the maximum is "
             f"{_seconds(limits.max_duration)} seconds. Trim it or record a shorter one.",
             f"duration {duration:.3f} s > {limits.max_duration} s"
             + _header_says(facts.header_duration),

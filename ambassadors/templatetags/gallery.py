@@ -62,3 +62,11 @@ def web_size(testimonial) -> dict[str, int]:
     scale = min(1.0, WEB_LONG_SIDE / max(width, height))
     # Even sizes, as H.264 needs.
     return {"width": round(width * scale / 2) * 2, "height": round(height * scale / 2) * 2}
+
+
+@register.simple_tag
+def video_max_seconds() -> int:
+    """The journey's one length limit, for pages outside the journey (the "film yourself" call)."""
+    from ambassadors import conf
+
+    return round(conf.MAX_DURATION_SECONDS)

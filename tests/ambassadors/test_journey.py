@@ -8,7 +8,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils.html import escape
 
-from ambassadors import uploads
+from ambassadors import conf, uploads
 from ambassadors.forms import journey_token
 from ambassadors.links import read_resident_token, resident_status_url, resident_token
 from ambassadors.models import ConsentRecord, ConsentText, Status, Testimonial
@@ -300,7 +300,7 @@ def test_the_upload_api_refuses_bad_input_with_the_residents_language(resident_c
     assert (wrong_type.status_code, wrong_type.json()["code"]) == (400, "type")
     assert wrong_type.json()["error"].startswith("Ce fichier n'est pas une vidéo")
     assert too_long.json() == {
-        "error": "Cette vidéo dure plus de 120 secondes.",
+        "error": f"Cette vidéo dure plus de {round(conf.MAX_DURATION_SECONDS)} secondes.",
         "code": "duration",
     }
     assert forged.json()["code"] == "expired"

@@ -162,7 +162,7 @@ def zero_bytes(folder: Path) -> Path:
 
 
 def too_long(folder: Path) -> Path:
-    """Over the 120 s maximum (tiny frames, low rate: cheap to make)."""
+    """Over the 90 s maximum (tiny frames, low rate: cheap to make)."""
     path = folder / "too-long.mp4"
     ffmpeg(
         "-f", "lavfi", "-i", "testsrc2=size=128x96:rate=5:duration=125",

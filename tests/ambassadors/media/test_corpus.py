@@ -9,12 +9,14 @@ import pytest
 from django.conf import settings
 from PIL import Image
 
+from ambassadors import conf
 from ambassadors.media import probe as media_probe
 from ambassadors.services.pipeline import video_process_local
 from onprovence.mediarunner import ToolTimeout, run_tool
 from tests import processes
 from tests.ambassadors.media import corpus as corpus_builders
 
+MAX = round(conf.MAX_DURATION_SECONDS)  # the one length limit (issue 15)
 ACCEPTED = {
     # name: (display width, height of the web rendition, flags expected)
     "portrait_rotated": (180, 320, {"short"}),
@@ -70,13 +72,13 @@ def test_reasons_for_length_name_the_duration_and_the_limit(corpus, tmp_path):
     too_short = video_process_local(corpus["too_short"], tmp_path).verdict.reason
 
     assert too_long.fr == (
-        "Votre vidéo dure 125 s : le maximum est de 120 secondes. Raccourcissez-la ou "
+        f"Votre vidéo dure 125 s : le maximum est de {MAX} secondes. Raccourcissez-la ou "
         "enregistrez-en une plus courte."
     )
     assert too_long.en == (
-        "Your video lasts 125 s: the maximum is 120 seconds. Trim it or record a shorter one."
+        f"Your video lasts 125 s: the maximum is {MAX} seconds. Trim it or record a shorter one."
     )
-    assert too_short.fr.startswith("Votre vidéo dure 1.5 s : il faut au moins 3 secondes.")
+    assert too_short.fr.startswith("Votre vidéo dure 1,5 s : il faut au moins 3 secondes.")
     assert too_short.en.startswith("Your video lasts 1.5 s: it must last at least 3 seconds.")
 
 
@@ -91,7 +93,7 @@ def test_a_header_claiming_60_s_over_600_s_of_packets_is_judged_on_the_packets(
     result = video_process_local(corpus[name], tmp_path)
 
     assert result.verdict.reason.code == "too_long"
-    assert result.verdict.reason.en.startswith("Your video lasts 600 s: the maximum is 120")
+    assert result.verdict.reason.en.startswith(f"Your video lasts 600 s: the maximum is {MAX} ")
     assert "(header said 60.000 s)" in result.verdict.reason.detail
     assert result.facts.duration == pytest.approx(600, abs=0.5)
     assert "transcode" not in result.timings and result.outputs == {}

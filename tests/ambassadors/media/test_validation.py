@@ -149,3 +149,15 @@ def test_too_long_names_what_the_header_claimed_for_staff():
     assert verdict.reason.code == "too_long"
     assert verdict.reason.fr.startswith("Votre vidéo dure 600 s : le maximum est de 120 secondes.")
     assert verdict.reason.detail == "duration 600.000 s > 120.0 s (header said 60.000 s)"
+
+
+def test_a_video_barely_over_the_limit_is_not_said_to_last_the_limit():
+    """Reproduction (issue 15, one limit): a 90.1 s video was refused with "Votre vidéo dure
+    90 s : le maximum est de 90 secondes", which reads as a contradiction."""
+    reason = validate_probe(facts(duration=90.04), MediaLimits(max_duration=90)).reason
+    assert reason.for_language("fr").startswith(
+        "Votre vidéo dure 90,1 s : le maximum est de 90 secondes."
+    )
+    assert reason.for_language("en").startswith("Your video lasts 90.1 s: the maximum is 90")
+    short = validate_probe(facts(duration=2.96), MediaLimits(min_duration=3)).reason
+    assert short.for_language("fr").startswith("Votre vidéo dure 2,9 s : il faut au moins 3")
