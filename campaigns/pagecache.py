@@ -92,6 +92,7 @@ class _LocalPages:
         self._generation = 0
         self._listening = False
         self._pid = 0
+        self._channel = ""
 
     def get(self, name: str) -> dict | None:
         entry = self._pages.get(name)
@@ -103,10 +104,13 @@ class _LocalPages:
         return page
 
     def ticket(self, backend: Any) -> int | None:
-        """Taken before the version is read: None while copies cannot be trusted."""
+        """Taken before the version is read: None while copies cannot be trusted (not
+        listening yet, or listening to another cache than the one read: tests switch)."""
         if self._pid != os.getpid():
             self._start(backend)
-        return self._generation if self._listening else None
+        if not self._listening or _channel(backend) != self._channel:
+            return None
+        return self._generation
 
     def keep(self, name: str, ticket: int | None, page: dict) -> None:
         with self._lock:
@@ -135,6 +139,7 @@ class _LocalPages:
             self._generation += 1
             self._pages.clear()
         client, channel = _redis_client(backend), _channel(backend)
+        self._channel = channel
         thread = threading.Thread(
             target=self._listen_forever, args=(client, channel), name="pages-listen", daemon=True
         )
