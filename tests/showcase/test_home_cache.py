@@ -293,6 +293,20 @@ def test_without_the_subscription_nothing_is_kept_here(client, live_campaign):
     assert _wait(lambda: pagecache._local._listening, 5.0)  # back
 
 
+def test_a_quiet_subscription_stays_alive(client, live_campaign, monkeypatch):
+    """Without changes the listener checks its connection with PING: each PONG keeps the
+    copies (a missing one would drop them and resubscribe)."""
+    _served_here(client)
+    generation = pagecache._local._generation
+    monkeypatch.setattr(pagecache, "LISTEN_PING_SECONDS", 0.1)
+
+    time.sleep(pagecache.LISTEN_PING_SECONDS + 5.5)  # the wait under way, then many PINGs
+
+    assert pagecache._local._listening
+    assert pagecache._local._generation == generation
+    assert _home_kept_here()
+
+
 def test_with_the_cache_unreachable_the_home_is_rendered(client, live_campaign, settings):
     settings.CACHES = {
         "default": {
