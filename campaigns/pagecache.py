@@ -138,8 +138,20 @@ class _LocalPages:
             self._listening = False
             self._generation += 1
             self._pages.clear()
-        client, channel = _redis_client(backend), _channel(backend)
+        channel = _channel(backend)
         self._channel = channel
+        # Its own connection, which never reconnects behind our back: redis-py's pub/sub
+        # resubscribes silently after a cut, and a change published meanwhile would be missed.
+        from redis import ConnectionPool, Redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        pool = backend._cache._get_connection_pool(write=True)
+        options = {**pool.connection_kwargs, "retry": Retry(NoBackoff(), 0)}
+        options.update(socket_keepalive=True, health_check_interval=0)
+        client = Redis(
+            connection_pool=ConnectionPool(connection_class=pool.connection_class, **options)
+        )
         thread = threading.Thread(
             target=self._listen_forever, args=(client, channel), name="pages-listen", daemon=True
         )
@@ -182,6 +194,8 @@ class _LocalPages:
                     waiting_pong = False
                 elif message["type"] == "message":
                     self.forget()
+                elif message["type"] == "subscribe":  # a reconnection after all: start over
+                    raise ConnectionError("subscribed again")
         finally:
             pubsub.close()
 
