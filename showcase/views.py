@@ -1,10 +1,25 @@
 """The public pages: a campaign with its figures, sectors and testimonials; a sector with its
 testimonials, figures and kit assets. Each body is rendered once and kept in the campaign
-page cache (campaigns.pagecache) until something it shows changes."""
+page cache (campaigns.pagecache) until something it shows changes.
 
+The whole page (the layout around the body) is kept as well, per page, language and static
+files' build, and answered as it is to the plain request: no query string (the language link
+repeats it) and no flash message to show. A page is kept only if it carries no CSP nonce (a
+nonce must be fresh per response: these pages have no inline script, and a page that
+used one would be rendered per request rather than cached). The response goes through the
+same middleware as any other, so its security headers, Content-Language and Vary are the
+same, and it sets no cookie.
+"""
+
+import hashlib
+from collections.abc import Callable
+from functools import lru_cache
+
+from django.contrib.messages import get_messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils import translation
 from django.views.decorators.http import require_safe
 
@@ -49,14 +64,48 @@ def _page(request: HttpRequest, page: dict, *, status: int = 200) -> HttpRespons
     return render(request, "showcase/page.html", page, status=status)
 
 
+@lru_cache(maxsize=1)
+def _layout_build() -> str:
+    """What the layout links to that changes with a deployment: the static files' hashed
+    names (a page kept from the previous build would link to stylesheets that are gone)."""
+    urls = "\n".join(static(name) for name in ("css/site.css", "img/favicon.svg"))
+    return hashlib.sha256(urls.encode()).hexdigest()[:12]
+
+
+def _plain(request: HttpRequest) -> bool:
+    """The request gets the page everyone gets: no query string, no flash message (read from
+    the messages cookie only: a request without one touches no session)."""
+    return not request.META.get("QUERY_STRING") and not len(get_messages(request))
+
+
+def _cached_response(
+    request: HttpRequest, name: str, build_body: Callable[[], dict]
+) -> HttpResponse:
+    """The page `name` in the current language: the whole page from the cache for a plain
+    request, else the layout rendered around the cached body."""
+    name = f"{name}:{translation.get_language()}"
+    if not _plain(request):
+        return _page(request, cached_page(name, build_body))
+
+    def build_page() -> dict:
+        html = render_to_string(
+            "showcase/page.html", cached_page(name, build_body), request=request
+        )
+        # django-csp generates the nonce only when a template reads it.
+        return {"html": html, "nonce": getattr(request, "_csp_nonce", None) is not None}
+
+    page = cached_page(
+        f"{name}:html:{_layout_build()}", build_page, keep=lambda page: not page["nonce"]
+    )
+    return HttpResponse(page["html"])
+
+
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The campaign home: hero, key figures with sources, sectors, testimonials, the asks."""
-    page = cached_page(
-        f"home:{translation.get_language()}",
-        lambda: _campaign_body(request, selectors.campaign_current()),
+    return _cached_response(
+        request, "home", lambda: _campaign_body(request, selectors.campaign_current())
     )
-    return _page(request, page)
 
 
 @require_safe
@@ -65,11 +114,7 @@ def campaign(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.campaign_live(slug=slug)
     if found is None:
         raise Http404("no live campaign with this slug")
-    page = cached_page(
-        f"campaign:{found.pk}:{translation.get_language()}",
-        lambda: _campaign_body(request, found),
-    )
-    return _page(request, page)
+    return _cached_response(request, f"campaign:{found.pk}", lambda: _campaign_body(request, found))
 
 
 @require_safe
@@ -111,7 +156,4 @@ def sector(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.sector_by_slug(slug=slug)
     if found is None:
         raise Http404("no such sector")
-    page = cached_page(
-        f"sector:{found.pk}:{translation.get_language()}", lambda: _sector_body(request, found)
-    )
-    return _page(request, page)
+    return _cached_response(request, f"sector:{found.pk}", lambda: _sector_body(request, found))

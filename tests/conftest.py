@@ -258,3 +258,13 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def _forget_local_pages() -> Iterator[None]:
+    """Each test starts without the campaign pages a process keeps (campaigns.pagecache): the
+    database is rolled back between tests without any change being published."""
+    from campaigns.pagecache import local_pages_forget
+
+    local_pages_forget()
+    yield
