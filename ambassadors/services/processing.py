@@ -211,6 +211,11 @@ def testimonial_render_web(*, testimonial_id: UUID | str) -> str:
             timings.update(download=round(download, 3), upload=round(time.monotonic() - started, 3))
         with transaction.atomic():
             row = Testimonial.objects.select_for_update().get(pk=testimonial.pk)
+            if row.status not in WEB_STATUSES:
+                # Withdrawn or erased while we encoded: the purge may already have run, so
+                # take our file back (a later purge would find it gone, which is harmless).
+                delete_keys([keys.WEB], testimonial.pk)
+                return "skipped"
             probe = dict(row.probe or {})
             probe["web"] = WEB_PUBLIC
             probe["web_rendition"] = {"timings": timings}

@@ -300,3 +300,28 @@ def test_the_sweeper_requeues_a_lost_approval_time_rendition(
     )
     # Not again at the next sweep: the row was touched.
     assert testimonials_requeue_stuck() == []
+
+
+@pytest.mark.django_db
+def test_a_testimonial_withdrawn_during_its_web_rendition_keeps_no_file(corpus, monkeypatch):
+    """Reproduction: the resident withdraws while the approval-time encode runs and the purge
+    empties the prefix; the encode's upload must not bring a web.mp4 back."""
+    from ambassadors.services import processing
+    from onprovence.storage import delete_prefix
+
+    testimonial = upload(corpus["landscape"])
+    testimonial_process(testimonial_id=testimonial.pk)
+    approve(testimonial, timezone.now() + datetime.timedelta(days=1))
+    real = processing.web_render_local
+
+    def withdrawn_meanwhile(source, workdir):
+        made = real(source, workdir)
+        testimonial_transition(
+            testimonial_id=testimonial.pk, to=Status.WITHDRAWN, actor_label="resident"
+        )
+        delete_prefix(private_storage(), keys.testimonial_prefix(testimonial.pk))
+        return made
+
+    monkeypatch.setattr(processing, "web_render_local", withdrawn_meanwhile)
+    assert testimonial_render_web(testimonial_id=testimonial.pk) == "skipped"
+    assert not private_storage().exists(keys.testimonial_key(testimonial.pk, keys.WEB))
