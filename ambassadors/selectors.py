@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from onprovence.cacheversion import CacheVersion
 
+from .media.renditions import web_rendition_pending
 from .models import PublicationRhythm, Status, Testimonial
 
 # Bumped whenever the set of published testimonials or what they show changes: every cached
@@ -156,6 +157,12 @@ class CalendarDay:
     def free(self) -> int:
         return max(self.capacity - len(self.testimonials), 0) if self.is_slot_day else 0
 
+    @property
+    def waiting_for_web(self) -> list[Testimonial]:
+        """Approved testimonials of the day whose public web rendition is not made yet: their
+        publication waits for it (review first, issue 18)."""
+        return [t for t in self.testimonials if getattr(t, "web_rendition_pending", False)]
+
 
 def publication_calendar(
     *, start: datetime.date | None = None, days: int = 28
@@ -186,10 +193,18 @@ def publication_calendar(
         )
     for testimonial in scheduled:
         when = cast(datetime.datetime, testimonial.publish_at)  # scheduled: publish_at is set
+        testimonial.web_rendition_pending = _web_pending(testimonial)  # type: ignore[attr-defined]
         calendar[when.astimezone(zone).date()].testimonials.append(testimonial)
     unscheduled = list(
         Testimonial.objects.filter(status=Status.APPROVED, publish_at__isnull=True)
         .select_related("sector")
         .order_by("status_changed_at")
     )
+    for testimonial in unscheduled:
+        testimonial.web_rendition_pending = _web_pending(testimonial)  # type: ignore[attr-defined]
     return list(calendar.values()), unscheduled
+
+
+def _web_pending(testimonial: Testimonial) -> bool:
+    """Approved, and `web.mp4` still the review file: the publication waits (review first)."""
+    return testimonial.status == Status.APPROVED and web_rendition_pending(testimonial.probe)

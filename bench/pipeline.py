@@ -1,11 +1,16 @@
-"""Benchmark of the media pipeline on a 60 s 1080×1920 phone-like clip.
+"""Benchmark of the media pipeline: today's design against review first (issue 18).
 
-Prints the time from `uploaded` to `in_review` (the processing service, on PostgreSQL and an
-S3 endpoint on loopback) and the overhead ratio: the pipeline's wall time divided by the wall
-time of the same bare ffprobe + ffmpeg commands run from this process. Targets on a 2-core
-machine: time to in_review ≤ 0.5 × the clip's duration; overhead ratio ≤ 1.10.
+For a 720p WebM VP9/Opus in-page recording, a 720p H.264/AAC MP4 recording (30 s by default)
+and a 60 s 1080×1920 phone clip (stored 1920×1080 + a -90° matrix, H.264 ~10 Mb/s), alternating
+the two designs in the same run (`AMBASSADORS_MEDIA_REVIEW_FIRST` False, then True), it prints
+the time from upload complete to `in_review` (the processing service, on PostgreSQL and an S3
+endpoint on loopback) as a multiple of the clip's duration, the media CPU spent before review
+(all a refused upload ever costs), and for review first the CPU of the approval-time web
+rendition. Targets (2 cores): ≤ 0.10× for recordings, ≤ 0.25× for the phone clip, refused
+upload CPU ≤ 25 % of today's.
 
-    .venv/bin/python bench/pipeline.py [--repeat 3] [--strict]
+    .venv/bin/python bench/pipeline.py [--repeat 2] [--recording-seconds 30] [--only NAME]
+                                       [--strict]
 
 Needs PostgreSQL on 127.0.0.1:5432 (BENCH_DATABASE_URL to change); starts its own S3 server.
 """
@@ -13,12 +18,10 @@ Needs PostgreSQL on 127.0.0.1:5432 (BENCH_DATABASE_URL to change); starts its ow
 import argparse
 import os
 import resource
-import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -191,10 +194,41 @@ def run_bare(commands: list[list[str]], *, check: bool = True) -> tuple[float, f
     return time.monotonic() - started, children_cpu() - cpu
 
 
-def run_pipeline(original_key: str) -> tuple[float, float, dict]:
+def recording_clip(path: Path, *, seconds: float, codec: str, tone_hz: int = 330) -> Path:
+    """An in-page recording at 1280×720, as browsers record: WebM VP9 + Opus, live (no duration
+    in the header), ~2.5 Mb/s (`codec` "vp9"), or MP4 H.264 + AAC (`codec` "h264", Safari's
+    MediaRecorder). Cached after the first run."""
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    encoder = (
+        ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1",
+         "-b:v", "2500k", "-c:a", "libopus", "-b:a", "96k", "-f", "webm", "-live", "1"]
+        if codec == "vp9"
+        else ["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main", "-b:v", "2500k",
+              "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-f", "mp4"]
+    )  # fmt: skip
+    partial = path.with_suffix(".partial")
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+         "-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate=30:duration={seconds},"
+         "noise=alls=4:allf=t",
+         "-f", "lavfi", "-i", f"sine=frequency={tone_hz}:duration={seconds},volume=0.3",
+         *encoder, "-shortest", str(partial)],
+        check=True,
+    )  # fmt: skip
+    partial.rename(path)
+    return path
+
+
+def run_pipeline(original_key: str, *, review_first: bool) -> tuple[float, float, dict]:
+    """Process one upload to in_review with the given design; (wall, cpu, probe)."""
+    from django.conf import settings
+
     from ambassadors.models import Status, Testimonial
     from ambassadors.services.processing import testimonial_process
 
+    settings.AMBASSADORS_MEDIA_REVIEW_FIRST = review_first
     testimonial = Testimonial.objects.create(status=Status.UPLOADED, original_key=original_key)
     started, cpu = time.monotonic(), children_cpu() + own_cpu()
     outcome = testimonial_process(testimonial_id=testimonial.pk)
@@ -202,14 +236,39 @@ def run_pipeline(original_key: str) -> tuple[float, float, dict]:
     cpu = children_cpu() + own_cpu() - cpu
     testimonial.refresh_from_db()
     assert outcome == "in_review", (outcome, testimonial.rejection_reason)
-    return seconds, cpu, testimonial.probe["timings"]
+    run_pipeline.last_id = testimonial.pk  # type: ignore[attr-defined]
+    return seconds, cpu, testimonial.probe
+
+
+def run_approval(testimonial_id) -> tuple[float, float]:
+    """Approve a review-first testimonial and make its public web rendition; (wall, cpu)."""
+    from django.utils import timezone
+
+    from ambassadors.models import Status
+    from ambassadors.services.processing import testimonial_render_web
+    from ambassadors.services.status import testimonial_transition
+
+    testimonial_transition(
+        testimonial_id=testimonial_id, to=Status.APPROVED, actor_label="bench",
+        expected_from=[Status.IN_REVIEW], changes={"publish_at": timezone.now()},
+    )  # fmt: skip
+    started, cpu = time.monotonic(), children_cpu() + own_cpu()
+    assert testimonial_render_web(testimonial_id=testimonial_id) == "rendered"
+    return time.monotonic() - started, children_cpu() + own_cpu() - cpu
+
+
+# Targets of issue 18: time to in_review as a share of the clip's duration.
+TARGETS = {"recording-webm-720p": 0.10, "recording-mp4-720p": 0.10, "phone-1080x1920": 0.25}
+REFUSED_CPU_TARGET = 0.25
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--clip", default=str(ROOT / "var" / "bench" / "phone-60s-1080x1920.mp4"))
+    parser.add_argument("--recording-seconds", type=float, default=30)
+    parser.add_argument("--only", help="one clip name (e.g. phone-1080x1920)")
     options = parser.parse_args()
 
     endpoint = configure()
@@ -225,64 +284,78 @@ def main() -> int:
         from ambassadors import conf
 
         client = migrate_and_create_buckets()
-        clip = make_clip(Path(options.clip))
-        key = "bench/original"
-        client.upload_file(str(clip), settings.S3_PRIVATE_BUCKET, key)
-        size_mb = clip.stat().st_size / 1e6
-        print(
-            f"clip: {clip.name}, {CLIP_SECONDS} s, 1080x1920 (stored 1920x1080 + rotation -90), "
-            f"H.264 High ~10 Mb/s + AAC, {size_mb:.0f} MB; {os.cpu_count()} cores; "
-            f"x264 preset {conf.MEDIA_X264_PRESET}"
-        )
-        pipeline_times, bare_times, cpu_times, pipeline_cpus, own_overheads = [], [], [], [], []
-        with tempfile.TemporaryDirectory(dir=settings.MEDIA_WORK_DIR) as folder:
-            local = Path(folder) / "original"
-            shutil.copyfile(clip, local)
-            commands = bare_commands(local, Path(folder))
-            for run in range(1, options.repeat + 1):
-                bare, bare_cpu = run_bare(commands)
-                pipeline, pipeline_cpu, timings = run_pipeline(key)
-                bare_times.append(bare)
-                pipeline_times.append(pipeline)
-                cpu_times.append(bare_cpu)
-                pipeline_cpus.append(pipeline_cpu)
-                own_overheads.append(pipeline - timings["probe"] - timings["transcode"])
-                steps = ", ".join(f"{name} {value:.2f}" for name, value in timings.items())
-                print(
-                    f"run {run}: pipeline {pipeline:.2f} s ({steps}; cpu "
-                    f"{pipeline_cpu:.1f} s) | bare ffprobe+ffmpeg {bare:.2f} s (cpu "
-                    f"{bare_cpu:.1f} s) | ratio {pipeline / bare:.3f} | load "
-                    f"{os.getloadavg()[0]:.1f}"
-                )
-        to_review = statistics.median(pipeline_times)
-        ratio = to_review / statistics.median(bare_times)
-        share = to_review / CLIP_SECONDS
-        print(
-            f"time to in_review: {to_review:.2f} s = {share:.2f} x clip duration "
-            f"(target <= 0.50) {'OK' if share <= 0.5 else 'MISSED'}"
-        )
-        print(
-            f"overhead ratio: {ratio:.3f} (median pipeline / median bare; target <= 1.10) "
-            f"{'OK' if ratio <= 1.10 else 'MISSED'}"
-        )
-        overhead = statistics.median(own_overheads)
-        cpu_ratio = statistics.median(pipeline_cpus) / statistics.median(cpu_times)
-        print(
-            f"pipeline's own time (download, hash, uploads, database; outside ffprobe/ffmpeg): "
-            f"{overhead:.2f} s per run; cpu ratio pipeline/bare {cpu_ratio:.3f} "
-            "(insensitive to other processes' load)"
-        )
+        seconds = options.recording_seconds
+        cache = ROOT / "var" / "bench"
+        clips = {
+            "recording-webm-720p": (
+                recording_clip(cache / f"recording-{seconds:g}s-720p.webm", seconds=seconds,
+                               codec="vp9"),
+                seconds,
+            ),
+            "recording-mp4-720p": (
+                recording_clip(cache / f"recording-{seconds:g}s-720p.mp4", seconds=seconds,
+                               codec="h264"),
+                seconds,
+            ),
+            "phone-1080x1920": (make_clip(Path(options.clip)), CLIP_SECONDS),
+        }  # fmt: skip
+        if options.only:
+            clips = {options.only: clips[options.only]}
         cores = os.cpu_count() or 1
-        cpu = statistics.median(cpu_times)
         print(
-            f"ffmpeg cpu time: {cpu:.1f} s per run; on {cores} idle cores the transcode "
-            f"cannot take less than {cpu / cores:.1f} s = {cpu / cores / CLIP_SECONDS:.2f} x "
-            "clip duration (the wall times above include other processes' load)"
+            f"{cores} cores; x264 preset {conf.MEDIA_X264_PRESET}; load "
+            f"{os.getloadavg()[0]:.1f}; encode-first = today's design (web rendition before "
+            "review), review-first = issue 18 (review file, web rendition after approval)"
         )
-        print("bare commands:")
-        for command in commands:
-            print("  " + " ".join(command))
-        missed = share > 0.5 or ratio > 1.10
+        missed = False
+        rows = []
+        for name, (clip, duration) in clips.items():
+            key = f"bench/{name}"
+            client.upload_file(str(clip), settings.S3_PRIVATE_BUCKET, key)
+            print(f"\n{name}: {clip.name}, {duration:g} s, {clip.stat().st_size / 1e6:.1f} MB")
+            found: dict[str, list] = {"old": [], "new": [], "approval": []}
+            for run in range(1, options.repeat + 1):
+                for design in ("old", "new"):
+                    wall, cpu, probe = run_pipeline(key, review_first=design == "new")
+                    found[design].append((wall, cpu))
+                    review = probe.get("review", {})
+                    print(
+                        f"  run {run} {'review-first' if design == 'new' else 'encode-first'}: "
+                        f"in_review after {wall:.2f} s = {wall / duration:.3f} x duration, cpu "
+                        f"{cpu:.1f} s; review file: {review.get('mode', 'web rendition')}"
+                        f"{' ' + str(review.get('reasons')) if review.get('reasons') else ''}; "
+                        f"load {os.getloadavg()[0]:.1f}"
+                    )
+                    if design == "new":
+                        approval = run_approval(run_pipeline.last_id)  # type: ignore[attr-defined]
+                        found["approval"].append(approval)
+                        print(
+                            f"  run {run} approval (public web rendition): {approval[0]:.2f} s, "
+                            f"cpu {approval[1]:.1f} s"
+                        )
+            old_wall = statistics.median(w for w, _ in found["old"])
+            new_wall = statistics.median(w for w, _ in found["new"])
+            old_cpu = statistics.median(c for _, c in found["old"])
+            new_cpu = statistics.median(c for _, c in found["new"])
+            approval_cpu = statistics.median(c for _, c in found["approval"])
+            share, target = new_wall / duration, TARGETS[name]
+            refused = new_cpu / old_cpu
+            missed |= share > target or refused > REFUSED_CPU_TARGET
+            rows.append(
+                f"| {name} | {old_wall / duration:.3f}x ({old_wall:.1f} s) | "
+                f"{share:.3f}x ({new_wall:.1f} s); on {cores} idle cores >= "
+                f"{new_cpu / cores / duration:.3f}x | <= {target:.2f} "
+                f"{'OK' if share <= target else 'MISSED'} | {old_cpu:.1f} s | {new_cpu:.1f} s = "
+                f"{refused:.0%} ({'OK' if refused <= REFUSED_CPU_TARGET else 'MISSED'}) | "
+                f"{new_cpu + approval_cpu:.1f} s |"
+            )
+        print(
+            "\n| clip | to in_review, encode-first | to in_review, review-first | target | "
+            "cpu of a refused upload, encode-first | review-first (share) | "
+            "cpu of a published one, review-first (review + web) |"
+        )
+        print("| --- | --- | --- | --- | --- | --- | --- |")
+        print("\n".join(rows))
         print(f"load average at the end: {os.getloadavg()[0]:.1f} on {cores} cores")
         return 1 if (missed and options.strict) else 0
     finally:

@@ -14,7 +14,18 @@ from django.conf import settings
 from ambassadors import conf, keys
 from ambassadors.media import probe as media_probe
 from ambassadors.media.checks import Findings, flags_from_findings, parse_check_log
-from ambassadors.media.renditions import CheckSpec, ModerationOutputs, WebSpec, moderation_command
+from ambassadors.media.renditions import (
+    WEB_FOR_REVIEW,
+    CheckSpec,
+    ModerationOutputs,
+    ReviewPlan,
+    ReviewSpec,
+    WebSpec,
+    moderation_command,
+    review_command,
+    review_plan,
+    web_command,
+)
 from ambassadors.media.signature import SignatureSpec, encode, hashes_from_raw
 from ambassadors.media.validation import (
     Flag,
@@ -63,6 +74,23 @@ def web_spec() -> WebSpec:
     )
 
 
+def review_first() -> bool:
+    """Review first, encode once approved (issue 18); False: the public web rendition is made
+    before review, as before (`AMBASSADORS_MEDIA_REVIEW_FIRST`, read at each run)."""
+    return bool(getattr(settings, "AMBASSADORS_MEDIA_REVIEW_FIRST", True))
+
+
+def review_spec() -> ReviewSpec:
+    """`AMBASSADORS_MEDIA_REVIEW_MAX_BIT_RATE` (bits/s) and `_PRESET` override the defaults."""
+    default = ReviewSpec()
+    return ReviewSpec(
+        max_bit_rate=int(
+            getattr(settings, "AMBASSADORS_MEDIA_REVIEW_MAX_BIT_RATE", default.max_bit_rate)
+        ),
+        preset=str(getattr(settings, "AMBASSADORS_MEDIA_REVIEW_PRESET", default.preset)),
+    )
+
+
 def check_spec() -> CheckSpec:
     return CheckSpec(short_seconds=conf.MEDIA_SHORT_FLAG_SECONDS)
 
@@ -95,6 +123,9 @@ class LocalResult:
     signature: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     commands: list[list[str]] = field(default_factory=list)
+    # Review first: what `web.mp4` holds (the source remuxed or a fast rendition); None when
+    # the moderation pass made the public web rendition before review.
+    review: ReviewPlan | None = None
 
     @property
     def accepted(self) -> bool:
@@ -109,6 +140,9 @@ class LocalResult:
             record["checks"] = self.findings.as_dict()
         if self.verdict.reason is not None:
             record["verdict"] = self.verdict.reason.as_dict()
+        if self.review is not None:
+            record["review"] = self.review.as_dict()
+            record["web"] = WEB_FOR_REVIEW
         return record
 
     def as_dict(self) -> dict[str, Any]:
@@ -122,6 +156,7 @@ class LocalResult:
             "outputs": {name: str(path) for name, path in self.outputs.items()},
             "signature": self.signature,
             "timings": self.timings,
+            "review": self.review.as_dict() if self.review else None,
         }
 
 
@@ -224,6 +259,68 @@ def video_process_local(
         max_duration=limits.max_duration,
         signature=signature,
     )
+    return _run_pass(result, command, outputs, checks=checks, signature=signature)
+
+
+def video_review_local(
+    source: Path,
+    workdir: Path,
+    *,
+    limits: MediaLimits | None = None,
+    spec: WebSpec | None = None,
+    review: ReviewSpec | None = None,
+    checks: CheckSpec | None = None,
+    signature: SignatureSpec | None = None,
+    admit: Callable[[media_probe.ProbeFacts], Verdict | None] | None = None,
+) -> LocalResult:
+    """Review first: probe and validate as `video_process_local`, then, in one pass, the
+    review file (`outputs["web"]`: the source remuxed when the review player can play it, else
+    a fast small rendition; `renditions.review_plan`), posters, preview, every check on the
+    whole duration and the signature. The public web rendition is left for after approval
+    (`web_render_local`)."""
+    limits = limits or media_limits()
+    spec = spec or web_spec()
+    review = review or review_spec()
+    checks = checks or check_spec()
+    signature = signature or signature_spec()
+    demuxer, facts, verdict, timings = probe_local(source, limits=limits)
+    result = LocalResult(verdict, demuxer=demuxer, facts=facts, timings=timings)
+    if not verdict.accepted:
+        return result
+    assert demuxer is not None and facts is not None and facts.duration is not None
+    refusal = admit(facts) if admit is not None else None
+    if refusal is not None:
+        result.verdict = refusal
+        return result
+    result.review = review_plan(facts, demuxer, review)
+    outputs = moderation_outputs(workdir)
+    command = review_command(
+        settings.FFMPEG_BINARY,
+        str(source),
+        demuxer,
+        facts,
+        outputs,
+        plan=result.review,
+        spec=spec,
+        review=review,
+        checks=checks,
+        max_duration=limits.max_duration,
+        signature=signature,
+    )
+    return _run_pass(result, command, outputs, checks=checks, signature=signature)
+
+
+def _run_pass(
+    result: LocalResult,
+    command: list[str],
+    outputs: ModerationOutputs,
+    *,
+    checks: CheckSpec,
+    signature: SignatureSpec,
+) -> LocalResult:
+    """Run a moderation or review pass; read its outputs, checks, flags and signature."""
+    facts, verdict, timings = result.facts, result.verdict, result.timings
+    assert facts is not None and facts.duration is not None
     result.commands.append(command)
     run = run_tool(
         command,
@@ -248,10 +345,49 @@ def video_process_local(
     )
     result.outputs = made
     # A flag helper, not an output moderators need: no samples only means no comparison.
+    assert outputs.signature is not None  # both passes sample the signature
     samples = Path(outputs.signature)
     if samples.exists():
         result.signature = encode(hashes_from_raw(samples.read_bytes(), signature))
     return result
+
+
+def web_render_local(
+    source: Path, workdir: Path, *, limits: MediaLimits | None = None, spec: WebSpec | None = None
+) -> tuple[Path, dict[str, float]]:
+    """The public web rendition of an approved upload (review first): `workdir/web.mp4` and its
+    timings. Raises RuntimeError when the source no longer probes or ffmpeg fails."""
+    limits = limits or media_limits()
+    spec = spec or web_spec()
+    demuxer, facts, verdict, timings = probe_local(source, limits=limits)
+    if not verdict.accepted:
+        raise RuntimeError(f"web rendition: the original no longer passes ({verdict.reason})")
+    assert demuxer is not None and facts is not None and facts.duration is not None
+    output = workdir / keys.WEB
+    run = run_tool(
+        web_command(
+            settings.FFMPEG_BINARY,
+            str(source),
+            demuxer,
+            facts,
+            str(output),
+            spec=spec,
+            max_duration=limits.max_duration,
+        ),
+        timeout=transcode_timeout(facts.duration),
+        memory_bytes=conf.MEDIA_FFMPEG_MEMORY_BYTES,
+        file_bytes=conf.MEDIA_OUTPUT_MAX_BYTES,
+    )
+    timings["web"] = round(run.seconds, 3)
+    timings["web_cpu"] = run.cpu_seconds
+    full = [line for line in run.stderr.splitlines() if any(m in line for m in NO_SPACE_MESSAGES)]
+    if run.returncode != 0 and full:
+        raise WorkDirectoryFull(f"ffmpeg: {full[0].strip()[:300]}")
+    if run.returncode != 0 or not _non_empty(output):
+        raise RuntimeError(
+            f"web rendition failed: ffmpeg exit {run.returncode}: {last_line(run.stderr)}"
+        )
+    return output, timings
 
 
 def _non_empty(path: Path) -> bool:

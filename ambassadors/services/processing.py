@@ -14,6 +14,7 @@ from django.db.models import F
 
 from ambassadors import conf, keys
 from ambassadors.media import probe as media_probe
+from ambassadors.media.renditions import WEB_PUBLIC, web_rendition_pending
 from ambassadors.media.signature import Match, near_duplicate
 from ambassadors.media.validation import (
     Flag,
@@ -28,8 +29,11 @@ from ambassadors.services.media_budget import media_budget_charge
 from ambassadors.services.pipeline import (
     MODERATION_FILES,
     LocalResult,
+    review_first,
     signature_spec,
     video_process_local,
+    video_review_local,
+    web_render_local,
 )
 from ambassadors.services.speech import speech_stage_queue
 from ambassadors.services.status import InvalidTransition, testimonial_transition
@@ -102,9 +106,9 @@ def _process(testimonial: Testimonial) -> str:
             verdict = reject_unprocessable(f"original {key} missing from storage")
             return _finish_rejected(testimonial, LocalResult(verdict), content_hash="")
         download_seconds = time.monotonic() - started
-        result = video_process_local(
-            source, workdir, admit=lambda facts: _within_budget(testimonial.pk, facts)
-        )
+        # Review first (issue 18): the public web rendition waits for the approval.
+        local = video_review_local if review_first() else video_process_local
+        result = local(source, workdir, admit=lambda facts: _within_budget(testimonial.pk, facts))
         result.timings["download"] = round(download_seconds, 3)
         if not result.accepted:
             return _finish_rejected(testimonial, result, content_hash=content_hash)
@@ -166,6 +170,59 @@ def _process(testimonial: Testimonial) -> str:
     logger.info("testimonial %s in review (%s)", testimonial.pk, result.timings)
     speech_stage_queue(testimonial_id=testimonial.pk)  # speech drafts (issue 19)
     return "in_review"
+
+
+# Statuses whose public web rendition is made (review first): approved, and published for a
+# testimonial published before its rendition was due (never by the publisher, which waits).
+WEB_STATUSES = (Status.APPROVED, Status.PUBLISHED)
+
+
+def testimonial_render_web(*, testimonial_id: UUID | str) -> str:
+    """Make the public web rendition of an approved testimonial reviewed from its review file.
+
+    Runs after approval, before the social cuts (`ambassadors.render_social_renditions`), and
+    before the publication slot: the publisher waits while `probe["web"]` is "review".
+    Idempotent and crash-safe like `testimonial_process`: the advisory lock, a deterministic key
+    (`web.mp4` replaced in one upload), and `probe["web"]` set to "public" only after the upload,
+    so a worker killed mid-encode leaves the testimonial pending and the redelivered task (or the
+    sweeper) makes it again. Returns "rendered", "current" (nothing to make), "busy" or "skipped".
+    """
+    with processing_lock(testimonial_id) as acquired:
+        if not acquired:
+            return "busy"
+        testimonial = Testimonial.objects.get(pk=testimonial_id)
+        if testimonial.status not in WEB_STATUSES:
+            return "skipped"
+        if not web_rendition_pending(testimonial.probe):
+            return "current"
+        key = testimonial.original_key or keys.testimonial_key(testimonial.pk, keys.ORIGINAL)
+        with work_directory(testimonial.pk) as workdir:
+            source = workdir / "original"
+            started = time.monotonic()
+            try:
+                download_original(key, source)
+            except ObjectMissing:
+                logger.error("testimonial %s: no original for its web rendition", testimonial.pk)
+                return "skipped"
+            download = time.monotonic() - started
+            output, timings = web_render_local(source, workdir)
+            started = time.monotonic()
+            upload_files({keys.testimonial_key(testimonial.pk, keys.WEB): output})
+            timings.update(download=round(download, 3), upload=round(time.monotonic() - started, 3))
+        with transaction.atomic():
+            row = Testimonial.objects.select_for_update().get(pk=testimonial.pk)
+            if row.status not in WEB_STATUSES:
+                # Withdrawn or erased while we encoded: the purge may already have run, so
+                # take our file back (a later purge would find it gone, which is harmless).
+                delete_keys([keys.WEB], testimonial.pk)
+                return "skipped"
+            probe = dict(row.probe or {})
+            probe["web"] = WEB_PUBLIC
+            probe["web_rendition"] = {"timings": timings}
+            row.probe = probe
+            row.save(update_fields=["probe", "updated_at"])
+    logger.info("testimonial %s: web rendition made (%s)", testimonial.pk, timings)
+    return "rendered"
 
 
 def _within_budget(testimonial_id: UUID | str, facts: media_probe.ProbeFacts) -> Verdict | None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ambassadors import conf, keys, task_names
+from ambassadors.media.renditions import web_rendition_pending
 from ambassadors.models import Status, Testimonial
 from ambassadors.selectors import PUBLISHED_VERSION
 from ambassadors.services.audit import ModerationError, audit_note, moderation_audit
@@ -125,6 +126,11 @@ def testimonial_publish(
 def _publish(testimonial_id: UUID | str, *, actor: AbstractBaseUser | None) -> bool:
     testimonial = Testimonial.objects.get(pk=testimonial_id)
     if testimonial.status != Status.APPROVED:
+        return False
+    if web_rendition_pending(testimonial.probe):
+        # Review first: web.mp4 is still the review file. The slot waits for the public
+        # rendition (the approval's task, or the sweeper's requeue); the calendar shows it.
+        logger.info("testimonial %s: publication waits for its web rendition", testimonial.pk)
         return False
     private = private_storage()
     names = [*PUBLISHED_FILES, *([keys.CAPTIONS] if testimonial.has_captions else [])]

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ambassadors import conf, task_names
+from ambassadors.media.renditions import WEB_FOR_REVIEW
 from ambassadors.models import Status, Testimonial
 from ambassadors.services.files import stale_work_directories_remove
 from ambassadors.services.locks import processing_lock_held
@@ -52,8 +53,32 @@ def testimonials_requeue_stuck(*, older_than: timedelta | None = None) -> list[s
                 Testimonial.objects.filter(pk=testimonial_id).update(updated_at=timezone.now())
             task_queue_on_commit(task_names.PROCESS, testimonial_id)
         requeued.append(str(testimonial_id))
+    requeued += _web_renditions_requeue_stuck(cutoff)  # review first (issue 18)
     speech_drafts_requeue_stuck(older_than=older_than)  # killed transcriptions (issue 19)
     stale_work_directories_remove(older_than)
     if requeued:
         logger.warning("requeued %d stuck testimonials", len(requeued))
+    return requeued
+
+
+def _web_renditions_requeue_stuck(cutoff) -> list[str]:
+    """Queue again the approval-time renditions (public web rendition, then social cuts) of
+    approved testimonials whose web.mp4 is still the review file since before `cutoff`: the
+    approval's task was lost with the broker, or its worker died for good. The publication
+    waits for them, so they must not stay lost."""
+    requeued = []
+    waiting = Testimonial.objects.filter(
+        status=Status.APPROVED,
+        probe__web=WEB_FOR_REVIEW,
+        status_changed_at__lte=cutoff,
+        updated_at__lte=cutoff,
+    ).values_list("pk", flat=True)
+    for testimonial_id in waiting:
+        if processing_lock_held(testimonial_id):
+            continue
+        with transaction.atomic():
+            # Touch the row so the next sweep waits a full period before sending it again.
+            Testimonial.objects.filter(pk=testimonial_id).update(updated_at=timezone.now())
+            task_queue_on_commit(task_names.RENDER_SOCIAL, testimonial_id)
+        requeued.append(str(testimonial_id))
     return requeued

@@ -16,12 +16,14 @@ from onprovence.storage import TransientStorageError
 # The hard limit covers the longest accepted video; ffmpeg itself is stopped earlier, by a
 # budget scaled to the real duration (services.pipeline.transcode_timeout).
 _SOFT_LIMIT = int(transcode_timeout(conf.MAX_DURATION_SECONDS)) + 120
+# The approval-time task makes the public web rendition (review first), then the social cuts.
 _SOCIAL_SOFT_LIMIT = (
     int(
         transcode_timeout(
             conf.MAX_DURATION_SECONDS, per_second=conf.MEDIA_SOCIAL_TIMEOUT_PER_VIDEO_SECOND
         )
     )
+    + int(transcode_timeout(conf.MAX_DURATION_SECONDS))
     + 120
 )
 _RELIABLE = {
@@ -56,9 +58,12 @@ _SOCIAL_BUSY_MAX_RETRIES = 60
     **_RELIABLE,
 )
 def render_social_renditions(self, testimonial_id: str, reason: str = "") -> str:
-    """Render the branded 9:16, 1:1 and 16:9 renditions of an approved testimonial (again
-    after a captions change, `reason` "captions": the render retries while another holds the
-    lock, and is skipped when the cuts already burn the stored captions)."""
+    """Make the public web rendition of an approved testimonial reviewed first (issue 18), then
+    render its branded 9:16, 1:1 and 16:9 renditions (again after a captions change, `reason`
+    "captions": the render retries while another holds the lock, and is skipped when the cuts
+    already burn the stored captions)."""
+    if processing.testimonial_render_web(testimonial_id=testimonial_id) == "busy":
+        raise self.retry(countdown=_SOCIAL_BUSY_RETRY_SECONDS, max_retries=_SOCIAL_BUSY_MAX_RETRIES)
     result = social.testimonial_render_social(testimonial_id=testimonial_id, reason=reason)
     if result == "busy":
         raise self.retry(countdown=_SOCIAL_BUSY_RETRY_SECONDS, max_retries=_SOCIAL_BUSY_MAX_RETRIES)
