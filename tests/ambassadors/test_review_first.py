@@ -227,7 +227,7 @@ def web_streams(testimonial: Testimonial, tmp_path: Path) -> dict:
 
 
 @pytest.mark.django_db
-def test_a_slot_never_goes_out_before_the_web_rendition_then_does(corpus, tmp_path):
+def test_a_slot_never_goes_out_before_the_web_rendition_then_does(corpus, tmp_path, admin_client):
     """Reproduction: approved at 10:00 for a slot due now, web.mp4 still the 1080p source
     remux: the publisher must wait (calendar says so), not publish the review file."""
     testimonial = upload(corpus["webm_vp9"])
@@ -244,6 +244,9 @@ def test_a_slot_never_goes_out_before_the_web_rendition_then_does(corpus, tmp_pa
     assert not public_storage().exists(keys.testimonial_key(testimonial.pk, keys.WEB))
     days, _ = selectors.publication_calendar(start=timezone.localdate(due), days=1)
     assert [t.pk for t in days[0].waiting_for_web] == [testimonial.pk]
+    waiting = "vidéo web en préparation : la publication l'attend"
+    calendar_url = "/admin/ambassadors/testimonial/calendar/"
+    assert waiting in admin_client.get(calendar_url).content.decode()
 
     assert testimonial_render_web(testimonial_id=testimonial.pk) == "rendered"
     testimonial.refresh_from_db()
@@ -253,6 +256,7 @@ def test_a_slot_never_goes_out_before_the_web_rendition_then_does(corpus, tmp_pa
     assert (video["codec_name"], video["profile"], audio["codec_name"]) == ("h264", "High", "aac")
     days, _ = selectors.publication_calendar(start=timezone.localdate(due), days=1)
     assert days[0].waiting_for_web == []
+    assert waiting not in admin_client.get(calendar_url).content.decode()
 
     assert testimonial_publish(testimonial_id=testimonial.pk) is True
     assert public_storage().exists(keys.testimonial_key(testimonial.pk, keys.WEB))
