@@ -14,6 +14,7 @@ from django.db import connection, transaction
 # The kinds of work that must not run twice at once for one testimonial.
 PROCESSING = "processing"  # the media pipeline and the social renditions
 PUBLICATION = "publication"  # publishing and taking down the public copies
+SPEECH = "speech"  # a testimonial's transcription (speech drafts)
 
 
 def advisory_key(kind: str, testimonial_id: UUID | str) -> int:
@@ -25,8 +26,8 @@ def advisory_key(kind: str, testimonial_id: UUID | str) -> int:
 
 
 @contextlib.contextmanager
-def processing_lock(testimonial_id: UUID | str) -> Iterator[bool]:
-    """Hold the processing lock of this testimonial; yield False if another session has it.
+def work_lock(kind: str, testimonial_id: UUID | str) -> Iterator[bool]:
+    """Hold the `kind` lock of this testimonial; yield False if another session has it.
 
     The lock belongs to the database session, so a worker that dies (SIGKILL, lost machine)
     releases it with its connection; a redelivered task can then take over.
@@ -34,7 +35,7 @@ def processing_lock(testimonial_id: UUID | str) -> Iterator[bool]:
     if connection.vendor != "postgresql":
         yield True
         return
-    key = advisory_key(PROCESSING, testimonial_id)
+    key = advisory_key(kind, testimonial_id)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
         acquired = cursor.fetchone()[0]
@@ -46,10 +47,19 @@ def processing_lock(testimonial_id: UUID | str) -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
+def work_lock_held(kind: str, testimonial_id: UUID | str) -> bool:
+    """True when another database session holds the `kind` lock of this testimonial."""
+    with work_lock(kind, testimonial_id) as acquired:
+        return connection.vendor == "postgresql" and not acquired
+
+
+def processing_lock(testimonial_id: UUID | str) -> contextlib.AbstractContextManager[bool]:
+    """The media pipeline's and the social renditions' lock (see `work_lock`)."""
+    return work_lock(PROCESSING, testimonial_id)
+
+
 def processing_lock_held(testimonial_id: UUID | str) -> bool:
-    """True when another database session holds the processing lock of this testimonial."""
-    if connection.vendor != "postgresql":
-        return False
+    return work_lock_held(PROCESSING, testimonial_id)
     key = advisory_key(PROCESSING, testimonial_id)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])

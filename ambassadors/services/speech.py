@@ -21,7 +21,6 @@ import json
 import logging
 import sys
 import wave
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,7 +29,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -41,14 +40,14 @@ from ambassadors.models import SpeechDraft, SpeechState, Status, Testimonial
 from ambassadors.services.audit import audit_note, event_actor, moderation_audit
 from ambassadors.services.captions import captions_validate, testimonial_captions_set
 from ambassadors.services.files import download_original, work_directory
-from ambassadors.services.locks import advisory_key
+from ambassadors.services.locks import SPEECH as SPEECH_LOCK
+from ambassadors.services.locks import work_lock, work_lock_held
 from ambassadors.services.queue import task_queue_on_commit
 from onprovence.mediarunner import MOV, ToolTimeout, run_tool
 from onprovence.storage import ObjectMissing, TransientStorageError
 
 logger = logging.getLogger(__name__)
 
-SPEECH_LOCK = "speech"
 CHILD_SCRIPT = Path(media_speech.__file__).with_name("speech_child.py")
 
 # Knobs (settings.py may set them; the defaults are here, once).
@@ -93,27 +92,13 @@ class SpeechDraftError(Exception):
     """A desk action on speech drafts that cannot be done (French message for staff)."""
 
 
-@contextlib.contextmanager
-def speech_lock(testimonial_id: UUID | str) -> Iterator[bool]:
+def speech_lock(testimonial_id: UUID | str) -> contextlib.AbstractContextManager[bool]:
     """This testimonial's transcription lock (session-level: a killed worker releases it)."""
-    if connection.vendor != "postgresql":
-        yield True
-        return
-    key = advisory_key(SPEECH_LOCK, testimonial_id)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
-        acquired = cursor.fetchone()[0]
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+    return work_lock(SPEECH_LOCK, testimonial_id)
 
 
 def speech_lock_held(testimonial_id: UUID | str) -> bool:
-    with speech_lock(testimonial_id) as acquired:
-        return not acquired
+    return work_lock_held(SPEECH_LOCK, testimonial_id)
 
 
 # --- Queueing -----------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from django.template import Context, Template
 from ambassadors import keys
 from ambassadors.media import speech as media_speech
 from ambassadors.models import SpeechDraft, SpeechState, Status, Testimonial, TestimonialEvent
-from ambassadors.services import speech
+from ambassadors.services import locks, speech
 from ambassadors.services.captions import captions_validate
 from ambassadors.services.processing import testimonial_process
 from ambassadors.services.sweeper import testimonials_requeue_stuck
@@ -220,7 +220,7 @@ def test_a_transcription_running_elsewhere_is_left_to_it(speech_model, spoken_cl
         dbname=db["NAME"], autocommit=True,
     )  # fmt: skip
     try:
-        key = speech.advisory_key(speech.SPEECH_LOCK, testimonial.pk)
+        key = locks.advisory_key(locks.SPEECH, testimonial.pk)
         other.execute("SELECT pg_advisory_lock(%s)", [key])
         assert speech.testimonial_transcribe(testimonial_id=testimonial.pk) == "busy"
         assert draft_of(testimonial).state == SpeechState.PENDING
