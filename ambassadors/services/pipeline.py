@@ -7,7 +7,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 
@@ -216,6 +216,26 @@ def moderation_outputs(workdir: Path, *, signature: bool = True) -> ModerationOu
     )
 
 
+def _probe_admitted(
+    source: Path,
+    *,
+    limits: MediaLimits,
+    admit: Callable[[media_probe.ProbeFacts], Verdict | None] | None,
+) -> LocalResult:
+    """Probe and validate `source`, then let `admit` refuse it (the media budget): the start
+    of every pass. An accepted result has its demuxer and facts, with a duration."""
+    demuxer, facts, verdict, timings = probe_local(source, limits=limits)
+    result = LocalResult(verdict, demuxer=demuxer, facts=facts, timings=timings)
+    if not verdict.accepted:
+        return result
+    # Only validate_probe accepts, and only a sniffed container whose probe gave a duration.
+    assert demuxer is not None and facts is not None and facts.duration is not None
+    refusal = admit(facts) if admit is not None else None
+    if refusal is not None:
+        result.verdict = refusal
+    return result
+
+
 def video_process_local(
     source: Path,
     workdir: Path,
@@ -236,16 +256,10 @@ def video_process_local(
     spec = spec or web_spec()
     checks = checks or check_spec()
     signature = signature or signature_spec()
-    demuxer, facts, verdict, timings = probe_local(source, limits=limits)
-    result = LocalResult(verdict, demuxer=demuxer, facts=facts, timings=timings)
-    if not verdict.accepted:
+    result = _probe_admitted(source, limits=limits, admit=admit)
+    if not result.verdict.accepted:
         return result
-    # Only validate_probe accepts, and only a sniffed container whose probe gave a duration.
-    assert demuxer is not None and facts is not None and facts.duration is not None
-    refusal = admit(facts) if admit is not None else None
-    if refusal is not None:
-        result.verdict = refusal
-        return result
+    demuxer, facts = cast(str, result.demuxer), cast(media_probe.ProbeFacts, result.facts)
     outputs = moderation_outputs(workdir)
     assert outputs.signature is not None  # moderation_outputs samples the signature by default
     command = moderation_command(
@@ -283,15 +297,10 @@ def video_review_local(
     review = review or review_spec()
     checks = checks or check_spec()
     signature = signature or signature_spec()
-    demuxer, facts, verdict, timings = probe_local(source, limits=limits)
-    result = LocalResult(verdict, demuxer=demuxer, facts=facts, timings=timings)
-    if not verdict.accepted:
+    result = _probe_admitted(source, limits=limits, admit=admit)
+    if not result.verdict.accepted:
         return result
-    assert demuxer is not None and facts is not None and facts.duration is not None
-    refusal = admit(facts) if admit is not None else None
-    if refusal is not None:
-        result.verdict = refusal
-        return result
+    demuxer, facts = cast(str, result.demuxer), cast(media_probe.ProbeFacts, result.facts)
     result.review = review_plan(facts, demuxer, review)
     outputs = moderation_outputs(workdir)
     command = review_command(
