@@ -104,13 +104,17 @@ def test_the_media_queue_brings_every_upload_to_review_or_a_clear_rejection():
     assert checks.endswith(": OK"), checks
 
 
-def test_the_pipeline_bench_compares_a_clip_with_the_bare_commands(tmp_path):
+def test_the_pipeline_bench_compares_review_first_with_todays_design(tmp_path):
     clip = corpus.portrait_rotated(tmp_path)
 
-    output = run_bench("bench/pipeline.py", "--repeat", "1", "--clip", str(clip))
+    output = run_bench(
+        "bench/pipeline.py", "--repeat", "1", "--clip", str(clip), "--recording-seconds", "5"
+    )
 
-    assert "time to in_review:" in output
-    assert "overhead ratio:" in output
+    for design in ("encode-first", "review-first"):
+        assert output.count(f"run 1 {design}: in_review after") == 3, output
+    assert output.count("run 1 approval (public web rendition):") == 3, output
+    assert "| clip | to in_review, encode-first | to in_review, review-first |" in output
 
 
 def test_the_signature_cost_bench_times_the_pass_with_and_without_the_samples():
