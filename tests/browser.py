@@ -1,4 +1,4 @@
-"""Headless Chromium for tests, and the axe-core accessibility check."""
+"""Headless Chromium for tests, the axe-core accessibility check, signing in to the admin."""
 
 import os
 
@@ -41,3 +41,12 @@ def serious_violations(page) -> list[str]:
 def assert_accessible(page) -> None:
     violations = serious_violations(page)
     assert violations == [], "axe-core found:\n" + "\n".join(violations)
+
+
+def admin_sign_in(page, base_url: str, username: str, password: str) -> None:
+    """Sign in to the admin through its login form, as staff do, and land on its index."""
+    page.goto(base_url + "/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_url(base_url + "/admin/")

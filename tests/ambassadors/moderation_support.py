@@ -20,11 +20,13 @@ from ambassadors import keys, uploads
 from ambassadors.models import Status, Testimonial
 from ambassadors.services import journey
 from onprovence.storage import delete_prefix, list_prefix, private_storage, public_storage
+from tests.browser import admin_sign_in
 from tests.factories import PlacementFactory, TestimonialFactory
 
 __all__ = [
     "broker",
     "campaign_editor",
+    "laptop_page",
     "make_testimonial",
     "moderator",
     "moderator_client",
@@ -218,3 +220,38 @@ def upload_through_store(testimonial: Testimonial, data: bytes) -> None:
     journey.testimonial_upload_complete(
         testimonial_id=testimonial.pk, session=session, send_email=False
     )
+
+
+# --- The moderator's desk in Chromium, on a laptop screen -----------------------------------
+
+LAPTOP = {"width": 1366, "height": 768}
+MODERATOR_PASSWORD = "camille-mot-de-passe"
+
+
+@pytest.fixture
+def laptop_page(browser, live_server):
+    context = browser.new_context(viewport=LAPTOP, locale="fr-FR")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def moderator_signs_in(page, live_server, moderator) -> None:
+    moderator.set_password(MODERATOR_PASSWORD)
+    moderator.save(update_fields=["password"])
+    admin_sign_in(page, live_server.url, moderator.username, MODERATOR_PASSWORD)
+
+
+def page_errors(page) -> list[str]:
+    """Console errors (the favicon aside) and HTTP errors of `page`, gathered from now on."""
+    found: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            message.type == "error"
+            and not message.location["url"].endswith("/favicon.ico")
+            and found.append(f"{message.text} {message.location['url']}")
+        ),
+    )
+    page.on("response", lambda r: r.status >= 400 and found.append(f"{r.status} {r.url}"))
+    return found

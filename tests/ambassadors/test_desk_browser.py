@@ -21,30 +21,11 @@ from ambassadors.models import ConsentRecord, Status, Testimonial
 from tests.browser import assert_accessible
 
 from .moderation_support import *  # noqa: F403
+from .moderation_support import LAPTOP, moderator_signs_in, page_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LAPTOP = {"width": 1366, "height": 768}
 QUEUE = "/admin/ambassadors/testimonial/?status__exact=in_review"
-PASSWORD = "camille-mot-de-passe"
-
-
-@pytest.fixture
-def laptop_page(browser, live_server):
-    context = browser.new_context(viewport=LAPTOP, locale="fr-FR")
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def _log_in(page, live_server, moderator) -> None:
-    moderator.set_password(PASSWORD)
-    moderator.save(update_fields=["password"])
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", moderator.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(live_server.url + "/admin/")
 
 
 def _queued(make_testimonial, count: int, fields: dict | None = None) -> list[Testimonial]:
@@ -66,20 +47,6 @@ def _accessible(page, errors: list[str]) -> None:
     before = len(errors)
     assert_accessible(page)
     errors[before:] = [line for line in errors[before:] if "Applying inline style" not in line]
-
-
-def _errors(page) -> list[str]:
-    found: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error"
-            and not message.location["url"].endswith("/favicon.ico")
-            and found.append(f"{message.text} {message.location['url']}")
-        ),
-    )
-    page.on("response", lambda r: r.status >= 400 and found.append(f"{r.status} {r.url}"))
-    return found
 
 
 def test_queue_at_1366x768_shows_the_flags_column_without_horizontal_scroll(
@@ -114,8 +81,8 @@ def test_queue_at_1366x768_shows_the_flags_column_without_horizontal_scroll(
     )
     ConsentRecord.objects.filter(testimonial=third).update(is_minor=True)
     page = laptop_page
-    errors = _errors(page)
-    _log_in(page, live_server, moderator)
+    errors = page_errors(page)
+    moderator_signs_in(page, live_server, moderator)
     page.goto(live_server.url + QUEUE)
     expect(page.locator("#result_list tbody tr")).to_have_count(3)
     assert page.locator("#nav-sidebar").is_visible()  # the side menu is open
@@ -168,8 +135,8 @@ def test_ten_queued_testimonials_worked_with_the_keyboard_time_per_testimonial(
     )
     refused = {3, 6, 8}
     page = laptop_page
-    errors = _errors(page)
-    _log_in(page, live_server, moderator)
+    errors = page_errors(page)
+    moderator_signs_in(page, live_server, moderator)
     page.goto(live_server.url + QUEUE)
     expect(page.locator("#result_list tbody tr")).to_have_count(10)
     _accessible(page, errors)

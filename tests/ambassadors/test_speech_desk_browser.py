@@ -19,6 +19,7 @@ from ambassadors.models import SpeechDraft, SpeechState, Status, Testimonial
 from tests.browser import assert_accessible
 
 from .moderation_support import *  # noqa: F403
+from .moderation_support import moderator_signs_in, page_errors
 from .test_speech_desk import HOSTILE
 
 DRAFT_VTT = (
@@ -33,41 +34,6 @@ QUOTES = [
 ]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-LAPTOP = {"width": 1366, "height": 768}
-PASSWORD = "camille-mot-de-passe"
-
-
-@pytest.fixture
-def laptop_page(browser, live_server):
-    context = browser.new_context(viewport=LAPTOP, locale="fr-FR")
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def _log_in(page, live_server, moderator) -> None:
-    moderator.set_password(PASSWORD)
-    moderator.save(update_fields=["password"])
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", moderator.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(live_server.url + "/admin/")
-
-
-def _errors(page) -> list[str]:
-    found: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error"
-            and not message.location["url"].endswith("/favicon.ico")
-            and found.append(f"{message.text} {message.location['url']}")
-        ),
-    )
-    page.on("response", lambda r: r.status >= 400 and found.append(f"{r.status} {r.url}"))
-    return found
 
 
 def _accessible(page, errors: list[str]) -> None:
@@ -98,8 +64,8 @@ def test_the_draft_goes_into_the_cue_editor_and_the_quote_then_saving_reviews_it
     testimonial = make_testimonial(Status.IN_REVIEW, quote="")
     _draft(testimonial)
     page = laptop_page
-    errors = _errors(page)
-    _log_in(page, live_server, moderator)
+    errors = page_errors(page)
+    moderator_signs_in(page, live_server, moderator)
     page.goto(f"{live_server.url}/admin/ambassadors/testimonial/{testimonial.pk}/change/")
 
     panel = page.locator("[data-speech-draft]")
@@ -150,8 +116,8 @@ def test_key_a_on_an_unreviewed_draft_asks_then_approves_and_hostile_text_stays_
     page = laptop_page
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    errors = _errors(page)
-    _log_in(page, live_server, moderator)
+    errors = page_errors(page)
+    moderator_signs_in(page, live_server, moderator)
     page.goto(f"{live_server.url}/admin/ambassadors/testimonial/{first.pk}/change/")
 
     panel = page.locator("[data-speech-draft]")

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import pytest
 
+from tests.browser import admin_sign_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -43,10 +45,7 @@ def test_the_dashboard_shows_the_chart_the_totals_and_the_table(
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR")
     page = context.new_page()
     try:
-        page.goto(live_server.url + "/admin/login/")
-        page.fill("#id_username", "editor")
-        page.fill("#id_password", "pw-editor-123")
-        page.click("input[type=submit]")
+        admin_sign_in(page, live_server.url, "editor", "pw-editor-123")
         page.goto(f"{live_server.url}/admin/campaigns/campaign/{campaign.pk}/tableau-de-bord/")
 
         assert page.locator(".funnel-chart rect").count() == 14

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser import assert_accessible
+from tests.browser import admin_sign_in, assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,10 +52,7 @@ def test_an_editor_reads_the_conversions_the_days_and_the_reach(
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     page = context.new_page()
     try:
-        page.goto(live_server.url + "/admin/login/")
-        page.fill("#id_username", "editor")
-        page.fill("#id_password", "pw-editor-123")
-        page.click("input[type=submit]")
+        admin_sign_in(page, live_server.url, "editor", "pw-editor-123")
         page.goto(
             f"{live_server.url}/admin/campaigns/campaign/{campaign.pk}/tableau-de-bord/"
             "?du=1900-01-01&au=2100-12-31"

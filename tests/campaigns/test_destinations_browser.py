@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser import serious_violations
+from tests.browser import admin_sign_in, serious_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,10 +33,7 @@ def test_an_editor_schedules_a_destination_and_reads_the_history(
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     page = context.new_page()
     try:
-        page.goto(live_server.url + "/admin/login/")
-        page.fill("#id_username", "editor")
-        page.fill("#id_password", "pw-editor-123")
-        page.click("input[type=submit]")
+        admin_sign_in(page, live_server.url, "editor", "pw-editor-123")
         change = f"{live_server.url}/admin/campaigns/placement/{placement.pk}/change/"
         page.goto(change)
         page.fill("#id_destination", "/secteurs/maritme/")

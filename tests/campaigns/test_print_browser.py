@@ -3,6 +3,7 @@
 import pytest
 
 from campaigns import posters
+from tests.browser import admin_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,10 +31,7 @@ def test_the_placement_page_links_each_poster_format_and_they_download(
     )
     page = context.new_page()
     try:
-        page.goto(live_server.url + "/admin/login/")
-        page.fill("#id_username", "editor")
-        page.fill("#id_password", "pw-editor-123")
-        page.click("input[type=submit]")
+        admin_sign_in(page, live_server.url, "editor", "pw-editor-123")
         page.goto(f"{live_server.url}/admin/campaigns/placement/{placement.pk}/change/")
 
         for fmt in posters.POSTER_FORMATS.values():
