@@ -12,31 +12,7 @@ from employer_kit.models import TalkingPoint
 from employer_kit.selectors import talking_points_active
 from tests.factories import PlacementFactory
 
-
-def _campaign_form(campaign, placement, **row) -> dict:
-    data = {
-        "name": campaign.name,
-        "slug": campaign.slug,
-        "status": campaign.status,
-        "starts_on": campaign.starts_on.isoformat(),
-        "reach_target": campaign.reach_target,
-        "hero_title": campaign.hero_title,
-        "cta_label": campaign.cta_label,
-        "cta_label_en": campaign.cta_label_en,
-        "primary_color": campaign.primary_color,
-        "accent_color": campaign.accent_color,
-        "placements-TOTAL_FORMS": "1",
-        "placements-INITIAL_FORMS": "1",
-        "placements-MIN_NUM_FORMS": "0",
-        "placements-MAX_NUM_FORMS": "1000",
-        "placements-0-id": placement.pk,
-        "placements-0-campaign": campaign.pk,
-        "placements-0-channel": placement.channel,
-        "placements-0-place_name": placement.place_name,
-        "placements-0-declared_audience": placement.declared_audience,
-    }
-    data.update({f"placements-0-{key}": value for key, value in row.items()})
-    return data
+from .admin_forms import campaign_change_form
 
 
 @pytest.mark.django_db
@@ -48,7 +24,7 @@ def test_a_placement_with_scans_cannot_be_deleted_from_the_campaigns_page(admin_
 
     response = admin_client.post(
         f"/admin/campaigns/campaign/{campaign.pk}/change/",
-        _campaign_form(campaign, placement, DELETE="on"),
+        campaign_change_form(campaign, placement, DELETE="on"),
     )
 
     assert response.status_code == 200

@@ -11,6 +11,8 @@ from campaigns.models import DestinationChange, Placement
 from campaigns.scans import scan_counts_flush
 from campaigns.services import destination_changes_apply
 
+from .admin_forms import campaign_change_form
+
 
 def _form(placement, **overrides) -> dict:
     data = {
@@ -73,28 +75,7 @@ def test_destinations_that_answer_are_accepted(admin_client, placement, destinat
 @pytest.mark.django_db
 def test_the_campaigns_placement_rows_refuse_a_missing_page_too(admin_client, placement):
     campaign = placement.campaign
-    data = {
-        "name": campaign.name,
-        "slug": campaign.slug,
-        "status": campaign.status,
-        "starts_on": campaign.starts_on.isoformat(),
-        "reach_target": campaign.reach_target,
-        "hero_title": campaign.hero_title,
-        "cta_label": campaign.cta_label,
-        "cta_label_en": campaign.cta_label_en,
-        "primary_color": campaign.primary_color,
-        "accent_color": campaign.accent_color,
-        "placements-TOTAL_FORMS": "1",
-        "placements-INITIAL_FORMS": "1",
-        "placements-MIN_NUM_FORMS": "0",
-        "placements-MAX_NUM_FORMS": "1000",
-        "placements-0-id": placement.pk,
-        "placements-0-campaign": campaign.pk,
-        "placements-0-channel": placement.channel,
-        "placements-0-place_name": placement.place_name,
-        "placements-0-declared_audience": placement.declared_audience,
-        "placements-0-destination": "/secteurs/maritme/",
-    }
+    data = campaign_change_form(campaign, placement, destination="/secteurs/maritme/")
 
     response = admin_client.post(f"/admin/campaigns/campaign/{campaign.pk}/change/", data)
     assert response.status_code == 200
