@@ -73,6 +73,11 @@ def journey_count(*, placement_id: int | None, step: str) -> None:
         logger.exception("funnel count %s failed", step)
 
 
+def _testimonial_create(*, first_name: str, **fields: Any) -> Testimonial:
+    """A new testimonial (status `created`): the public name starts as the first name."""
+    return Testimonial.objects.create(first_name=first_name, display_name=first_name, **fields)
+
+
 def testimonial_start(
     *,
     first_name: str,
@@ -94,7 +99,7 @@ def testimonial_start(
     """
     shown = consent_text_shown(consent_text=consent_text, language=language)
     with transaction.atomic():
-        testimonial = Testimonial.objects.create(
+        testimonial = _testimonial_create(
             first_name=first_name,
             last_name=last_name,
             email=email,
@@ -103,7 +108,6 @@ def testimonial_start(
             job_title=job_title,
             language=language,
             placement=placement,
-            display_name=first_name,
         )
         ConsentRecord.objects.create(
             testimonial=testimonial,
@@ -255,7 +259,7 @@ def testimonial_start_again(
         record = new_video_consent(refused)
         if record is None:
             raise JourneyError(_("Votre accord doit être donné à nouveau pour une nouvelle vidéo."))
-        testimonial = Testimonial.objects.create(
+        testimonial = _testimonial_create(
             first_name=first_name,
             last_name=last_name,
             email=email,
@@ -264,7 +268,6 @@ def testimonial_start_again(
             job_title=job_title,
             language=refused.language,
             placement=refused.placement,
-            display_name=first_name,
         )
         ConsentRecord.objects.create(
             testimonial=testimonial,
