@@ -4,7 +4,7 @@
 from django import template
 from django.conf import settings
 
-from ambassadors import keys
+from ambassadors import conf, keys
 from onprovence.storage import public_storage
 
 register = template.Library()
@@ -67,6 +67,4 @@ def web_size(testimonial) -> dict[str, int]:
 @register.simple_tag
 def video_max_seconds() -> int:
     """The journey's one length limit, for pages outside the journey (the "film yourself" call)."""
-    from ambassadors import conf
-
     return round(conf.MAX_DURATION_SECONDS)
