@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import printing, selectors, services
 from ..models import Campaign, Placement
+from ..posters.fonts import PosterFontMissing
+from ..posters.formats import POSTER_FORMATS
 from .forms import PlacementForm, PlacementInlineFormSet
 from .qr import QrDownloadsMixin, qr_links, qr_zip_response
 
@@ -165,7 +167,7 @@ class PlacementAdmin(QrDownloadsMixin, admin.ModelAdmin):
             )
 
         posters = format_html_join(
-            "", "<li>{}</li>", ((poster_link(fmt),) for fmt in printing.POSTER_FORMATS.values())
+            "", "<li>{}</li>", ((poster_link(fmt),) for fmt in POSTER_FORMATS.values())
         )
         return format_html(
             '<img class="qr-preview" src="{}" width="200" height="200" alt="{}"><p>{}</p>'
@@ -200,7 +202,7 @@ class PlacementAdmin(QrDownloadsMixin, admin.ModelAdmin):
             raise PermissionDenied
         placement = get_object_or_404(Placement.objects.select_related("campaign"), pk=pk)
         if poster is not None:
-            poster_format = printing.POSTER_FORMATS.get(poster)
+            poster_format = POSTER_FORMATS.get(poster)
             if poster_format is None or poster_format.extension != fmt:
                 return HttpResponse(_("Format inconnu."), status=404)
             try:
@@ -210,7 +212,7 @@ class PlacementAdmin(QrDownloadsMixin, admin.ModelAdmin):
                     with_logo=request.GET.get("logo") != "0",
                     with_marks=request.GET.get("traits") != "0",
                 )
-            except printing.PosterFontMissing as error:
+            except PosterFontMissing as error:
                 return HttpResponse(str(error), status=503, content_type="text/plain")
             response = HttpResponse(content, content_type=content_type)
             response["Content-Disposition"] = f'attachment; filename="{name}"'
