@@ -11,7 +11,7 @@ from zipstream import ZipStream
 from . import qr
 from .models import Campaign, Placement
 from .posters.formats import POSTER_FORMATS, PosterText
-from .posters.render import poster_render
+from .posters.render import poster_pdf, poster_png
 from .services import spreadsheet_csv
 
 FORMATS = ("svg", "png", "pdf")
@@ -88,13 +88,11 @@ def placement_poster_file(
     if fmt is None:
         raise ValueError(f"unknown poster format: {poster}")
     logo = campaign_logo(placement.campaign) if with_logo else None
-    content = poster_render(
-        placement_scan_url(placement),
-        fmt=fmt,
-        text=placement_poster_text(placement),
-        logo=logo,
-        with_marks=with_marks,
-    )
+    url, text = placement_scan_url(placement), placement_poster_text(placement)
+    if fmt.is_print:  # a PDF, crop marks or not
+        content = poster_pdf(url, fmt=fmt, text=text, logo=logo, with_marks=with_marks)
+    else:
+        content = poster_png(url, fmt=fmt, text=text, logo=logo)
     content_type = "application/pdf" if fmt.is_print else "image/png"
     name = f"affiche-{fmt.slug}-{slugify(placement.place_name)[:50]}-{placement.code}"
     if fmt.is_print and not with_marks:

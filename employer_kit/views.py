@@ -26,13 +26,13 @@ from onprovence.storage import private_url, public_storage
 
 from . import conf, selectors, services
 from .forms import KitFilterForm, OnePagerForm
-from .models import KitDownload
+from .models import KitDownload, Recruiter
 from .views_access import (
     RESUME_KEY,
     is_download_path,
+    recruiter_required,
     recruiter_signed_in,
     sign_in_url,
-    to_access,
 )
 from .views_widget import embed_snippet, oembed_url, widget_url
 
@@ -106,11 +106,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
-def download(request: HttpRequest, asset_id: int) -> HttpResponse:
+@recruiter_required
+def download(request: HttpRequest, recruiter: Recruiter, asset_id: int) -> HttpResponse:
     """One asset through a short-lived signed URL, if it is still in the kit."""
-    recruiter = recruiter_signed_in(request)
-    if recruiter is None:
-        return to_access(request)
     asset = selectors.kit_asset_downloadable(asset_id=asset_id)
     if asset is None:
         raise Http404
@@ -126,11 +124,9 @@ def download(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 @never_cache
 @require_GET
-def archive(request: HttpRequest) -> HttpResponse:
+@recruiter_required
+def archive(request: HttpRequest, recruiter: Recruiter) -> HttpResponse:
     """The whole kit (or the filtered part) as one ZIP, streamed as it is read from storage."""
-    recruiter = recruiter_signed_in(request)
-    if recruiter is None:
-        return to_access(request)
     form = KitFilterForm(request.GET or None)
     filters = form.filters()
     language = filters["language"] or get_language()[:2]
@@ -157,12 +153,10 @@ def _zip_response(kit: services.KitArchive, name: str) -> StreamingHttpResponse:
 
 @never_cache
 @require_GET
-def basket(request: HttpRequest) -> HttpResponse:
+@recruiter_required
+def basket(request: HttpRequest, recruiter: Recruiter) -> HttpResponse:
     """The assets a recruiter picked (`?ressource=<id>` repeated) as one ZIP, streamed like the
     whole kit, with the talking points of the page's language; each file counts as a download."""
-    recruiter = recruiter_signed_in(request)
-    if recruiter is None:
-        return to_access(request)
     asset_ids = [int(v) for v in request.GET.getlist("ressource") if v.isdigit()][:200]
     assets = list(selectors.kit_assets_picked(asset_ids=asset_ids))
     if not assets:
@@ -184,11 +178,9 @@ def basket(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def one_pager(request: HttpRequest) -> HttpResponse:
+@recruiter_required
+def one_pager(request: HttpRequest, recruiter: Recruiter) -> HttpResponse:
     """Upload a logo, pick a sector: get the co-branded sheet as PDF and PNG."""
-    recruiter = recruiter_signed_in(request)
-    if recruiter is None:
-        return to_access(request)
     form = OnePagerForm(
         request.POST or None, request.FILES or None, initial={"language": get_language()[:2]}
     )
@@ -222,10 +214,8 @@ def one_pager(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
-def one_pager_done(request: HttpRequest, one_pager_id: str) -> HttpResponse:
-    recruiter = recruiter_signed_in(request)
-    if recruiter is None:
-        return to_access(request)
+@recruiter_required
+def one_pager_done(request: HttpRequest, recruiter: Recruiter, one_pager_id: str) -> HttpResponse:
     sheet = selectors.one_pager_of(recruiter=recruiter, one_pager_id=one_pager_id)
     if sheet is None:
         raise Http404
@@ -242,11 +232,11 @@ def one_pager_done(request: HttpRequest, one_pager_id: str) -> HttpResponse:
 
 @never_cache
 @require_GET
-def one_pager_file(request: HttpRequest, one_pager_id: str, fmt: str) -> HttpResponse:
+@recruiter_required
+def one_pager_file(
+    request: HttpRequest, recruiter: Recruiter, one_pager_id: str, fmt: str
+) -> HttpResponse:
     """The recruiter's own sheet, PDF or PNG, through a short-lived signed URL."""
-    recruiter = recruiter_signed_in(request)
-    if recruiter is None:
-        return to_access(request)
     sheet = selectors.one_pager_of(recruiter=recruiter, one_pager_id=one_pager_id)
     if sheet is None or fmt not in ("pdf", "png"):
         raise Http404

@@ -3,6 +3,8 @@
 The other kit pages ask who is signed in here (`recruiter_signed_in`) and send a signed-out
 recruiter to sign in (`to_access`), then back to what they asked for."""
 
+import functools
+from collections.abc import Callable
 from urllib.parse import urlencode, urlparse
 
 from django.contrib import messages
@@ -56,6 +58,20 @@ def recruiter_signed_in(request: HttpRequest) -> Recruiter | None:
 
 def to_access(request: HttpRequest) -> HttpResponseRedirect:
     return redirect(sign_in_url(request.get_full_path()))
+
+
+def recruiter_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page of a signed-in recruiter, who is passed to the view after the request; a
+    signed-out visitor is sent to sign in, then back to the page."""
+
+    @functools.wraps(view)
+    def signed_in_view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        recruiter = recruiter_signed_in(request)
+        if recruiter is None:
+            return to_access(request)
+        return view(request, recruiter, *args, **kwargs)
+
+    return signed_in_view
 
 
 # No CSRF cookie: a visitor who only looks at this form gets no cookie at all. A POST must come
@@ -139,11 +155,9 @@ def logout(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
-def account(request: HttpRequest) -> HttpResponse:
+@recruiter_required
+def account(request: HttpRequest, recruiter: Recruiter) -> HttpResponse:
     """The recruiter's own account: their downloads and one-pagers, nobody else's."""
-    recruiter = recruiter_signed_in(request)
-    if recruiter is None:
-        return to_access(request)
     return render(
         request,
         "employer_kit/account.html",
@@ -156,10 +170,8 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def account_delete(request: HttpRequest) -> HttpResponse:
-    recruiter = recruiter_signed_in(request)
-    if recruiter is None:
-        return to_access(request)
+@recruiter_required
+def account_delete(request: HttpRequest, recruiter: Recruiter) -> HttpResponse:
     services.recruiter_delete(recruiter_id=recruiter.pk)
     request.session.flush()
     messages.success(request, _("Votre compte et votre historique ont été supprimés."))

@@ -135,17 +135,3 @@ def poster_png(
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=True)
     return buffer.getvalue()
-
-
-def poster_render(
-    url: str,
-    *,
-    fmt: PosterFormat,
-    text: PosterText,
-    logo: Image.Image | None = None,
-    with_marks: bool = True,
-) -> bytes:
-    """The poster in `fmt`: a PDF for print formats (crop marks or not), a PNG for screens."""
-    if fmt.is_print:
-        return poster_pdf(url, fmt=fmt, text=text, logo=logo, with_marks=with_marks)
-    return poster_png(url, fmt=fmt, text=text, logo=logo)
