@@ -8,16 +8,16 @@ from django.utils.text import slugify
 from PIL import Image
 from zipstream import ZipStream
 
-from . import posters, qr
+from . import qr
 from .models import Campaign, Placement
+from .posters.formats import POSTER_FORMATS, PosterText
+from .posters.render import poster_pdf, poster_png
 from .services import spreadsheet_csv
 
 FORMATS = ("svg", "png", "pdf")
 DEFAULT_PNG_SIZE = 1024
 # The PNG sizes offered (docs/campaigns.md): below, modules blur on screen; above, files grow.
 PNG_SIZE_MIN, PNG_SIZE_MAX = qr.PNG_SIZES[0], qr.MAX_PNG_SIZE
-POSTER_FORMATS = posters.POSTER_FORMATS
-PosterFontMissing = posters.PosterFontMissing
 
 
 def poster_pitch() -> str:
@@ -64,11 +64,11 @@ def placement_qr_file(
     raise ValueError(f"unknown QR format: {fmt}")
 
 
-def placement_poster_text(placement: Placement) -> posters.PosterText:
+def placement_poster_text(placement: Placement) -> PosterText:
     """What the placement's poster says: the campaign's public slogan, never its internal name."""
     campaign = placement.campaign
     url = placement_scan_url(placement)
-    return posters.PosterText(
+    return PosterText(
         title=campaign.hero_title,
         call_to_action=campaign.cta_label,
         pitch=poster_pitch(),
@@ -83,18 +83,16 @@ def placement_poster_file(
     placement: Placement, *, poster: str, with_logo: bool = True, with_marks: bool = True
 ) -> tuple[bytes, str, str]:
     """Return (content, content type, file name) of a placement's poster in format `poster`
-    (a key of `posters.POSTER_FORMATS`), with crop marks or not (print formats)."""
+    (a key of `POSTER_FORMATS`), with crop marks or not (print formats)."""
     fmt = POSTER_FORMATS.get(poster)
     if fmt is None:
         raise ValueError(f"unknown poster format: {poster}")
     logo = campaign_logo(placement.campaign) if with_logo else None
-    content = posters.poster_render(
-        placement_scan_url(placement),
-        fmt=fmt,
-        text=placement_poster_text(placement),
-        logo=logo,
-        with_marks=with_marks,
-    )
+    url, text = placement_scan_url(placement), placement_poster_text(placement)
+    if fmt.is_print:  # a PDF, crop marks or not
+        content = poster_pdf(url, fmt=fmt, text=text, logo=logo, with_marks=with_marks)
+    else:
+        content = poster_png(url, fmt=fmt, text=text, logo=logo)
     content_type = "application/pdf" if fmt.is_print else "image/png"
     name = f"affiche-{fmt.slug}-{slugify(placement.place_name)[:50]}-{placement.code}"
     if fmt.is_print and not with_marks:

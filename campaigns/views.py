@@ -10,7 +10,8 @@ from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import etag, require_safe
 
-from .scans import scan_record, user_agent_is_automated
+from .link_previews import user_agent_is_automated
+from .scans import scan_record
 from .theme import YEAR_SECONDS, Theme
 
 MAX_CODE_LENGTH = 32

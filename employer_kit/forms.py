@@ -19,7 +19,11 @@ def _capitalized(choices) -> list:
 
 
 class SectorChoiceField(forms.ModelChoiceField):
-    """Sectors by their name in the page's language (English pages read `name_en`)."""
+    """An optional sector in service, sent by its slug and shown by its name in the page's
+    language (English pages read `name_en`)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(queryset=sectors_all(), to_field_name="slug", required=False, **kwargs)
 
     def label_from_instance(self, obj: Sector) -> str:
         return obj.display_name
@@ -28,13 +32,7 @@ class SectorChoiceField(forms.ModelChoiceField):
 class KitFilterForm(forms.Form):
     """Browse the kit (GET): parameters in French, like the paths."""
 
-    secteur = SectorChoiceField(
-        label=_("Secteur"),
-        queryset=sectors_all(),
-        to_field_name="slug",
-        required=False,
-        empty_label=_("Tous les secteurs"),
-    )
+    secteur = SectorChoiceField(label=_("Secteur"), empty_label=_("Tous les secteurs"))
     public = forms.ChoiceField(
         label=_("Public"),
         choices=[("", _("Tous les publics")), *_capitalized(Audience.choices[1:])],
@@ -84,9 +82,6 @@ class IdentifyForm(forms.Form):
     )
     sector = SectorChoiceField(
         label=_("Secteur de l'entreprise (facultatif)"),
-        queryset=sectors_all(),
-        to_field_name="slug",
-        required=False,
         empty_label=_("Non précisé"),
         help_text=_("Ces deux réponses nous aident à savoir quelles ressources servent à qui."),
     )
@@ -123,13 +118,7 @@ class OnePagerForm(forms.Form):
         help_text=_("PNG, JPEG ou WebP, 2 Mo au plus."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
-    sector = SectorChoiceField(
-        label=_("Secteur"),
-        queryset=sectors_all(),
-        to_field_name="slug",
-        required=False,
-        empty_label=_("Tous secteurs"),
-    )
+    sector = SectorChoiceField(label=_("Secteur"), empty_label=_("Tous secteurs"))
     language = forms.ChoiceField(
         label=_("Langue de la fiche"), choices=[("fr", _("français")), ("en", _("anglais"))]
     )

@@ -1,16 +1,16 @@
 from django.urls import path
 
-from . import views
+from . import views, views_access, views_widget
 
 app_name = "employer_kit"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("acces/", views.identify, name="identify"),
-    path("acces/<str:token>/", views.confirm, name="confirm"),
-    path("deconnexion/", views.logout, name="logout"),
-    path("compte/", views.account, name="account"),
-    path("compte/supprimer/", views.account_delete, name="account_delete"),
+    path("acces/", views_access.identify, name="identify"),
+    path("acces/<str:token>/", views_access.confirm, name="confirm"),
+    path("deconnexion/", views_access.logout, name="logout"),
+    path("compte/", views_access.account, name="account"),
+    path("compte/supprimer/", views_access.account_delete, name="account_delete"),
     path("telecharger/<int:asset_id>/", views.download, name="download"),
     path("archive.zip", views.archive, name="archive"),
     path("panier.zip", views.basket, name="basket"),
@@ -21,6 +21,6 @@ urlpatterns = [
         views.one_pager_file,
         name="one_pager_file",
     ),
-    path("widget/", views.widget, name="widget"),
-    path("oembed/", views.oembed, name="oembed"),
+    path("widget/", views_widget.widget, name="widget"),
+    path("oembed/", views_widget.oembed, name="oembed"),
 ]

@@ -1,10 +1,34 @@
 """Template helpers of the campaign pages: admin-uploaded images and the campaign's logo."""
 
+from collections.abc import Callable
+
 from django import template
 
 from ..images import logo_urls, rendition_urls
 
 register = template.Library()
+
+
+def _sources(
+    renditions: dict | None,
+    urls: Callable[[dict, str], list[tuple[str, int]]],
+    *,
+    fallback_ext: str,
+    descriptor: str,
+    fallback_at: int,
+) -> dict:
+    """A <picture>'s sources: WebP, then `fallback_ext` for browsers without WebP, each copy
+    with its width ("w") or density ("x"); the `src` of browsers without `srcset` is the copy
+    at `fallback_at` (the widest photo, the 1x logo)."""
+    if not renditions:
+        return {"renditions": None}
+    webp, fallback = urls(renditions, "webp"), urls(renditions, fallback_ext)
+    return {
+        "renditions": renditions,
+        "webp_srcset": ", ".join(f"{url} {n}{descriptor}" for url, n in webp),
+        "fallback_srcset": ", ".join(f"{url} {n}{descriptor}" for url, n in fallback),
+        "fallback": fallback[fallback_at][0],
+    }
 
 
 @register.inclusion_tag("campaigns/_picture.html")
@@ -17,15 +41,8 @@ def picture(
     loading: str = "lazy",
 ) -> dict:
     """A <picture> of an admin-uploaded image: WebP with a JPEG fallback, every width."""
-    if not renditions:
-        return {"renditions": None}
-    webp = rendition_urls(renditions, "webp")
-    jpeg = rendition_urls(renditions, "jpg")
     return {
-        "renditions": renditions,
-        "webp_srcset": ", ".join(f"{url} {w}w" for url, w in webp),
-        "jpeg_srcset": ", ".join(f"{url} {w}w" for url, w in jpeg),
-        "fallback": jpeg[-1][0],
+        **_sources(renditions, rendition_urls, fallback_ext="jpg", descriptor="w", fallback_at=-1),
         "alt": alt,
         "sizes": sizes,
         "css_class": css_class,
@@ -37,14 +54,7 @@ def picture(
 def campaign_logo(campaign) -> dict:
     """The campaign's logo: transparent WebP with a PNG fallback, 1x and 2x, its CSS size."""
     renditions = getattr(campaign, "logo_renditions", None)
-    if not renditions:
-        return {"renditions": None}
-    webp = logo_urls(renditions, "webp")
-    png = logo_urls(renditions, "png")
     return {
-        "renditions": renditions,
-        "webp_srcset": ", ".join(f"{url} {d}x" for url, d in webp),
-        "png_srcset": ", ".join(f"{url} {d}x" for url, d in png),
-        "fallback": png[0][0],
+        **_sources(renditions, logo_urls, fallback_ext="png", descriptor="x", fallback_at=0),
         "alt": campaign.name,
     }

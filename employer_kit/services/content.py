@@ -7,11 +7,12 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import KeyFigure, localized
 
-from .. import documents
+from ..documents.one_pager import Figure
+from ..documents.talking_points import Point, unique
 from ..models import TalkingPoint
 
 
-def points_data(points: Iterable[TalkingPoint], language: str = "fr") -> list[documents.Point]:
+def points_data(points: Iterable[TalkingPoint], language: str = "fr") -> list[Point]:
     """The points in `language`: a French point without its English text stays French, and its
     headline says so."""
     data = []
@@ -21,10 +22,10 @@ def points_data(points: Iterable[TalkingPoint], language: str = "fr") -> list[do
             if not point.reads_in_page_language:
                 headline = f"{headline} ({_('en français : pas encore traduit')})"
             data.append(
-                documents.Point(
+                Point(
                     headline=headline,
                     body=point.display_body,
-                    sources=documents.unique(point_sources(point)),
+                    sources=unique(point_sources(point)),
                     audience=str(point.get_audience_display()),
                     sector=point.sector.display_name if point.sector else "",
                     version=point.version,
@@ -50,7 +51,7 @@ def figure_source(figure: KeyFigure) -> str:
     return source + (f" ({figure.source_url})" if figure.source_url else "")
 
 
-def figures_data(figures: Iterable[KeyFigure], language: str) -> list[documents.Figure]:
+def figures_data(figures: Iterable[KeyFigure], language: str) -> list[Figure]:
     data = []
     with translation.override(language):
         for figure in figures:
@@ -63,7 +64,7 @@ def figures_data(figures: Iterable[KeyFigure], language: str) -> list[documents.
                 else:
                     comparison = label
             data.append(
-                documents.Figure(
+                Figure(
                     value=figure.display_value,
                     label=localized(figure, "label"),
                     comparison=comparison,

@@ -11,7 +11,13 @@ from zipstream import ZIP_STORED, ZipStream
 
 from onprovence.storage import is_local, private_storage
 
-from .. import conf, documents
+from .. import conf
+from ..documents.readme import ArchiveEntry, archive_readme
+from ..documents.talking_points import (
+    talking_points_docx,
+    talking_points_markdown,
+    talking_points_pdf,
+)
 from ..models import KitAsset, KitDownload, Recruiter, TalkingPoint
 from ..selectors import kit_asset_file_key
 from .content import points_data
@@ -95,7 +101,7 @@ def kit_archive_build(
         stream.add(_object_chunks(kit_asset_file_key(asset)), path, size=size)
         included.append(asset)
         entries.append(
-            documents.ArchiveEntry(
+            ArchiveEntry(
                 path=path,
                 title=asset.title,
                 kind=asset.get_kind_display(),
@@ -106,11 +112,11 @@ def kit_archive_build(
             )
         )
     point_data = points_data(points, language)
-    stream.add(documents.archive_readme(entries, language=language, day=day).encode(), "README.md")
+    stream.add(archive_readme(entries, language=language, day=day).encode(), "README.md")
     stream.add(
-        documents.talking_points_markdown(point_data, language=language).encode(),
+        talking_points_markdown(point_data, language=language).encode(),
         "talking-points.md",
     )
-    stream.add(documents.talking_points_pdf(point_data, language=language), "talking-points.pdf")
-    stream.add(documents.talking_points_docx(point_data, language=language), "talking-points.docx")
+    stream.add(talking_points_pdf(point_data, language=language), "talking-points.pdf")
+    stream.add(talking_points_docx(point_data, language=language), "talking-points.docx")
     return KitArchive(stream=stream, assets=included)

@@ -21,7 +21,8 @@ from campaigns.selectors import key_figures_active
 from onprovence.storage import private_storage, public_storage
 from onprovence.text import single_line
 
-from .. import conf, documents, media, selectors
+from .. import conf, media, selectors
+from ..documents.one_pager import OnePagerContent, Quote, one_pager_pdf
 from ..models import OnePager, Recruiter
 from .content import figures_data, points_data
 
@@ -80,7 +81,7 @@ def _bomb_error() -> ValidationError:
     )
 
 
-def _voice(sector_slug: str | None) -> tuple[documents.Quote | None, Any]:
+def _voice(sector_slug: str | None) -> tuple[Quote | None, Any]:
     """The quote at the bottom of the sheet, with the poster of the video as its photo."""
     asset = selectors.one_pager_voice(sector_slug=sector_slug)
     testimonial = asset.testimonial if asset is not None else None
@@ -92,7 +93,7 @@ def _voice(sector_slug: str | None) -> tuple[documents.Quote | None, Any]:
             photo = f.read()
     except Exception:  # no poster in the store: the quote goes without its photo
         photo = None
-    quote = documents.Quote(
+    quote = Quote(
         text=single_line(testimonial.quote)[:280],
         name=testimonial.display_name or _("un ambassadeur"),
         job=testimonial.job_title,
@@ -140,18 +141,20 @@ def one_pager_render(
             )
         )
     quote, testimonial = _voice(slug)
-    pdf = documents.one_pager_pdf(
-        company=recruiter.company,
-        logo_png=logo_png,
-        sector_name=sector_name,
-        sector_text=sector_text,
-        figures=figures_data(key_figures_active(), language),
-        points=points_data(points[:4], language),
-        language=language,
-        day=timezone.localdate(),
-        quote=quote,
-        testimonials_url=testimonials_url(sector_slug=slug, language=language),
-        careers_url=careers_url,
+    pdf = one_pager_pdf(
+        OnePagerContent(
+            company=recruiter.company,
+            logo_png=logo_png,
+            sector_name=sector_name,
+            sector_text=sector_text,
+            figures=figures_data(key_figures_active(), language),
+            points=points_data(points[:4], language),
+            language=language,
+            day=timezone.localdate(),
+            quote=quote,
+            testimonials_url=testimonials_url(sector_slug=slug, language=language),
+            careers_url=careers_url,
+        )
     )
     with tempfile.TemporaryDirectory(dir=settings.MEDIA_WORK_DIR) as work:
         pdf_path = Path(work) / "sheet.pdf"

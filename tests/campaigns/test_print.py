@@ -10,16 +10,20 @@ import pytest
 import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
+from reportlab.pdfbase import pdfmetrics
 
-from campaigns import posters, printing, qr, theme
+from campaigns import printing, qr, theme
+from campaigns.posters import fonts, layout
+from campaigns.posters.formats import POSTER_FORMATS, SCAN_RATIO, PosterText
+from campaigns.posters.render import poster_pdf
 
-PRINT_FORMATS = [slug for slug, fmt in posters.POSTER_FORMATS.items() if fmt.is_print]
+PRINT_FORMATS = [slug for slug, fmt in POSTER_FORMATS.items() if fmt.is_print]
 # Low resolutions for the big formats: a module still spans 5 pixels or more.
 RENDER_DPI = {"a4": 100, "a3": 72, "abribus": 12, "4x3": 6}
 MM = 72 / 25.4
 
 URL = "https://ambassadeurs.onprovence.fr/q/Xy_9-kQ2"
-TEXT = posters.PosterText(
+TEXT = PosterText(
     title="Ici, on vit ce qu'on aime.",
     call_to_action="Je deviens ambassadeur",
     pitch=printing.poster_pitch(),
@@ -76,7 +80,7 @@ def fonts_of(pdf: bytes, tmp_path: Path) -> list[dict[str, str]]:
 @pytest.mark.parametrize("slug", PRINT_FORMATS)
 def test_every_font_of_every_print_format_is_embedded(slug, tmp_path):
     """Reproduction: the A4 poster's Helvetica was not embedded (pdffonts: "emb no")."""
-    pdf = posters.poster_pdf(URL, fmt=posters.POSTER_FORMATS[slug], text=TEXT, logo=qr.brand_mark())
+    pdf = poster_pdf(URL, fmt=POSTER_FORMATS[slug], text=TEXT, logo=qr.brand_mark())
 
     fonts = fonts_of(pdf, tmp_path)
 
@@ -92,8 +96,8 @@ def test_the_poster_text_reads_without_spaces_inside_words(tmp_path):
     substituted for the missing Helvetica). The poppler here substitutes well, so the font test
     above is the one that fails on the old poster; this one keeps the embedded font's text
     extractable, word by word."""
-    fmt = posters.POSTER_FORMATS["a4"]
-    (tmp_path / "a4.pdf").write_bytes(posters.poster_pdf(URL, fmt=fmt, text=TEXT))
+    fmt = POSTER_FORMATS["a4"]
+    (tmp_path / "a4.pdf").write_bytes(poster_pdf(URL, fmt=fmt, text=TEXT))
 
     text = poppler("pdftotext", tmp_path / "a4.pdf", "-")
 
@@ -106,8 +110,8 @@ def test_the_poster_text_reads_without_spaces_inside_words(tmp_path):
 @pytest.mark.parametrize("slug", PRINT_FORMATS)
 def test_the_page_boxes_hold_the_trim_the_bleed_and_the_crop_marks(slug):
     """Reproduction: the A4 poster's band ran to the page's edge with no bleed and no TrimBox."""
-    fmt = posters.POSTER_FORMATS[slug]
-    page = PdfReader(io.BytesIO(posters.poster_pdf(URL, fmt=fmt, text=TEXT))).pages[0]
+    fmt = POSTER_FORMATS[slug]
+    page = PdfReader(io.BytesIO(poster_pdf(URL, fmt=fmt, text=TEXT))).pages[0]
 
     def mm(box) -> tuple[float, ...]:
         return tuple(round(float(v) / MM, 1) for v in (box.left, box.bottom, box.right, box.top))
@@ -126,9 +130,9 @@ def test_the_page_boxes_hold_the_trim_the_bleed_and_the_crop_marks(slug):
 
 
 def test_the_band_runs_into_the_bleed_and_crop_marks_sit_outside_it(tmp_path):
-    fmt = posters.POSTER_FORMATS["a4"]
+    fmt = POSTER_FORMATS["a4"]
     dpi = 150
-    image = rendered(posters.poster_pdf(URL, fmt=fmt, text=TEXT), tmp_path, dpi)
+    image = rendered(poster_pdf(URL, fmt=fmt, text=TEXT), tmp_path, dpi)
 
     def px(mm: float) -> int:
         return round(mm * dpi / 25.4)
@@ -156,21 +160,21 @@ def test_the_band_runs_into_the_bleed_and_crop_marks_sit_outside_it(tmp_path):
 def test_the_code_is_sized_for_the_distance_it_is_read_from(slug):
     """One module per 250th of the viewing distance: 32 mm on a 4 × 3 m billboard read from
     8 m, 12 mm on a bus shelter from 3 m."""
-    fmt = posters.POSTER_FORMATS[slug]
+    fmt = POSTER_FORMATS[slug]
 
-    module = posters.poster_code_module(URL, fmt, TEXT, with_logo=True)
+    module = layout.poster_code_module(URL, fmt, TEXT, with_logo=True)
 
     assert module >= fmt.module_min - 0.01
-    assert module == pytest.approx(fmt.scan_distance * 1000 / posters.SCAN_RATIO, abs=0.05)
+    assert module == pytest.approx(fmt.scan_distance * 1000 / SCAN_RATIO, abs=0.05)
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("slug", list(posters.POSTER_FORMATS))
+@pytest.mark.parametrize("slug", list(POSTER_FORMATS))
 def test_each_format_from_the_placement_page_decodes_to_its_scan_url(
     admin_client, placement, slug, tmp_path, settings
 ):
     settings.SITE_URL = "https://ambassadeurs.onprovence.fr"  # the length of the real address
-    fmt = posters.POSTER_FORMATS[slug]
+    fmt = POSTER_FORMATS[slug]
     html = admin_client.get(f"/admin/campaigns/placement/{placement.pk}/change/").content.decode()
     link = f"/admin/campaigns/placement/{placement.pk}/affiche-{slug}.{fmt.extension}"
     assert f'href="{link}"' in html
@@ -242,11 +246,11 @@ def test_posters_need_a_staff_login(client, placement):
 
 
 def test_a_long_slogan_shrinks_then_is_cut_rather_than_leaving_the_band(tmp_path):
-    long_text = posters.PosterText(
+    long_text = PosterText(
         **{**TEXT.__dict__, "title": "Ici, on vit ce qu'on aime, " * 12 + "fin."}
     )
-    fmt = posters.POSTER_FORMATS["a4"]
-    (tmp_path / "long.pdf").write_bytes(posters.poster_pdf(URL, fmt=fmt, text=long_text))
+    fmt = POSTER_FORMATS["a4"]
+    (tmp_path / "long.pdf").write_bytes(poster_pdf(URL, fmt=fmt, text=long_text))
 
     text = poppler("pdftotext", "-layout", tmp_path / "long.pdf", "-")
 
@@ -258,8 +262,8 @@ def test_a_long_slogan_shrinks_then_is_cut_rather_than_leaving_the_band(tmp_path
 def test_a_machine_without_the_font_says_which_package_to_install(
     admin_client, placement, monkeypatch, tmp_path
 ):
-    monkeypatch.setattr(posters, "FONT_DIR", tmp_path)
-    monkeypatch.setattr(posters.pdfmetrics, "getRegisteredFontNames", lambda: [])
+    monkeypatch.setattr(fonts, "FONT_DIR", tmp_path)
+    monkeypatch.setattr(pdfmetrics, "getRegisteredFontNames", lambda: [])
 
     response = admin_client.get(f"/admin/campaigns/placement/{placement.pk}/affiche-a4.pdf")
 
@@ -268,13 +272,13 @@ def test_a_machine_without_the_font_says_which_package_to_install(
 
 
 def test_a_light_campaign_colour_gets_dark_words_in_the_band():
-    light = posters.PosterText(**{**TEXT.__dict__, "primary_color": "#f2b13b"})
-    fmt = posters.POSTER_FORMATS["a4"]
+    light = PosterText(**{**TEXT.__dict__, "primary_color": "#f2b13b"})
+    fmt = POSTER_FORMATS["a4"]
 
-    shapes = posters.poster_layout(URL, fmt, light, with_logo=True)
+    shapes = layout.poster_layout(URL, fmt, light, with_logo=True)
 
-    band = next(s for s in shapes if isinstance(s, posters._Box))
-    title = next(s for s in shapes if isinstance(s, posters._Text) and s.text == light.title)
+    band = next(s for s in shapes if isinstance(s, layout.Box))
+    title = next(s for s in shapes if isinstance(s, layout.Text) and s.text == light.title)
     assert band.colour == "#f2b13b" and band.y <= title.y <= band.y + band.h
     assert theme.contrast_ratio(title.colour, band.colour) >= 4.5
 
@@ -291,8 +295,8 @@ def test_the_print_doc_table_is_the_formats_table():
     def number(value: float) -> str:
         return f"{value:g}"
 
-    assert set(rows) == set(posters.POSTER_FORMATS)
-    for slug, fmt in posters.POSTER_FORMATS.items():
+    assert set(rows) == set(POSTER_FORMATS)
+    for slug, fmt in POSTER_FORMATS.items():
         _file, size, bleed, marks, module, distance = rows[slug]
         unit = "mm" if fmt.is_print else "px"
         assert size == f"{number(fmt.width)} × {number(fmt.height)} {unit}"
@@ -304,18 +308,18 @@ def test_the_print_doc_table_is_the_formats_table():
 
 
 def test_a_long_place_name_never_runs_into_the_code_at_the_foot():
-    long_place = posters.PosterText(
+    long_place = PosterText(
         **{**TEXT.__dict__, "place_name": "Gare Saint-Charles, hall 1, " * 8 + "quai Z"}
     )
-    fmt = posters.POSTER_FORMATS["a4"]
+    fmt = POSTER_FORMATS["a4"]
 
-    shapes = posters.poster_layout(URL, fmt, long_place, with_logo=True)
+    shapes = layout.poster_layout(URL, fmt, long_place, with_logo=True)
 
     place, code = (
-        s for s in shapes if isinstance(s, posters._Text) and s.text.startswith(("Empl", "Code"))
+        s for s in shapes if isinstance(s, layout.Text) and s.text.startswith(("Empl", "Code"))
     )
-    place_end = place.x + posters.pdfmetrics.stringWidth(place.text, place.font, place.size)
-    code_start = code.x - posters.pdfmetrics.stringWidth(code.text, code.font, code.size)
+    place_end = place.x + pdfmetrics.stringWidth(place.text, place.font, place.size)
+    code_start = code.x - pdfmetrics.stringWidth(code.text, code.font, code.size)
     assert place.text.endswith("…") and place_end < code_start
 
 
@@ -330,7 +334,7 @@ def test_without_crop_marks_the_page_is_the_bleed_box(admin_client, placement, t
 
     assert response["Content-Disposition"].endswith(f'{placement.code}-sans-traits.pdf"')
     page = PdfReader(io.BytesIO(response.content)).pages[0]
-    fmt = posters.POSTER_FORMATS["a3"]
+    fmt = POSTER_FORMATS["a3"]
     assert [round(float(v) / MM, 1) for v in page.mediabox] == [
         0,
         0,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from campaigns import posters
+from campaigns.posters.formats import POSTER_FORMATS
 from tests.browser import admin_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,11 +34,11 @@ def test_the_placement_page_links_each_poster_format_and_they_download(
         admin_sign_in(page, live_server.url, "editor", "pw-editor-123")
         page.goto(f"{live_server.url}/admin/campaigns/placement/{placement.pk}/change/")
 
-        for fmt in posters.POSTER_FORMATS.values():
+        for fmt in POSTER_FORMATS.values():
             link = page.get_by_role("link", name=fmt.label, exact=True)
             assert link.count() == 1
         with page.expect_download() as download:
-            page.get_by_role("link", name=posters.POSTER_FORMATS["a3"].label).click()
+            page.get_by_role("link", name=POSTER_FORMATS["a3"].label).click()
         assert download.value.suggested_filename == (
             f"affiche-a3-gare-saint-charles-hall-1-{placement.code}.pdf"
         )

@@ -9,7 +9,8 @@ heading of its own.
 import re
 from datetime import date
 
-from employer_kit.documents import ArchiveEntry, Point, archive_readme, talking_points_markdown
+from employer_kit.documents.readme import ArchiveEntry, archive_readme
+from employer_kit.documents.talking_points import Point, talking_points_markdown
 from onprovence.text import markdown_escape
 
 HOSTILE = "Logo\n# Faux titre\n[Cliquez ici](https://evil.example/x) <script>alert(1)</script>"
