@@ -11,7 +11,7 @@ from .signals import testimonial_status_changed
 # Staff groups that hold every permission of an app, including models added after the
 # migration that created the group (ambassadors 0003_moderation_publication).
 APP_WIDE_GROUPS = {"Campagnes": "campaigns"}
-# Models such a group may only view: the funnel's counts are history (campaigns/admin.py).
+# Models such a group may only view: the funnel's counts are history (campaigns/admin/).
 VIEW_ONLY_MODELS = {"campaigns": {"funnelcount"}}
 
 
