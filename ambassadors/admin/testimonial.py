@@ -20,7 +20,7 @@ from ..models import Status, Testimonial
 from ..services.captions import testimonial_captions_set
 from ..services.decisions import EDITABLE_FIELDS, testimonial_edit
 from ..services.social import social_post_texts
-from ..services.speech import SpeechDraftError, speech_draft_accept
+from ..services.speech_desk import SpeechDraftError, speech_draft_accept
 from .actions import actions_offered
 from .consent import consent_proof_html
 from .display import flag_badges, parent_state, video_summary
