@@ -2,6 +2,7 @@
 the H.264/AAC output files and the loudness normalisation."""
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..probe import ProbeFacts, input_options
 
@@ -168,3 +169,40 @@ def h264_output(
         *output_cap(max_duration),
         output,
     ]
+
+
+class Encoder(Protocol):
+    """What a rendition's spec says of its H.264/AAC encoder (`WebSpec`, `ReviewSpec`)."""
+
+    @property
+    def preset(self) -> str: ...
+    @property
+    def crf(self) -> int: ...
+    @property
+    def maxrate(self) -> str: ...
+    @property
+    def audio_bitrate(self) -> str: ...
+
+
+def web_mp4_output(
+    facts: ProbeFacts,
+    output: str,
+    encoder: Encoder,
+    *,
+    frame_rate: float,
+    bufsize: str,
+    max_duration: float,
+) -> list[str]:
+    """The graph's [web] (and [aout], when there is sound) encoded into `output` with the
+    `encoder`'s settings: the public web rendition, or the fast review rendition."""
+    return h264_output(
+        "[web]",
+        "[aout]" if facts.audio is not None else None,
+        output,
+        preset=encoder.preset,
+        crf=encoder.crf,
+        frame_rate=frame_rate,
+        audio_bitrate=encoder.audio_bitrate,
+        max_duration=max_duration,
+        rate_control=["-maxrate", encoder.maxrate, "-bufsize", bufsize],
+    )

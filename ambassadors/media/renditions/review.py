@@ -13,12 +13,12 @@ from .checks import CheckSpec, audio_check_filters, check_filter
 from .encoding import (
     WebSpec,
     fit_size,
-    h264_output,
     output_cap,
     output_frame_rate,
     pass_start,
     stored_size,
     upright,
+    web_mp4_output,
 )
 from .poster import ModerationOutputs, poster_filter, preview_filter, still_outputs
 
@@ -199,15 +199,12 @@ def review_command(
         command += ["-c", "copy", "-map_metadata", "-1", "-map_chapters", "-1"]
         command += ["-movflags", "+faststart", "-f", "mp4", *cap, outputs.web]
     else:
-        command += h264_output(
-            "[web]",
-            "[aout]" if facts.audio is not None else None,
+        command += web_mp4_output(
+            facts,
             outputs.web,
-            preset=review.preset,
-            crf=review.crf,
+            review,
             frame_rate=output_frame_rate(facts, spec.max_frame_rate),
-            audio_bitrate=review.audio_bitrate,
+            bufsize="4M",
             max_duration=max_duration,
-            rate_control=["-maxrate", review.maxrate, "-bufsize", "4M"],
         )
     return command + still_outputs(outputs, signature, cap)

@@ -8,12 +8,12 @@ from .checks import CheckSpec, audio_check_filters, check_filter
 from .encoding import (
     WebSpec,
     fit_size,
-    h264_output,
     loudnorm,
     output_cap,
     output_frame_rate,
     pass_start,
     web_frames,
+    web_mp4_output,
 )
 from .poster import ModerationOutputs, poster_filter, preview_filter, still_outputs
 
@@ -73,16 +73,13 @@ def moderation_command(
 
 def web_output(facts: ProbeFacts, spec: WebSpec, output: str, *, max_duration: float) -> list[str]:
     """The public web MP4 of the graph's [web] and [aout]."""
-    return h264_output(
-        "[web]",
-        "[aout]" if facts.audio is not None else None,
+    return web_mp4_output(
+        facts,
         output,
-        preset=spec.preset,
-        crf=spec.crf,
+        spec,
         frame_rate=output_frame_rate(facts, spec.max_frame_rate),
-        audio_bitrate=spec.audio_bitrate,
+        bufsize="8M",
         max_duration=max_duration,
-        rate_control=["-maxrate", spec.maxrate, "-bufsize", "8M"],
     )
 
 
