@@ -179,12 +179,7 @@ def consent(request: HttpRequest) -> HttpResponse:
             placement = placement_by_code(data["journey"]) if data["journey"] else None
             is_minor = data["age_group"] == AgeGroup.MINOR
             testimonial = journey.testimonial_start(
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                email=data["email"],
-                commune=data["commune"],
-                sector=data["sector"],
-                job_title=data["job_title"],
+                **form.about_you(),
                 language=language,
                 placement=placement,
                 consent_text=consent_text,

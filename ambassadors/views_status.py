@@ -160,16 +160,9 @@ def new_video(request: HttpRequest, token: str) -> HttpResponse:
         if not ratelimit_request(request, scope="consent", rate=conf.consent_rate()):
             return _too_many(request)
         if form.is_valid():
-            data = form.cleaned_data
             try:
                 started = journey.testimonial_start_again(
-                    refused_id=testimonial.pk,
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    email=data["email"],
-                    commune=data["commune"],
-                    sector=data["sector"],
-                    job_title=data["job_title"],
+                    refused_id=testimonial.pk, about=form.about_you()
                 )
             except journey.JourneyError:
                 return redirect(request.path)
