@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from ambassadors import conf, links
 from ambassadors.models import ConsentRecord, Status, Testimonial
-from ambassadors.services.decisions import testimonial_refused_by_pipeline
+from ambassadors.services.status import testimonial_refused_by_pipeline
 from onprovence.mail import email_build
 
 TEMPLATES = "ambassadors/email"

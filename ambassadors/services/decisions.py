@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from ambassadors import task_names
-from ambassadors.models import RejectionReason, Status, Testimonial, TestimonialEvent
+from ambassadors.models import RejectionReason, Status, Testimonial
 from ambassadors.selectors import publication_free_slots
 from ambassadors.services import erasure
 from ambassadors.services.audit import (
@@ -32,7 +32,7 @@ from ambassadors.services.publication import (
     testimonials_published_changed,
 )
 from ambassadors.services.queue import task_queue_on_commit
-from ambassadors.services.status import testimonial_transition
+from ambassadors.services.status import testimonial_refused_by_pipeline, testimonial_transition
 
 # Fields a moderator may edit on the change page.
 EDITABLE_FIELDS = ("display_name", "quote", "sector", "tags")
@@ -111,15 +111,6 @@ def testimonial_reject(
     )
     # The resident's email is queued by the move itself (`status.resident_notice`).
     return testimonial
-
-
-def testimonial_refused_by_pipeline(testimonial_id: UUID | str) -> bool:
-    """Whether the last refusal was the pipeline's (the file could not be used), not a
-    moderator's."""
-    refusal = TestimonialEvent.objects.filter(
-        testimonial_id=testimonial_id, to_status=Status.REJECTED
-    ).order_by("-created_at", "-pk")
-    return refusal.values_list("from_status", flat=True).first() == Status.PROCESSING
 
 
 def testimonial_reopen(
