@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import keys
 from ..models import Status, Testimonial
+from ..services.audit import ModerationError
 from ..services.captions import testimonial_captions_set
 from ..services.decisions import EDITABLE_FIELDS, testimonial_edit
 from ..services.social import social_post_texts
@@ -276,7 +277,11 @@ class TestimonialAdmin(ModerationViewsMixin, ReviewQueueMixin, admin.ModelAdmin)
             name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS
         }
         if changes:
-            testimonial_edit(testimonial_id=obj.pk, actor=request.user, changes=changes)
+            try:
+                testimonial_edit(testimonial_id=obj.pk, actor=request.user, changes=changes)
+            except ModerationError as error:  # the status moved since the form was checked
+                self.message_user(request, str(error), messages.ERROR)
+                return
         captions = form.captions_change()
         if form.cleaned_data.get("speech_draft_used"):
             # The moderator loaded the automatic draft into the cue editor and saves the

@@ -38,10 +38,23 @@ from ambassadors.services.status import testimonial_refused_by_pipeline, testimo
 EDITABLE_FIELDS = ("display_name", "quote", "sector", "tags")
 
 
+# Public pages show the quote on the testimonial's card: a testimonial approved (scheduled or
+# not) or published always has one (`testimonial_quote_missing`).
+QUOTE_REQUIRED = frozenset({Status.APPROVED, Status.PUBLISHED})
 QUOTE_MISSING = (
     "citation manquante : écrivez la citation (champ « Citation ») et enregistrez avant "
     "d'approuver. Rien n'a changé."
 )
+QUOTE_EMPTIED = (
+    "La citation ne peut pas être vide : un témoignage approuvé, programmé ou publié la montre "
+    "sur sa carte. Écrivez-en une autre. Rien n'a changé."
+)
+
+
+def testimonial_quote_missing(*, status: str, quote: str | None) -> bool:
+    """Whether a testimonial in `status` with this quote (None: none given) would lack the
+    quote its public card shows: the one rule of approval and of a moderator's edit."""
+    return status in QUOTE_REQUIRED and quote is not None and not quote.strip()
 
 
 def testimonial_approve(
@@ -58,7 +71,7 @@ def testimonial_approve(
     testimonial's card: one without a quote is never approved (ModerationError, nothing changes).
     """
     quote = Testimonial.objects.filter(pk=testimonial_id).values_list("quote", flat=True).first()
-    if quote is not None and not quote.strip():
+    if testimonial_quote_missing(status=Status.APPROVED, quote=quote):
         raise ModerationError(_(QUOTE_MISSING))
     publish_at = publish_at or _next_free_slot()
     testimonial = testimonial_transition(
@@ -195,7 +208,11 @@ def testimonial_feature(
 def testimonial_edit(
     *, testimonial_id: UUID | str, actor: AbstractBaseUser | None, changes: dict[str, Any]
 ) -> Testimonial:
-    """Apply a moderator's edits of what the public sees (name, quote, sector, tags)."""
+    """Apply a moderator's edits of what the public sees (name, quote, sector, tags).
+
+    The quote of an approved, scheduled or published testimonial is never emptied
+    (ModerationError, nothing changes): its public card shows it.
+    """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable by moderators: {sorted(unknown)}")
@@ -204,6 +221,10 @@ def testimonial_edit(
         changed = [name for name, value in changes.items() if getattr(testimonial, name) != value]
         if not changed:
             return testimonial
+        if "quote" in changed and testimonial_quote_missing(
+            status=testimonial.status, quote=changes["quote"]
+        ):
+            raise ModerationError(_(QUOTE_EMPTIED))
         for name in changed:
             setattr(testimonial, name, changes[name])
         testimonial.save(update_fields=[*changed, "updated_at"])

@@ -196,7 +196,7 @@ def test_a_refusal_without_template_keeps_a_generic_mention(django_capture_on_co
 def test_retention_then_the_erasure_keep_the_label_of_a_template_whose_label_holds_a_dash(
     django_capture_on_commit_callbacks,
 ):
-    """"Only the refusal's label" is one rule (`erasure.refusal_label`): retention keeps the
+    """Only the refusal's label is one rule (`erasure.refusal_label`): retention keeps the
     label of a template named "Son — inaudible" as the erasure after it does.
 
     Failed before the fold (docs/status.md, "Code": the rule was in two places): retention cut
