@@ -16,6 +16,7 @@ class WebSpec:
     preset: str = "veryfast"
     crf: int = 23
     maxrate: str = "4M"
+    bufsize: str = "8M"
     audio_bitrate: str = "128k"
     # EBU R128 target (loudnorm): integrated loudness, true peak, loudness range.
     loudness_i: float = -16.0
@@ -181,17 +182,13 @@ class Encoder(Protocol):
     @property
     def maxrate(self) -> str: ...
     @property
+    def bufsize(self) -> str: ...
+    @property
     def audio_bitrate(self) -> str: ...
 
 
 def web_mp4_output(
-    facts: ProbeFacts,
-    output: str,
-    encoder: Encoder,
-    *,
-    frame_rate: float,
-    bufsize: str,
-    max_duration: float,
+    facts: ProbeFacts, output: str, encoder: Encoder, *, frame_rate: float, max_duration: float
 ) -> list[str]:
     """The graph's [web] (and [aout], when there is sound) encoded into `output` with the
     `encoder`'s settings: the public web rendition, or the fast review rendition."""
@@ -204,5 +201,5 @@ def web_mp4_output(
         frame_rate=frame_rate,
         audio_bitrate=encoder.audio_bitrate,
         max_duration=max_duration,
-        rate_control=["-maxrate", encoder.maxrate, "-bufsize", bufsize],
+        rate_control=["-maxrate", encoder.maxrate, "-bufsize", encoder.bufsize],
     )

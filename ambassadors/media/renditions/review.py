@@ -52,6 +52,7 @@ class ReviewSpec:
     preset: str = "ultrafast"
     crf: int = 27
     maxrate: str = "2M"
+    bufsize: str = "4M"
     audio_bitrate: str = "96k"
 
 
@@ -199,12 +200,8 @@ def review_command(
         command += ["-c", "copy", "-map_metadata", "-1", "-map_chapters", "-1"]
         command += ["-movflags", "+faststart", "-f", "mp4", *cap, outputs.web]
     else:
+        rate = output_frame_rate(facts, spec.max_frame_rate)
         command += web_mp4_output(
-            facts,
-            outputs.web,
-            review,
-            frame_rate=output_frame_rate(facts, spec.max_frame_rate),
-            bufsize="4M",
-            max_duration=max_duration,
+            facts, outputs.web, review, frame_rate=rate, max_duration=max_duration
         )
     return command + still_outputs(outputs, signature, cap)

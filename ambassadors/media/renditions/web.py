@@ -61,26 +61,15 @@ def moderation_command(
     signature = (signature or SignatureSpec()) if outputs.signature is not None else None
     duration = min(facts.duration or max_duration, max_duration)
     graph = moderation_filtergraph(facts, spec, checks, duration=duration, signature=signature)
+    rate = output_frame_rate(facts, spec.max_frame_rate)
     return [
         *pass_start(
             ffmpeg, source, demuxer, max_duration=max_duration, threads=threads, graph=graph
         ),
         # The web rendition: H.264 High + AAC, constant rate, no metadata (phones write GPS).
-        *web_output(facts, spec, outputs.web, max_duration=max_duration),
+        *web_mp4_output(facts, outputs.web, spec, frame_rate=rate, max_duration=max_duration),
         *still_outputs(outputs, signature, output_cap(max_duration)),
     ]
-
-
-def web_output(facts: ProbeFacts, spec: WebSpec, output: str, *, max_duration: float) -> list[str]:
-    """The public web MP4 of the graph's [web] and [aout]."""
-    return web_mp4_output(
-        facts,
-        output,
-        spec,
-        frame_rate=output_frame_rate(facts, spec.max_frame_rate),
-        bufsize="8M",
-        max_duration=max_duration,
-    )
 
 
 def web_command(
@@ -99,6 +88,7 @@ def web_command(
     graph = [web_frames(facts, spec) + "[web]"]
     if facts.audio is not None:
         graph.append(f"[0:a:0]{loudnorm(spec)},aresample=48000[aout]")
+    rate = output_frame_rate(facts, spec.max_frame_rate)
     return [
         *pass_start(
             ffmpeg,
@@ -108,5 +98,5 @@ def web_command(
             threads=threads,
             graph=";".join(graph),
         ),
-        *web_output(facts, spec, output, max_duration=max_duration),
+        *web_mp4_output(facts, output, spec, frame_rate=rate, max_duration=max_duration),
     ]
