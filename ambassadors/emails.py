@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from ambassadors import conf, links
 from ambassadors.models import ConsentRecord, Status, Testimonial
-from ambassadors.services.decisions import testimonial_refused_by_pipeline
+from ambassadors.services.status import testimonial_refused_by_pipeline
 from onprovence.mail import email_build
 
 TEMPLATES = "ambassadors/email"
@@ -76,26 +76,28 @@ def confirmation_email(testimonial: Testimonial) -> EmailMultiAlternatives:
     )
 
 
+# The emails to the parent of a 15-17 year old (each with the parent's own link): template ->
+# subject.
+PARENT_SUBJECTS = {
+    "parent_notice": gettext_noop("Votre enfant a envoyé un témoignage"),
+    "parent_reminder": gettext_noop("Rappel : votre accord est attendu"),
+}
+
+
+def _parent_email(testimonial: Testimonial, to: str, template: str) -> EmailMultiAlternatives:
+    return _email(
+        testimonial, template=template, subject=PARENT_SUBJECTS[template], to=to, for_parent=True
+    )
+
+
 def parent_notice_email(testimonial: Testimonial, parent_email: str) -> EmailMultiAlternatives:
     """Ask the parent of a 15-17 year old to confirm (or withdraw) through their own link."""
-    return _email(
-        testimonial,
-        template="parent_notice",
-        subject=gettext_noop("Votre enfant a envoyé un témoignage"),
-        to=parent_email,
-        for_parent=True,
-    )
+    return _parent_email(testimonial, parent_email, "parent_notice")
 
 
 def parent_reminder_email(testimonial: Testimonial, parent_email: str) -> EmailMultiAlternatives:
     """Remind the parent that their confirmation is awaited, with a fresh link."""
-    return _email(
-        testimonial,
-        template="parent_reminder",
-        subject=gettext_noop("Rappel : votre accord est attendu"),
-        to=parent_email,
-        for_parent=True,
-    )
+    return _parent_email(testimonial, parent_email, "parent_reminder")
 
 
 def new_video_url(testimonial: Testimonial, language: str) -> str:

@@ -5,6 +5,7 @@ from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
+from ambassadors.services.journey import AboutYou
 from campaigns.models import Sector
 from campaigns.selectors import sectors_all
 from onprovence.text import single_line, without_links
@@ -149,6 +150,18 @@ class ConsentForm(forms.Form):
             raise forms.ValidationError(
                 _("Ce formulaire a expiré. Rechargez la page pour recommencer."), code="expired"
             ) from exc
+
+    def about_you(self) -> AboutYou:
+        """What the resident said of themselves (a valid form's), as the journey takes it."""
+        data = self.cleaned_data
+        return {
+            "first_name": data["first_name"],
+            "last_name": data["last_name"],
+            "email": data["email"],
+            "commune": data["commune"],
+            "sector": data["sector"],
+            "job_title": data["job_title"],
+        }
 
     def clean(self) -> dict:
         data = super().clean()

@@ -360,7 +360,7 @@ class SpeechState(models.TextChoices):
 class SpeechDraft(models.Model):
     """Drafts a speech model made of a testimonial: captions, transcript, quotes (personal
     data: erased with the testimonial). Nothing here is public; a moderator's acceptance
-    copies the captions through the captions service (`ambassadors.services.speech`)."""
+    copies the captions through the captions service (`ambassadors.services.speech_desk`)."""
 
     testimonial = models.OneToOneField(
         Testimonial, on_delete=models.CASCADE, related_name="speech_draft", primary_key=True

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_access, views_parent, views_upload
+from . import views, views_access, views_parent, views_status, views_upload
 
 app_name = "ambassadors"
 
@@ -15,9 +15,9 @@ urlpatterns = [
     path("envoi/fin/", views_upload.upload_complete, name="upload-complete"),
     path("envoi/partie/<str:token>/", views_upload.upload_part, name="upload-part"),
     # Paths fixed by ambassadors.links (sent by email).
-    path("suivi/<str:token>/", views.status, name="status"),
-    path("retrait/<str:token>/", views.withdraw, name="withdraw"),
-    path("suivi/<str:token>/nouvelle-video/", views.new_video, name="new-video"),
+    path("suivi/<str:token>/", views_status.status, name="status"),
+    path("retrait/<str:token>/", views_status.withdraw, name="withdraw"),
+    path("suivi/<str:token>/nouvelle-video/", views_status.new_video, name="new-video"),
     path("parent/<str:token>/", views_parent.parent, name="parent"),
     path("parent/<str:token>/retrait/", views_parent.parent_withdraw, name="parent-withdraw"),
     path("suivi/<str:token>/donnees.json", views_access.access_data, name="access-data"),

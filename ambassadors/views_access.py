@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from ambassadors import access
 from ambassadors.models import Testimonial
-from ambassadors.views import _testimonial_from_token
+from ambassadors.views_status import _testimonial_from_token
 from onprovence.storage import private_url
 
 # A presigned link to the original: long enough to start the download, not to be passed on.

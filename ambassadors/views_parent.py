@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from ambassadors.links import read_parent_token
 from ambassadors.models import Status
 from ambassadors.services import parents
-from ambassadors.views import STATUS_WORDS, withdrawal_confirmed
+from ambassadors.views_status import STATUS_WORDS, withdrawal_confirmed
 
 
 def _link_refused(request: HttpRequest, *, expired: bool) -> HttpResponse:

@@ -239,82 +239,59 @@ def _erase(step: ActionStep) -> None:
 
 MODERATE = "ambassadors.moderate_testimonial"
 
+
+def _moderators(
+    name: str,
+    title: str | Promise,
+    form: type[forms.Form] | None,
+    statuses: frozenset[str],
+    apply: Callable[[ActionStep], str | None],
+    **options: Any,
+) -> TestimonialAction:
+    """A decision of the moderators (permission `MODERATE`)."""
+    return TestimonialAction(
+        name=name, title=title, form=form, permission=MODERATE, statuses=statuses, apply=apply,
+        **options,
+    )  # fmt: skip
+
+
+ONLY_IN_REVIEW, ONLY_APPROVED = frozenset({Status.IN_REVIEW}), frozenset({Status.APPROVED})
+
 MODERATION_ACTIONS = (
-    TestimonialAction(
-        name="approve",
-        title=_("Approuver"),
-        form=ApproveForm,
-        permission=MODERATE,
-        statuses=frozenset({Status.IN_REVIEW}),
-        apply=_approve,
-        uses_slots=True,
-        confirms_speech_drafts=True,
+    _moderators(
+        "approve", _("Approuver"), ApproveForm, ONLY_IN_REVIEW, _approve,
+        uses_slots=True, confirms_speech_drafts=True,
     ),
-    TestimonialAction(
-        name="reject",
-        title=_("Refuser"),
-        form=RejectForm,
-        permission=MODERATE,
-        statuses=frozenset({Status.IN_REVIEW, Status.APPROVED}),
-        apply=_reject,
+    _moderators(
+        "reject", _("Refuser"), RejectForm, frozenset({Status.IN_REVIEW, Status.APPROVED}), _reject
     ),
-    TestimonialAction(
-        name="reopen",
-        title=_("Remettre en modération"),
-        form=ReopenForm,
-        permission=MODERATE,
-        statuses=frozenset({Status.REJECTED}),
-        apply=_reopen,
+    _moderators(
+        "reopen", _("Remettre en modération"), ReopenForm, frozenset({Status.REJECTED}), _reopen
     ),
-    TestimonialAction(
-        name="schedule",
-        title=_("Programmer la publication"),
-        form=ScheduleForm,
-        permission=MODERATE,
-        statuses=frozenset({Status.APPROVED}),
-        apply=_schedule,
+    _moderators(
+        "schedule", _("Programmer la publication"), ScheduleForm, ONLY_APPROVED, _schedule,
         uses_slots=True,
     ),
-    TestimonialAction(
-        name="publish_now",
-        title=_("Publier maintenant"),
-        form=forms.Form,
-        permission=MODERATE,
-        statuses=frozenset({Status.APPROVED}),
-        apply=_publish_now,
+    _moderators(
+        "publish_now", _("Publier maintenant"), forms.Form, ONLY_APPROVED, _publish_now,
         # A publication asked now is done by the worker a few seconds later.
         done_message=gettext_noop(
             "Publication en cours… (%(count)s témoignage(s)) : la page les montre publiés "
             "d'ici quelques secondes."
         ),
     ),
-    TestimonialAction(
-        name="feature",
-        title=_("Mettre à la une"),
-        form=forms.Form,
-        permission=MODERATE,
-        statuses=NOT_ERASED,
-        apply=_feature,
+    _moderators(
+        "feature", _("Mettre à la une"), forms.Form, NOT_ERASED, _feature,
         offered=lambda testimonial: not testimonial.featured,
     ),
-    TestimonialAction(
-        name="unfeature",
-        title=_("Retirer de la une"),
-        form=forms.Form,
-        permission=MODERATE,
-        statuses=NOT_ERASED,
-        apply=_unfeature,
-        offered=lambda testimonial: testimonial.featured,
-        in_changelist=False,
+    _moderators(
+        "unfeature", _("Retirer de la une"), forms.Form, NOT_ERASED, _unfeature,
+        offered=lambda testimonial: testimonial.featured, in_changelist=False,
     ),
-    TestimonialAction(
-        name="unpublish",
-        title=_("Dépublier"),
-        form=NoteForm,
-        permission=MODERATE,
-        statuses=frozenset({Status.PUBLISHED}),
-        apply=_unpublish,
+    _moderators(
+        "unpublish", _("Dépublier"), NoteForm, frozenset({Status.PUBLISHED}), _unpublish
     ),
+    # Erasing is a permission of its own (`erase_testimonial`), not every moderator's.
     TestimonialAction(
         name="erase",
         title=_("Effacer"),
@@ -324,7 +301,7 @@ MODERATION_ACTIONS = (
         statuses=NOT_ERASED,
         apply=_erase,
     ),
-)
+)  # fmt: skip
 
 for action in MODERATION_ACTIONS:
     register_action(action)

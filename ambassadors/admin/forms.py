@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import RejectionReason, Testimonial
 from ..services.captions import MAX_CAPTIONS_BYTES, captions_validate, testimonial_captions_text
-from ..services.decisions import EDITABLE_FIELDS
+from ..services.decisions import EDITABLE_FIELDS, QUOTE_EMPTIED, testimonial_quote_missing
 
 
 class CaptionsEditorWidget(forms.Textarea):
@@ -87,6 +87,15 @@ class TestimonialForm(forms.ModelForm):
             self.initial["captions_text"] = testimonial_captions_text(
                 testimonial_id=self.instance.pk
             )
+
+    def clean_quote(self) -> str:
+        """Refused when it empties the quote a public card shows (`testimonial_edit`'s rule)."""
+        quote = self.cleaned_data.get("quote", "")
+        if "quote" in self.changed_data and testimonial_quote_missing(
+            status=self.instance.status, quote=quote
+        ):
+            raise ValidationError(gettext(QUOTE_EMPTIED))
+        return quote
 
     def clean_captions_file(self):
         upload = self.cleaned_data.get("captions_file")

@@ -24,12 +24,8 @@ from ..selectors import publication_calendar, publication_free_slots, publicatio
 from ..services.audit import ModerationError
 from ..services.captions import testimonial_captions_text
 from ..services.social import testimonial_social_pack
-from ..services.speech import (
-    ACTIVE_STATUSES,
-    speech_draft_unreviewed,
-    speech_drafts_unreviewed_among,
-    speech_stage_queue,
-)
+from ..services.speech import ACTIVE_STATUSES, speech_stage_queue
+from ..services.speech_desk import speech_draft_unreviewed, speech_drafts_unreviewed_among
 from .actions import MODERATE, action_apply, action_get
 from .display import parent_state
 

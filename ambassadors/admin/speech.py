@@ -11,12 +11,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from ..models import SpeechState, Testimonial
-from ..services.speech import (
-    ACTIVE_STATUSES,
-    NO_MODEL_MESSAGE,
-    speech_draft_for_desk,
-    speech_stage_can_run,
-)
+from ..services.speech import ACTIVE_STATUSES, NO_MODEL_MESSAGE
+from ..services.speech_desk import speech_draft_for_desk, speech_stage_can_run
 from .actions import MODERATE
 
 # The states "Relancer la transcription" is offered in, once a model is configured.

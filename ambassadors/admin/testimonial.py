@@ -2,87 +2,39 @@
 
 The admin only parses input and calls the moderation services; the status only moves through
 `testimonial_transition`. Unpublished media are shown through short-lived signed URLs
-(`onprovence.storage.private_url`), never a public one. Its decisions are the registry's
-(`actions.py`), its extra pages the `ModerationViewsMixin`'s (`moderation_views.py`).
+(`queue.media_url`), never a public one. Its decisions are the registry's (`actions.py`), its
+change list the `ReviewQueueMixin`'s (`queue.py`), its extra pages the `ModerationViewsMixin`'s
+(`moderation_views.py`), the history inline `history.py`'s.
 """
 
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin.options import IS_POPUP_VAR
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.timesince import timesince
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from onprovence.storage import private_url
-
 from .. import keys
-from ..models import Status, Testimonial, TestimonialEvent
+from ..models import Status, Testimonial
+from ..services.audit import ModerationError
 from ..services.captions import testimonial_captions_set
 from ..services.decisions import EDITABLE_FIELDS, testimonial_edit
 from ..services.social import social_post_texts
-from ..services.speech import SpeechDraftError, speech_draft_accept
-from .actions import actions_offered, changelist_function, registered_actions
+from ..services.speech_desk import SpeechDraftError, speech_draft_accept
+from .actions import actions_offered
 from .consent import consent_proof_html
-from .display import event_actor, event_note, flag_badges, parent_state, video_summary
+from .display import flag_badges, parent_state, video_summary
 from .filters import AgeFilter, DurationFilter, FlagFilter, MinorFilter
 from .forms import TestimonialForm
+from .history import TestimonialEventInline
 from .moderation_views import ModerationViewsMixin, review_desk
+from .queue import WITH_MEDIA, ReviewQueueMixin, media_url
 from .speech import speech_draft_html, speech_rerun_url
-
-# The statuses that have renditions, and how long a signed link to them lasts.
-WITH_MEDIA = {Status.IN_REVIEW, Status.APPROVED, Status.PUBLISHED, Status.REJECTED}
-SIGNED_URL_SECONDS = 15 * 60
-
-
-class TestimonialEventInline(admin.TabularInline):
-    """The history in words: when, the move with the statuses' French names, who (the
-    resident, the automatic processing, a moderator's name), the note."""
-
-    model = TestimonialEvent
-    extra = 0
-    can_delete = False
-    fields = ["moment", "change", "who", "note_text"]
-    readonly_fields = fields
-    verbose_name_plural = _("historique complet")
-    # The admin's tabular template prints each row's `str()` ("created → uploaded").
-    template = "ambassadors/admin/history_inline.html"
-
-    @admin.display(description=_("le"))
-    def moment(self, event: TestimonialEvent) -> str:
-        return date_format(timezone.localtime(event.created_at), "SHORT_DATETIME_FORMAT")
-
-    @admin.display(description=_("changement"))
-    def change(self, event: TestimonialEvent) -> str:
-        return f"{event.get_from_status_display()} → {event.get_to_status_display()}"
-
-    @admin.display(description=_("par"))
-    def who(self, event: TestimonialEvent) -> str:
-        return event_actor(event)
-
-    @admin.display(description=_("note"))
-    def note_text(self, event: TestimonialEvent) -> str:
-        return event_note(event.note) or "—"
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("ambassadors.view_testimonial")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
 
 
 @admin.register(Testimonial)
-class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
+class TestimonialAdmin(ModerationViewsMixin, ReviewQueueMixin, admin.ModelAdmin):
     form = TestimonialForm
     # Narrow enough for a 1366 px screen with the admin's side menu open: the flags come right
     # after the name, where, origin (commune, sector, QR placement) share one column.
@@ -203,95 +155,6 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    # --- Change list ---
-
-    def get_actions(self, request):
-        found = super().get_actions(request)
-        if IS_POPUP_VAR in request.GET:
-            return found
-        for action in registered_actions():
-            if action.in_changelist and action.allowed(request.user):
-                name = action.changelist_name
-                found[name] = (changelist_function(action), name, action.bulk_title or action.title)
-        return found
-
-    def _is_queue(self, request) -> bool:
-        return request.GET.get("status__exact") == Status.IN_REVIEW
-
-    def get_list_display(self, request):
-        # In the queue every row is "à modérer": the column would only take room.
-        if self._is_queue(request):
-            return [name for name in self.list_display if name != "status"]
-        return self.list_display
-
-    def changelist_view(self, request, extra_context=None):
-        if self._is_queue(request):
-            extra_context = {
-                **(extra_context or {}),
-                "title": gettext("File de modération — les plus anciens d'abord"),
-                "is_queue": True,
-            }
-        return super().changelist_view(request, extra_context)
-
-    def get_ordering(self, request):
-        # The review queue is worked oldest first; other lists show the newest first.
-        if self._is_queue(request):
-            return ["status_changed_at", "pk"]
-        return ["-created_at"]
-
-    @admin.display(description=_("affiche"))
-    def poster_thumbnail(self, obj: Testimonial) -> str:
-        if obj.status not in WITH_MEDIA:
-            return "—"
-        return format_html(
-            '<img class="moderation-thumb" src="{}" alt="" width="64" height="36" loading="lazy">',
-            private_url(keys.testimonial_key(obj.pk, keys.POSTER_JPEG), expires=SIGNED_URL_SECONDS),
-        )
-
-    @admin.display(description=_("nom affiché"), ordering="display_name")
-    def name(self, obj: Testimonial) -> str:
-        if obj.display_name:
-            return obj.display_name
-        return format_html('<span class="moderation-muted">{}</span>', str(obj))
-
-    @admin.display(description=_("origine"), ordering="commune")
-    def origin(self, obj: Testimonial) -> str:
-        """Commune and sector, then the QR placement the resident came from."""
-        where = " · ".join(str(part) for part in (obj.commune, obj.sector) if part) or "—"
-        if obj.placement is None:
-            return where
-        return format_html(
-            '{}<br><span class="moderation-muted">{}</span>', where, obj.placement.place_name
-        )
-
-    @admin.display(description=_("durée"), ordering="duration")
-    def duration_display(self, obj: Testimonial) -> str:
-        if obj.duration is None:
-            return "—"
-        seconds = round(obj.duration)
-        return f"{seconds // 60}:{seconds % 60:02d}"
-
-    @admin.display(description=_("signalements"))
-    def flags_display(self, obj: Testimonial) -> str:
-        if not obj.flags:
-            return "—"
-        return flag_badges(obj.flags)
-
-    @admin.display(description=_("depuis"), ordering="status_changed_at")
-    def age_in_status(self, obj: Testimonial) -> str:
-        return timesince(obj.status_changed_at, depth=1)
-
-    @admin.display(description=_("mineur"))
-    def minor_display(self, obj: Testimonial) -> str:
-        state = parent_state(obj)
-        if not state:
-            return "—"
-        return format_html(
-            '<span class="moderation-minor">{}</span> <span class="moderation-parent">{}</span>',
-            gettext("mineur"),
-            state,
-        )
-
     # --- Change page ---
 
     @admin.display(description=_("vidéo de modération"))
@@ -300,10 +163,7 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
             return gettext("Pas encore de vidéo à regarder (statut : %(status)s).") % {
                 "status": obj.get_status_display()
             }
-        web = private_url(keys.testimonial_key(obj.pk, keys.WEB), expires=SIGNED_URL_SECONDS)
-        poster = private_url(
-            keys.testimonial_key(obj.pk, keys.POSTER_JPEG), expires=SIGNED_URL_SECONDS
-        )
+        web, poster = media_url(obj, keys.WEB), media_url(obj, keys.POSTER_JPEG)
         track = ""
         if obj.has_captions:
             track = format_html(
@@ -417,7 +277,11 @@ class TestimonialAdmin(ModerationViewsMixin, admin.ModelAdmin):
             name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS
         }
         if changes:
-            testimonial_edit(testimonial_id=obj.pk, actor=request.user, changes=changes)
+            try:
+                testimonial_edit(testimonial_id=obj.pk, actor=request.user, changes=changes)
+            except ModerationError as error:  # the status moved since the form was checked
+                self.message_user(request, str(error), messages.ERROR)
+                return
         captions = form.captions_change()
         if form.cleaned_data.get("speech_draft_used"):
             # The moderator loaded the automatic draft into the cue editor and saves the

@@ -76,48 +76,45 @@ def _refused(code: str, fr: str, en: str, detail: str = "") -> Verdict:
     return Verdict(False, Reason(code, fr, en, detail))
 
 
+# The refusals whose words never change (their detail, for staff, does): code -> French,
+# English; each ends with the invitation to try another video.
+_PLAIN_REFUSALS = {
+    "empty": ("Le fichier reçu est vide.", "The file we received is empty."),
+    "image": ("Ce fichier est une image, pas une vidéo.", "This file is a picture, not a video."),
+    "not_a_video": (
+        "Ce fichier n'est pas une vidéo que nous savons lire (MP4, MOV ou WebM d'un téléphone).",
+        "This file is not a video we can read (MP4, MOV or WebM from a phone).",
+    ),
+    "damaged": (
+        "Cette vidéo est abîmée ou incomplète : nous n'avons pas pu la lire.",
+        "This video is damaged or incomplete: we could not read it.",
+    ),
+    "unprocessable": (
+        "Nous n'avons pas réussi à préparer cette vidéo.",
+        "We could not prepare this video.",
+    ),
+}
+
+
+def _plain_refusal(code: str, detail: str) -> Verdict:
+    fr, en = _PLAIN_REFUSALS[code]
+    return _refused(code, fr + _RETRY_FR, en + _RETRY_EN, detail)
+
+
 def reject_empty() -> Verdict:
-    return _refused(
-        "empty",
-        "Le fichier reçu est vide." + _RETRY_FR,
-        "The file we received is empty." + _RETRY_EN,
-        "zero-byte original",
-    )
+    return _plain_refusal("empty", "zero-byte original")
 
 
 def reject_not_a_video(detail: str, *, image: bool = False) -> Verdict:
-    if image:
-        return _refused(
-            "image",
-            "Ce fichier est une image, pas une vidéo." + _RETRY_FR,
-            "This file is a picture, not a video." + _RETRY_EN,
-            detail,
-        )
-    return _refused(
-        "not_a_video",
-        "Ce fichier n'est pas une vidéo que nous savons lire (MP4, MOV ou WebM d'un "
-        "téléphone)." + _RETRY_FR,
-        "This file is not a video we can read (MP4, MOV or WebM from a phone)." + _RETRY_EN,
-        detail,
-    )
+    return _plain_refusal("image" if image else "not_a_video", detail)
 
 
 def reject_damaged(detail: str) -> Verdict:
-    return _refused(
-        "damaged",
-        "Cette vidéo est abîmée ou incomplète : nous n'avons pas pu la lire." + _RETRY_FR,
-        "This video is damaged or incomplete: we could not read it." + _RETRY_EN,
-        detail,
-    )
+    return _plain_refusal("damaged", detail)
 
 
 def reject_unprocessable(detail: str) -> Verdict:
-    return _refused(
-        "unprocessable",
-        "Nous n'avons pas réussi à préparer cette vidéo." + _RETRY_FR,
-        "We could not prepare this video." + _RETRY_EN,
-        detail,
-    )
+    return _plain_refusal("unprocessable", detail)
 
 
 def _seconds(value: float) -> str:

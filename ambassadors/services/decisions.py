@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from ambassadors import task_names
-from ambassadors.models import RejectionReason, Status, Testimonial, TestimonialEvent
+from ambassadors.models import RejectionReason, Status, Testimonial
 from ambassadors.selectors import publication_free_slots
 from ambassadors.services import erasure
 from ambassadors.services.audit import (
@@ -32,16 +32,29 @@ from ambassadors.services.publication import (
     testimonials_published_changed,
 )
 from ambassadors.services.queue import task_queue_on_commit
-from ambassadors.services.status import testimonial_transition
+from ambassadors.services.status import testimonial_refused_by_pipeline, testimonial_transition
 
 # Fields a moderator may edit on the change page.
 EDITABLE_FIELDS = ("display_name", "quote", "sector", "tags")
 
 
+# Public pages show the quote on the testimonial's card: a testimonial approved (scheduled or
+# not) or published always has one (`testimonial_quote_missing`).
+QUOTE_REQUIRED = frozenset({Status.APPROVED, Status.PUBLISHED})
 QUOTE_MISSING = (
     "citation manquante : écrivez la citation (champ « Citation ») et enregistrez avant "
     "d'approuver. Rien n'a changé."
 )
+QUOTE_EMPTIED = (
+    "La citation ne peut pas être vide : un témoignage approuvé, programmé ou publié la montre "
+    "sur sa carte. Écrivez-en une autre. Rien n'a changé."
+)
+
+
+def testimonial_quote_missing(*, status: str, quote: str | None) -> bool:
+    """Whether a testimonial in `status` with this quote (None: none given) would lack the
+    quote its public card shows: the one rule of approval and of a moderator's edit."""
+    return status in QUOTE_REQUIRED and quote is not None and not quote.strip()
 
 
 def testimonial_approve(
@@ -58,7 +71,7 @@ def testimonial_approve(
     testimonial's card: one without a quote is never approved (ModerationError, nothing changes).
     """
     quote = Testimonial.objects.filter(pk=testimonial_id).values_list("quote", flat=True).first()
-    if quote is not None and not quote.strip():
+    if testimonial_quote_missing(status=Status.APPROVED, quote=quote):
         raise ModerationError(_(QUOTE_MISSING))
     publish_at = publish_at or _next_free_slot()
     testimonial = testimonial_transition(
@@ -111,15 +124,6 @@ def testimonial_reject(
     )
     # The resident's email is queued by the move itself (`status.resident_notice`).
     return testimonial
-
-
-def testimonial_refused_by_pipeline(testimonial_id: UUID | str) -> bool:
-    """Whether the last refusal was the pipeline's (the file could not be used), not a
-    moderator's."""
-    refusal = TestimonialEvent.objects.filter(
-        testimonial_id=testimonial_id, to_status=Status.REJECTED
-    ).order_by("-created_at", "-pk")
-    return refusal.values_list("from_status", flat=True).first() == Status.PROCESSING
 
 
 def testimonial_reopen(
@@ -204,7 +208,11 @@ def testimonial_feature(
 def testimonial_edit(
     *, testimonial_id: UUID | str, actor: AbstractBaseUser | None, changes: dict[str, Any]
 ) -> Testimonial:
-    """Apply a moderator's edits of what the public sees (name, quote, sector, tags)."""
+    """Apply a moderator's edits of what the public sees (name, quote, sector, tags).
+
+    The quote of an approved, scheduled or published testimonial is never emptied
+    (ModerationError, nothing changes): its public card shows it.
+    """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable by moderators: {sorted(unknown)}")
@@ -213,6 +221,10 @@ def testimonial_edit(
         changed = [name for name, value in changes.items() if getattr(testimonial, name) != value]
         if not changed:
             return testimonial
+        if "quote" in changed and testimonial_quote_missing(
+            status=testimonial.status, quote=changes["quote"]
+        ):
+            raise ModerationError(_(QUOTE_EMPTIED))
         for name in changed:
             setattr(testimonial, name, changes[name])
         testimonial.save(update_fields=[*changed, "updated_at"])

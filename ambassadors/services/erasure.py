@@ -15,6 +15,7 @@ until it completes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from uuid import UUID
 
 from django.db import transaction
@@ -32,7 +33,7 @@ from ambassadors.services.journey import PERSONAL_FIELDS, JourneyError
 from ambassadors.services.publication import testimonials_published_changed
 from ambassadors.services.queue import task_queue_on_commit
 from ambassadors.services.speech import speech_drafts_erase
-from ambassadors.services.status import testimonial_transition
+from ambassadors.services.status import testimonial_refused_by_pipeline, testimonial_transition
 from ambassadors.signals import testimonial_erasing
 from campaigns.pagecache import pages_forget
 from onprovence.erasure import admin_log_anonymise, cache_forget, mail_files_erase
@@ -119,11 +120,12 @@ def events_anonymise(*, testimonial_id: UUID | str) -> int:
     Notes are free text typed by moderators (a refusal's details, an approval's remark) and
     may name the resident. A refusal keeps its reason's label (a staff-written template).
     """
-    labels = list(RejectionReason.objects.values_list("label", flat=True))
+    labels = refusal_labels(testimonial_id)
     changed = 0
     events = TestimonialEvent.objects.filter(testimonial_id=testimonial_id).exclude(note="")
     for event in events.exclude(note__in=[ERASED_NOTE, NOTE_ERASED]):
-        note = _generic_note(event, labels)
+        label = refusal_label(event.note, labels) if event.to_status == Status.REJECTED else ""
+        note = f"{label} {DETAILS_ERASED}" if label else NOTE_ERASED
         if note != event.note:
             event.note = note
             event.save(update_fields=["note"])
@@ -131,13 +133,24 @@ def events_anonymise(*, testimonial_id: UUID | str) -> int:
     return changed
 
 
-def _generic_note(event: TestimonialEvent, labels: list[str]) -> str:
-    if event.to_status == Status.REJECTED and event.from_status != Status.PROCESSING:
-        for label in labels:
-            kept = f"{label} {DETAILS_ERASED}"
-            if event.note in (label, kept) or event.note.startswith(label + " — "):
-                return kept
-    return NOTE_ERASED
+def refusal_labels(testimonial_id: UUID | str) -> list[str]:
+    """The labels a refusal of this testimonial may keep: the refusal templates' (none when the
+    pipeline refused it: its note names no template)."""
+    if testimonial_refused_by_pipeline(testimonial_id):
+        return []
+    return list(RejectionReason.objects.values_list("label", flat=True))
+
+
+def refusal_label(note: str, labels: Iterable[str]) -> str:
+    """Only the refusal's label: what a moderator's refusal keeps once its details go (the
+    retention of refused testimonials, the erasure). It is the template label the note starts
+    with (`decisions.testimonial_reject` writes "<label> — <details>"; the details are free
+    text and may name the resident), or "" when it names none. A note already reduced to its
+    label (by retention, by an earlier erasure) keeps it."""
+    for label in labels:
+        if note in (label, f"{label} {DETAILS_ERASED}") or note.startswith(f"{label} — "):
+            return label
+    return ""
 
 
 def public_reads_forget() -> None:

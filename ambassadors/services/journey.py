@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NotRequired, TypedDict
 from uuid import UUID
 
 from django.core.cache import cache
@@ -73,9 +73,25 @@ def journey_count(*, placement_id: int | None, step: str) -> None:
         logger.exception("funnel count %s failed", step)
 
 
-def _testimonial_create(*, first_name: str, **fields: Any) -> Testimonial:
-    """A new testimonial (status `created`): the public name starts as the first name."""
-    return Testimonial.objects.create(first_name=first_name, display_name=first_name, **fields)
+class AboutYou(TypedDict):
+    """What the resident says of themselves on the journey's form, the testimonial's own
+    fields (`ConsentForm.about_you` reads them from the form)."""
+
+    first_name: str
+    email: str
+    commune: str
+    sector: Sector | None
+    last_name: NotRequired[str]
+    job_title: NotRequired[str]
+
+
+def _testimonial_create(*, about: AboutYou, proof: dict[str, Any], **fields: Any) -> Testimonial:
+    """A new testimonial (status `created`) from what the resident said of themselves (`about`),
+    with its proof of consent (`proof`: the record's fields): the public name starts as the
+    first name."""
+    testimonial = Testimonial.objects.create(display_name=about["first_name"], **about, **fields)
+    ConsentRecord.objects.create(testimonial=testimonial, testimonial_ref=testimonial.pk, **proof)
+    return testimonial
 
 
 def testimonial_start(
@@ -99,36 +115,35 @@ def testimonial_start(
     """
     shown = consent_text_shown(consent_text=consent_text, language=language)
     with transaction.atomic():
-        testimonial = _testimonial_create(
-            first_name=first_name,
-            last_name=last_name,
-            email=email,
-            commune=commune,
-            sector=sector,
-            job_title=job_title,
+        return _testimonial_create(
+            about={
+                "first_name": first_name,
+                "last_name": last_name,
+                "email": email,
+                "commune": commune,
+                "sector": sector,
+                "job_title": job_title,
+            },
             language=language,
             placement=placement,
-        )
-        ConsentRecord.objects.create(
-            testimonial=testimonial,
-            testimonial_ref=testimonial.pk,
-            consent_text=consent_text,
-            text_version=consent_text.version,
-            accepted_at=timezone.now(),
-            choices={
-                **choices,
-                "channels": consent_text.channels,
-                "duration_months": consent_text.duration_months,
-                "language": language,
+            proof={
+                "consent_text": consent_text,
+                "text_version": consent_text.version,
+                "accepted_at": timezone.now(),
+                "choices": {
+                    **choices,
+                    "channels": consent_text.channels,
+                    "duration_months": consent_text.duration_months,
+                    "language": language,
+                },
+                "placement": placement,
+                "is_minor": is_minor,
+                "parent_email": parent_email,
+                "text_language": shown.language,
+                "text_shown": shown.text,
+                "text_sha256": shown.sha256,
             },
-            placement=placement,
-            is_minor=is_minor,
-            parent_email=parent_email,
-            text_language=shown.language,
-            text_shown=shown.text,
-            text_sha256=shown.sha256,
         )
-    return testimonial
 
 
 def testimonial_upload_start(
@@ -237,16 +252,21 @@ def new_video_consent(testimonial: Testimonial) -> ConsentRecord | None:
     return record
 
 
-def testimonial_start_again(
-    *,
-    refused_id: UUID | str,
-    first_name: str,
-    email: str,
-    commune: str,
-    sector: Sector | None,
-    last_name: str = "",
-    job_title: str = "",
-) -> Testimonial:
+# What a new video after a refusal copies of the refused testimonial's proof of consent.
+PROOF_COPIED = (
+    "consent_text",
+    "text_version",
+    "accepted_at",
+    "placement",
+    "is_minor",
+    "parent_email",
+    "text_language",
+    "text_shown",
+    "text_sha256",
+)
+
+
+def testimonial_start_again(*, refused_id: UUID | str, about: AboutYou) -> Testimonial:
     """Start a new testimonial (status `created`) after a refusal, on the consent already given.
 
     The new testimonial keeps the refused one's language and placement; its consent record is a
@@ -259,28 +279,11 @@ def testimonial_start_again(
         record = new_video_consent(refused)
         if record is None:
             raise JourneyError(_("Votre accord doit être donné à nouveau pour une nouvelle vidéo."))
-        testimonial = _testimonial_create(
-            first_name=first_name,
-            last_name=last_name,
-            email=email,
-            commune=commune,
-            sector=sector,
-            job_title=job_title,
+        # The refused testimonial's proof, copied as it is.
+        proof = {name: getattr(record, name) for name in PROOF_COPIED}
+        return _testimonial_create(
+            about=about,
             language=refused.language,
             placement=refused.placement,
+            proof={**proof, "choices": dict(record.choices)},
         )
-        ConsentRecord.objects.create(
-            testimonial=testimonial,
-            testimonial_ref=testimonial.pk,
-            consent_text=record.consent_text,
-            text_version=record.text_version,
-            accepted_at=record.accepted_at,
-            choices=dict(record.choices),
-            placement=record.placement,
-            is_minor=record.is_minor,
-            parent_email=record.parent_email,
-            text_language=record.text_language,
-            text_shown=record.text_shown,
-            text_sha256=record.text_sha256,
-        )
-    return testimonial

@@ -6,6 +6,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -38,7 +39,7 @@ from ambassadors.media.validation import (
     validate_probe,
 )
 from ambassadors.services.files import NO_SPACE_MESSAGES, WorkDirectoryFull
-from onprovence.mediarunner import ToolTimeout, run_tool
+from onprovence.mediarunner import ToolRun, ToolTimeout, run_tool
 
 # Raw gray samples the moderation pass writes for the perceptual signature (never uploaded).
 SIGNATURE_SAMPLES = "signature.gray"
@@ -97,6 +98,22 @@ def check_spec() -> CheckSpec:
 
 def signature_spec() -> SignatureSpec:
     return SignatureSpec(threshold=conf.MEDIA_NEAR_DUPLICATE_MAX_DISTANCE)
+
+
+@dataclass(frozen=True)
+class PassSpecs:
+    """What a pass on a local file is made with (`pass_specs()`: the settings' values)."""
+
+    limits: MediaLimits
+    web: WebSpec
+    review: ReviewSpec
+    checks: CheckSpec
+    signature: SignatureSpec
+
+
+def pass_specs() -> PassSpecs:
+    """The specs of a pass, read from the settings at each run."""
+    return PassSpecs(media_limits(), web_spec(), review_spec(), check_spec(), signature_spec())
 
 
 def transcode_timeout(duration: float | None, *, per_second: float | None = None) -> float:
@@ -216,12 +233,11 @@ def moderation_outputs(workdir: Path, *, signature: bool = True) -> ModerationOu
     )
 
 
-def _probe_admitted(
-    source: Path,
-    *,
-    limits: MediaLimits,
-    admit: Callable[[media_probe.ProbeFacts], Verdict | None] | None,
-) -> LocalResult:
+# Sees the validated facts before the transcode and may refuse them (the media budget).
+Admission = Callable[[media_probe.ProbeFacts], Verdict | None] | None
+
+
+def _probe_admitted(source: Path, *, limits: MediaLimits, admit: Admission) -> LocalResult:
     """Probe and validate `source`, then let `admit` refuse it (the media budget): the start
     of every pass. An accepted result has its demuxer and facts, with a duration."""
     demuxer, facts, verdict, timings = probe_local(source, limits=limits)
@@ -237,14 +253,7 @@ def _probe_admitted(
 
 
 def video_process_local(
-    source: Path,
-    workdir: Path,
-    *,
-    limits: MediaLimits | None = None,
-    spec: WebSpec | None = None,
-    checks: CheckSpec | None = None,
-    signature: SignatureSpec | None = None,
-    admit: Callable[[media_probe.ProbeFacts], Verdict | None] | None = None,
+    source: Path, workdir: Path, *, specs: PassSpecs | None = None, admit: Admission = None
 ) -> LocalResult:
     """Probe, validate, then make the moderation rendition, posters, preview, checks and the
     perceptual signature.
@@ -252,80 +261,50 @@ def video_process_local(
     `admit`, when given, sees the validated facts before the transcode and may return a
     rejection (the per-client budget of media seconds).
     """
-    limits = limits or media_limits()
-    spec = spec or web_spec()
-    checks = checks or check_spec()
-    signature = signature or signature_spec()
-    result = _probe_admitted(source, limits=limits, admit=admit)
-    if not result.verdict.accepted:
-        return result
-    demuxer, facts = cast(str, result.demuxer), cast(media_probe.ProbeFacts, result.facts)
-    outputs = moderation_outputs(workdir)
-    assert outputs.signature is not None  # moderation_outputs samples the signature by default
-    command = moderation_command(
-        settings.FFMPEG_BINARY,
-        str(source),
-        demuxer,
-        facts,
-        outputs,
-        spec=spec,
-        checks=checks,
-        max_duration=limits.max_duration,
-        signature=signature,
-    )
-    return _run_pass(result, command, outputs, checks=checks, signature=signature)
+    return _local_pass(source, workdir, specs or pass_specs(), admit, review_first=False)
 
 
 def video_review_local(
-    source: Path,
-    workdir: Path,
-    *,
-    limits: MediaLimits | None = None,
-    spec: WebSpec | None = None,
-    review: ReviewSpec | None = None,
-    checks: CheckSpec | None = None,
-    signature: SignatureSpec | None = None,
-    admit: Callable[[media_probe.ProbeFacts], Verdict | None] | None = None,
+    source: Path, workdir: Path, *, specs: PassSpecs | None = None, admit: Admission = None
 ) -> LocalResult:
     """Review first: probe and validate as `video_process_local`, then, in one pass, the
     review file (`outputs["web"]`: the source remuxed when the review player can play it, else
     a fast small rendition; `renditions.review_plan`), posters, preview, every check on the
     whole duration and the signature. The public web rendition is left for after approval
     (`web_render_local`)."""
-    limits = limits or media_limits()
-    spec = spec or web_spec()
-    review = review or review_spec()
-    checks = checks or check_spec()
-    signature = signature or signature_spec()
-    result = _probe_admitted(source, limits=limits, admit=admit)
+    return _local_pass(source, workdir, specs or pass_specs(), admit, review_first=True)
+
+
+def _local_pass(
+    source: Path, workdir: Path, specs: PassSpecs, admit: Admission, *, review_first: bool
+) -> LocalResult:
+    """Probe, validate and admit `source`, then run the review pass (`review_first`) or the
+    moderation pass on it."""
+    result = _probe_admitted(source, limits=specs.limits, admit=admit)
     if not result.verdict.accepted:
         return result
     demuxer, facts = cast(str, result.demuxer), cast(media_probe.ProbeFacts, result.facts)
-    result.review = review_plan(facts, demuxer, review)
     outputs = moderation_outputs(workdir)
-    command = review_command(
+    build: Callable[..., list[str]] = moderation_command
+    if review_first:
+        result.review = review_plan(facts, demuxer, specs.review)
+        build = partial(review_command, plan=result.review, review=specs.review)
+    command = build(
         settings.FFMPEG_BINARY,
         str(source),
         demuxer,
         facts,
         outputs,
-        plan=result.review,
-        spec=spec,
-        review=review,
-        checks=checks,
-        max_duration=limits.max_duration,
-        signature=signature,
+        spec=specs.web,
+        checks=specs.checks,
+        max_duration=specs.limits.max_duration,
+        signature=specs.signature,
     )
-    return _run_pass(result, command, outputs, checks=checks, signature=signature)
+    return _run_pass(result, command, outputs, specs)
 
 
 def _run_pass(
-    result: LocalResult,
-    command: list[str],
-    outputs: ModerationOutputs,
-    *,
-    checks: CheckSpec,
-    signature: SignatureSpec,
+    result: LocalResult, command: list[str], outputs: ModerationOutputs, specs: PassSpecs
 ) -> LocalResult:
     """Run a moderation or review pass; read its outputs, checks, flags and signature."""
     facts, verdict, timings = result.facts, result.verdict, result.timings
@@ -341,23 +320,24 @@ def _run_pass(
     timings["transcode_cpu"] = run.cpu_seconds
     made = {name: Path(path) for name, path in vars(outputs).items() if name in MODERATION_FILES}
     missing = [str(path) for path in made.values() if not _non_empty(path)]
-    full = [line for line in run.stderr.splitlines() if any(m in line for m in NO_SPACE_MESSAGES)]
-    if run.returncode != 0 and full:
-        raise WorkDirectoryFull(f"ffmpeg: {full[0].strip()[:300]}")
+    _raise_when_disk_full(run)
     if run.returncode != 0 or missing:
         detail = f"ffmpeg exit {run.returncode}: {last_line(run.stderr)}"
         result.verdict = reject_damaged(detail if run.returncode else f"no output {missing}")
         return result
     result.findings = parse_check_log(run.stderr, facts.duration)
     result.flags = verdict.flags + flags_from_findings(
-        result.findings, duration=facts.duration, has_audio=facts.audio is not None, spec=checks
+        result.findings,
+        duration=facts.duration,
+        has_audio=facts.audio is not None,
+        spec=specs.checks,
     )
     result.outputs = made
     # A flag helper, not an output moderators need: no samples only means no comparison.
     assert outputs.signature is not None  # both passes sample the signature
     samples = Path(outputs.signature)
     if samples.exists():
-        result.signature = encode(hashes_from_raw(samples.read_bytes(), signature))
+        result.signature = encode(hashes_from_raw(samples.read_bytes(), specs.signature))
     return result
 
 
@@ -389,14 +369,20 @@ def web_render_local(
     )
     timings["web"] = round(run.seconds, 3)
     timings["web_cpu"] = run.cpu_seconds
-    full = [line for line in run.stderr.splitlines() if any(m in line for m in NO_SPACE_MESSAGES)]
-    if run.returncode != 0 and full:
-        raise WorkDirectoryFull(f"ffmpeg: {full[0].strip()[:300]}")
+    _raise_when_disk_full(run)
     if run.returncode != 0 or not _non_empty(output):
         raise RuntimeError(
             f"web rendition failed: ffmpeg exit {run.returncode}: {last_line(run.stderr)}"
         )
     return output, timings
+
+
+def _raise_when_disk_full(run: ToolRun) -> None:
+    """A failed ffmpeg run that says the work folder is full is the folder's fault, not the
+    upload's: WorkDirectoryFull (retried), never a refusal."""
+    full = [line for line in run.stderr.splitlines() if any(m in line for m in NO_SPACE_MESSAGES)]
+    if run.returncode != 0 and full:
+        raise WorkDirectoryFull(f"ffmpeg: {full[0].strip()[:300]}")
 
 
 def _non_empty(path: Path) -> bool:

@@ -29,9 +29,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from ambassadors import conf
-from ambassadors.models import ConsentRecord, ConsentText, RejectionReason, Status, Testimonial
-from ambassadors.services.erasure import testimonial_erasure_queue
-from ambassadors.services.status import InvalidTransition, testimonial_transition
+from ambassadors.models import ConsentRecord, ConsentText, Status, Testimonial
+from ambassadors.services.erasure import refusal_label, refusal_labels, testimonial_erasure_queue
+from ambassadors.services.status import (
+    InvalidTransition,
+    testimonial_refused_by_pipeline,
+    testimonial_transition,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -181,18 +185,17 @@ def testimonials_abandoned_erase(*, now: datetime.datetime | None = None) -> Ret
 
 
 def _refusal_label(testimonial: Testimonial) -> str:
-    """What is kept of the refusal: the template's label, or a generic mention."""
-    event = (
-        testimonial.events.filter(to_status=Status.REJECTED).order_by("-created_at", "-pk").first()
-    )
-    if event is None:
+    """What is kept of the last refusal: its template's label (`erasure.refusal_label`, the
+    erasure's rule), or a generic mention of who refused."""
+    refusals = testimonial.events.filter(to_status=Status.REJECTED)
+    note = refusals.order_by("-created_at", "-pk").values_list("note", flat=True).first()
+    if note is None:
         return ""
-    if event.from_status == Status.PROCESSING:
+    if testimonial_refused_by_pipeline(testimonial.pk):
         return _french(_("refus automatique : fichier inutilisable"))
-    head = event.note.split(" — ", 1)[0].strip()
-    if head and RejectionReason.objects.filter(label=head).exists():
-        return head
-    return _french(_("motif rédigé par la modération"))
+    return refusal_label(note, refusal_labels(testimonial.pk)) or _french(
+        _("motif rédigé par la modération")
+    )
 
 
 def _refusal_scrub(testimonial: Testimonial) -> None:

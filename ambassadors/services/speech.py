@@ -6,7 +6,7 @@ moderation rendition is stored: the audio is extracted by the hardened ffmpeg ru
 model runs in a child process under the same runner's limits (`ambassadors/media/
 speech_child.py`), and the drafts are stored in `SpeechDraft`, never in the stores: public
 pages read only the captions a moderator set (`testimonial_captions_set`), which is what
-`speech_draft_accept` calls.
+`speech_draft_accept` (the desk's, `speech_desk.py`) calls.
 
 States: none → pending → draft → reviewed, or skipped (no model, no sound) / failed (a staff
 message in French, also logged). A killed transcription stays `pending` with its lock released:
@@ -22,12 +22,11 @@ import logging
 import sys
 import wave
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -37,8 +36,7 @@ from ambassadors import conf, keys, task_names
 from ambassadors.media import speech as media_speech
 from ambassadors.media.speech import ModelFileError, Segment
 from ambassadors.models import SpeechDraft, SpeechState, Status, Testimonial
-from ambassadors.services.audit import audit_note, event_actor, moderation_audit
-from ambassadors.services.captions import captions_validate, testimonial_captions_set
+from ambassadors.services.captions import captions_validate
 from ambassadors.services.files import download_original, work_directory
 from ambassadors.services.locks import SPEECH as SPEECH_LOCK
 from ambassadors.services.locks import work_lock, work_lock_held
@@ -68,7 +66,8 @@ NO_AUDIO_MESSAGE = "Pas de brouillon automatique : la vidéo n'a pas de piste so
 ACTIVE_STATUSES = (Status.IN_REVIEW, Status.APPROVED, Status.PUBLISHED)
 
 
-def _id(testimonial_id: UUID | str) -> UUID:
+def speech_draft_id(testimonial_id: UUID | str) -> UUID:
+    """A speech draft's key: its testimonial's id as a UUID."""
     return testimonial_id if isinstance(testimonial_id, UUID) else UUID(str(testimonial_id))
 
 
@@ -86,10 +85,6 @@ def transcription_timeout(duration: float | None) -> float:
 def extraction_timeout(duration: float | None) -> float:
     seconds = duration if duration is not None else conf.MAX_DURATION_SECONDS
     return conf.MEDIA_TIMEOUT_BASE_SECONDS + 0.5 * float(seconds)
-
-
-class SpeechDraftError(Exception):
-    """A desk action on speech drafts that cannot be done (French message for staff)."""
 
 
 def speech_lock(testimonial_id: UUID | str) -> contextlib.AbstractContextManager[bool]:
@@ -111,7 +106,9 @@ def speech_stage_queue(*, testimonial_id: UUID | str) -> SpeechDraft:
     `pending` and the task queued on commit. A reviewed draft is never replaced.
     """
     with transaction.atomic():
-        draft, _ = SpeechDraft.objects.select_for_update().get_or_create(pk=_id(testimonial_id))
+        draft, _ = SpeechDraft.objects.select_for_update().get_or_create(
+            pk=speech_draft_id(testimonial_id)
+        )
         if draft.state == SpeechState.REVIEWED:
             return draft
         draft.attempts = 0
@@ -136,7 +133,7 @@ def speech_drafts_requeue_stuck(*, older_than: timedelta | None = None) -> list[
             continue
         with transaction.atomic():
             touched = SpeechDraft.objects.filter(
-                pk=_id(testimonial_id), state=SpeechState.PENDING
+                pk=speech_draft_id(testimonial_id), state=SpeechState.PENDING
             ).update(updated_at=timezone.now())
             if touched:
                 task_queue_on_commit(task_names.TRANSCRIBE, testimonial_id)
@@ -164,7 +161,7 @@ def _claim(testimonial_id: UUID | str) -> SpeechDraft | None:
         draft = (
             SpeechDraft.objects.select_for_update()
             .select_related("testimonial")
-            .filter(pk=_id(testimonial_id))
+            .filter(pk=speech_draft_id(testimonial_id))
             .first()
         )
         if draft is None or draft.state != SpeechState.PENDING:
@@ -181,9 +178,9 @@ def _claim(testimonial_id: UUID | str) -> SpeechDraft | None:
 def _finish(testimonial_id: UUID | str, state: str, message: str = "", **changes) -> bool:
     """Record the outcome if the draft is still pending (compare-and-set: an erasure or a
     newer run wins); True when recorded."""
-    done = SpeechDraft.objects.filter(pk=_id(testimonial_id), state=SpeechState.PENDING).update(
-        state=state, message=message, updated_at=timezone.now(), **changes
-    )
+    done = SpeechDraft.objects.filter(
+        pk=speech_draft_id(testimonial_id), state=SpeechState.PENDING
+    ).update(state=state, message=message, updated_at=timezone.now(), **changes)
     if state == SpeechState.FAILED:
         logger.error("speech draft of %s failed: %s", testimonial_id, message)
     return bool(done)
@@ -226,7 +223,7 @@ def testimonial_transcribe(*, testimonial_id: UUID | str) -> str:
         try:
             result = _transcribe(testimonial, model)
         except TransientStorageError:
-            SpeechDraft.objects.filter(pk=_id(testimonial_id), attempts__gt=0).update(
+            SpeechDraft.objects.filter(pk=speech_draft_id(testimonial_id), attempts__gt=0).update(
                 attempts=F("attempts") - 1
             )
             raise
@@ -351,108 +348,7 @@ def _store(testimonial: Testimonial, model: media_speech.ModelInfo, result: Tran
     return "draft" if recorded else "nothing"
 
 
-# --- The desk: selector and decision ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SpeechDesk:
-    """What the moderator's desk shows of a testimonial's speech drafts (plain text: the
-    templates escape it; none of it is public)."""
-
-    state: str
-    state_label: str
-    automatic_draft: bool  # "brouillon automatique": not yet edited or accepted by a person
-    message: str
-    captions_vtt: str
-    transcript: str
-    quotes: list[str]
-    language: str
-    language_detected: bool
-    model_name: str
-    reviewed_by: str
-    reviewed_at: datetime | None
-
-
-def speech_draft_for_desk(*, testimonial_id: UUID | str) -> SpeechDesk:
-    """The desk's view of a testimonial's speech drafts (state `none` when there are none)."""
-    draft = SpeechDraft.objects.select_related("reviewed_by").filter(
-        pk=_id(testimonial_id)
-    ).first() or SpeechDraft(state=SpeechState.NONE)
-    return SpeechDesk(
-        state=draft.state,
-        state_label=str(SpeechState(draft.state).label),
-        automatic_draft=draft.state == SpeechState.DRAFT,
-        message=draft.message,
-        captions_vtt=draft.captions_vtt,
-        transcript=draft.transcript,
-        quotes=list(draft.quotes or []),
-        language=draft.language,
-        language_detected=draft.language_detected,
-        model_name=draft.model_name,
-        reviewed_by=draft.reviewed_by.get_username() if draft.reviewed_by else "",
-        reviewed_at=draft.reviewed_at,
-    )
-
-
-def speech_draft_unreviewed(*, testimonial_id: UUID | str) -> bool:
-    """True while automatic drafts wait for a person: approving should ask to confirm."""
-    return SpeechDraft.objects.filter(pk=_id(testimonial_id), state=SpeechState.DRAFT).exists()
-
-
-def speech_drafts_unreviewed_among(*, testimonial_ids: list[UUID | str]) -> set[UUID]:
-    """Which of these testimonials have automatic drafts waiting for a person (one query, for
-    a selection: approving them asks to confirm)."""
-    return set(
-        SpeechDraft.objects.filter(
-            pk__in=[_id(pk) for pk in testimonial_ids], state=SpeechState.DRAFT
-        ).values_list("pk", flat=True)
-    )
-
-
-def speech_stage_can_run() -> bool:
-    """Whether a model is configured, so the stage can run again (the desk's "Relancer")."""
-    return bool(settings.SPEECH_MODEL_PATH)
-
-
-def speech_draft_accept(
-    *,
-    testimonial_id: UUID | str,
-    actor: AbstractBaseUser | None,
-    captions_text: str | None = None,
-    quote: str | None = None,
-) -> SpeechDraft:
-    """A moderator accepts the drafts, as they are or as edited (`captions_text`): the captions
-    become the testimonial's captions (validated and stored by the captions service), the
-    quote (one of the suggestions, or edited) becomes its card quote, and the draft is
-    `reviewed`. Raises SpeechDraftError or ValidationError (invalid captions)."""
-    with transaction.atomic():
-        draft = SpeechDraft.objects.select_for_update().filter(pk=_id(testimonial_id)).first()
-        if draft is None or draft.state not in (SpeechState.DRAFT, SpeechState.REVIEWED):
-            raise SpeechDraftError("Aucun brouillon automatique à accepter pour ce témoignage.")
-        text = draft.captions_vtt if captions_text is None else captions_text
-        testimonial = testimonial_captions_set(
-            testimonial_id=testimonial_id, actor=actor, text=text
-        )
-        if quote is not None:
-            quote = " ".join(quote.split())
-            max_length = Testimonial._meta.get_field("quote").max_length or 280
-            if len(quote) > max_length:
-                raise SpeechDraftError(f"Une citation tient en {max_length} caractères au plus.")
-            Testimonial.objects.filter(pk=_id(testimonial_id)).update(quote=quote)
-        draft.state = SpeechState.REVIEWED
-        draft.message = ""
-        draft.reviewed_by = event_actor(actor)
-        draft.reviewed_at = timezone.now()
-        draft.save()
-        moderation_audit(
-            testimonial,
-            actor=actor,
-            note=audit_note("Brouillon automatique de sous-titres relu et accepté"),
-        )
-    return draft
-
-
 def speech_drafts_erase(*, testimonial_id: UUID | str) -> int:
     """Delete a testimonial's speech drafts (transcript, captions, quotes): the erasure's part."""
-    deleted, _ = SpeechDraft.objects.filter(pk=_id(testimonial_id)).delete()
+    deleted, _ = SpeechDraft.objects.filter(pk=speech_draft_id(testimonial_id)).delete()
     return deleted

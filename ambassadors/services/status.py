@@ -67,6 +67,16 @@ def resident_notice(current: str, to: str) -> str | None:
     return None
 
 
+def testimonial_refused_by_pipeline(testimonial_id: UUID | str) -> bool:
+    """Whether the last refusal was the pipeline's (the file could not be used), not a
+    moderator's: the status history says it (the decisions, the emails, retention and the
+    erasure ask it here; the erasure is below the decisions, which queue it)."""
+    refusal = TestimonialEvent.objects.filter(
+        testimonial_id=testimonial_id, to_status=Status.REJECTED
+    ).order_by("-created_at", "-pk")
+    return refusal.values_list("from_status", flat=True).first() == Status.PROCESSING
+
+
 def _parent_confirmation_pending(testimonial_id: UUID | str) -> bool:
     return ConsentRecord.objects.filter(
         testimonial_id=testimonial_id, is_minor=True, parent_confirmed_at=None

@@ -236,6 +236,27 @@ def _change_form_data(testimonial: Testimonial, **overrides) -> dict:
     }
 
 
+def test_the_review_page_refuses_to_empty_the_quote_of_a_published_testimonial(
+    moderator_client, make_testimonial
+):
+    """The change form says why, in French, and saves nothing (`testimonial_edit`'s rule).
+    Failed before (docs/status.md, "Moderation"): the quote was emptied."""
+    testimonial = make_testimonial(Status.PUBLISHED, quote="La mer, enfin.")
+    url = f"/admin/ambassadors/testimonial/{testimonial.pk}/change/"
+
+    response = moderator_client.post(
+        url, _change_form_data(testimonial, quote="  ", display_name="Léa M.")
+    )
+
+    assert response.status_code == 200
+    assert (
+        "La citation ne peut pas être vide : un témoignage approuvé, programmé ou publié la "
+        "montre sur sa carte. Écrivez-en une autre. Rien n&#x27;a changé."
+    ) in response.content.decode()
+    testimonial.refresh_from_db()
+    assert (testimonial.quote, testimonial.display_name) == ("La mer, enfin.", "Léa, ingénieure")
+
+
 def test_moderators_edit_the_public_fields_and_upload_captions(
     moderator_client, make_testimonial, moderator
 ):

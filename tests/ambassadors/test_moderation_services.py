@@ -265,6 +265,51 @@ def test_schedule_feature_and_edit_are_audited(make_testimonial, moderator):
     ]
 
 
+@pytest.mark.parametrize(
+    ("status", "publish_at"),
+    [
+        (Status.APPROVED, None),
+        (Status.APPROVED, timezone.now() + datetime.timedelta(days=3)),
+        (Status.PUBLISHED, None),
+    ],
+    ids=["approved", "scheduled", "published"],
+)
+def test_the_quote_of_an_approved_scheduled_or_published_testimonial_is_never_emptied(
+    make_testimonial, moderator, status, publish_at
+):
+    """Approval needs the card's quote, and so does every later edit (one rule:
+    `decisions.testimonial_quote_missing`). Failed before (docs/status.md, "Moderation"):
+    `testimonial_edit` emptied it."""
+    testimonial = make_testimonial(status, quote="La mer, enfin.", publish_at=publish_at)
+
+    for empty in ("", "   "):
+        with pytest.raises(audit.ModerationError) as refused:
+            decisions.testimonial_edit(
+                testimonial_id=testimonial.pk,
+                actor=moderator,
+                changes={"quote": empty, "display_name": "Léa M."},
+            )
+        assert str(refused.value) == (
+            "La citation ne peut pas être vide : un témoignage approuvé, programmé ou publié la "
+            "montre sur sa carte. Écrivez-en une autre. Rien n'a changé."
+        )
+
+    testimonial.refresh_from_db()
+    assert (testimonial.quote, testimonial.display_name) == ("La mer, enfin.", "Léa, ingénieure")
+    assert not testimonial.events.filter(note__startswith="Modifié").exists()
+
+
+def test_a_quote_may_still_be_emptied_before_approval(make_testimonial, moderator):
+    testimonial = make_testimonial(Status.IN_REVIEW, quote="Une première idée.")
+
+    decisions.testimonial_edit(
+        testimonial_id=testimonial.pk, actor=moderator, changes={"quote": ""}
+    )
+
+    testimonial.refresh_from_db()
+    assert testimonial.quote == ""
+
+
 def test_a_new_date_is_emailed_to_the_resident_in_their_language(
     make_testimonial, moderator, broker, django_capture_on_commit_callbacks
 ):

@@ -254,7 +254,8 @@ def test_a_minors_new_video_waits_for_a_parents_confirmation_again(make_testimon
     decisions.testimonial_reject(testimonial_id=refused.pk, actor=moderator, details="Flou.")
 
     new = journey.testimonial_start_again(
-        refused_id=refused.pk, first_name="Léo", email="leo@example.org", commune="Aix", sector=None
+        refused_id=refused.pk,
+        about={"first_name": "Léo", "email": "leo@example.org", "commune": "Aix", "sector": None},
     )
 
     record = ConsentRecord.objects.get(testimonial=new)

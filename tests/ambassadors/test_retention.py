@@ -192,6 +192,33 @@ def test_a_refusal_without_template_keeps_a_generic_mention(django_capture_on_co
     assert _withdrawal(testimonial).note.endswith("motif : « motif rédigé par la modération »")
 
 
+@pytest.mark.django_db
+def test_retention_then_the_erasure_keep_the_label_of_a_template_whose_label_holds_a_dash(
+    django_capture_on_commit_callbacks,
+):
+    """Only the refusal's label is one rule (`erasure.refusal_label`): retention keeps the
+    label of a template named "Son — inaudible" as the erasure after it does.
+
+    Failed before the fold (docs/status.md, "Code": the rule was in two places): retention cut
+    the note at its first " — " and kept "motif rédigé par la modération" instead.
+    """
+    reason = RejectionReason.objects.create(label="Son — inaudible", text="Le son est inaudible.")
+    testimonial = _resident(Status.IN_REVIEW)
+    testimonial_reject(
+        testimonial_id=testimonial.pk, actor=None, reason=reason, details="Nadia, 06 12 34 56 78"
+    )
+    _age(testimonial, status_changed_at=timezone.now() - timedelta(days=31))
+    refusals = testimonial.events.filter(to_status=Status.REJECTED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        retention_erase_rejected()
+
+    assert _withdrawal(testimonial).note.endswith("motif : « Son — inaudible »")
+    assert list(refusals.values_list("note", flat=True)) == ["Son — inaudible"]
+    purge_testimonial(str(testimonial.pk))
+    assert list(refusals.values_list("note", flat=True)) == ["Son — inaudible (détails effacés)"]
+
+
 # --- Consent period: 36 months from the first publication -----------------------------------------
 
 

@@ -27,7 +27,7 @@ from django.template import Context, Template
 from ambassadors import keys
 from ambassadors.media import speech as media_speech
 from ambassadors.models import SpeechDraft, SpeechState, Status, Testimonial, TestimonialEvent
-from ambassadors.services import locks, speech
+from ambassadors.services import locks, speech, speech_desk
 from ambassadors.services.captions import captions_validate
 from ambassadors.services.processing import testimonial_process
 from ambassadors.services.sweeper import testimonials_requeue_stuck
@@ -176,9 +176,9 @@ def test_the_stage_drafts_well_formed_webvtt_and_a_transcript_within_the_clip(
     assert not private_storage().exists(keys.testimonial_key(testimonial.pk, keys.CAPTIONS))
     testimonial.refresh_from_db()
     assert not testimonial.has_captions and testimonial.status == Status.IN_REVIEW
-    desk = speech.speech_draft_for_desk(testimonial_id=testimonial.pk)
+    desk = speech_desk.speech_draft_for_desk(testimonial_id=testimonial.pk)
     assert desk.automatic_draft and desk.state_label == "brouillon automatique"
-    assert speech.speech_draft_unreviewed(testimonial_id=testimonial.pk)
+    assert speech_desk.speech_draft_unreviewed(testimonial_id=testimonial.pk)
 
 
 def test_the_language_is_detected_when_the_resident_chose_none(
@@ -204,7 +204,7 @@ def test_a_second_delivery_does_nothing_and_a_reviewed_draft_is_never_replaced(
     assert speech.testimonial_transcribe(testimonial_id=testimonial.pk) == "nothing"
     assert draft_of(testimonial).updated_at == first.updated_at
 
-    speech.speech_draft_accept(testimonial_id=testimonial.pk, actor=moderator)
+    speech_desk.speech_draft_accept(testimonial_id=testimonial.pk, actor=moderator)
     speech.speech_stage_queue(testimonial_id=testimonial.pk)
     assert draft_of(testimonial).state == SpeechState.REVIEWED
 
@@ -242,9 +242,9 @@ def test_without_a_model_the_stage_is_skipped_and_the_desk_says_so(
     assert draft.state == SpeechState.SKIPPED
     assert "aucun modèle de transcription" in draft.message
     assert queued_tasks(speech_queue) == []
-    desk = speech.speech_draft_for_desk(testimonial_id=testimonial.pk)
+    desk = speech_desk.speech_draft_for_desk(testimonial_id=testimonial.pk)
     assert desk.state_label == "ignoré" and not desk.automatic_draft
-    assert not speech.speech_draft_unreviewed(testimonial_id=testimonial.pk)
+    assert not speech_desk.speech_draft_unreviewed(testimonial_id=testimonial.pk)
 
 
 @pytest.mark.parametrize(
@@ -420,7 +420,7 @@ def test_model_text_never_becomes_markup_in_captions_or_in_desk_templates(make_t
     assert "<" not in body and "&" not in body and "-->" not in body
     assert "Zqxmarker" in body
     # In a template (the desk's are Django templates: autoescaped).
-    desk = speech.speech_draft_for_desk(testimonial_id=testimonial.pk)
+    desk = speech_desk.speech_draft_for_desk(testimonial_id=testimonial.pk)
     html = Template(
         "{{ d.transcript }}|{% for q in d.quotes %}{{ q }}{% endfor %}|{{ d.captions_vtt }}"
     ).render(Context({"d": desk}))
@@ -461,7 +461,7 @@ def test_accepting_the_draft_makes_it_the_captions_and_marks_it_reviewed(
     testimonial = make_testimonial(Status.IN_REVIEW)
     draft = hostile_draft(testimonial)
 
-    speech.speech_draft_accept(
+    speech_desk.speech_draft_accept(
         testimonial_id=testimonial.pk, actor=moderator, quote="  Une phrase   choisie.  "
     )
 
@@ -471,9 +471,9 @@ def test_accepting_the_draft_makes_it_the_captions_and_marks_it_reviewed(
     assert stored.decode() == draft.captions_vtt
     draft.refresh_from_db()
     assert draft.state == SpeechState.REVIEWED and draft.reviewed_by == moderator
-    desk = speech.speech_draft_for_desk(testimonial_id=testimonial.pk)
+    desk = speech_desk.speech_draft_for_desk(testimonial_id=testimonial.pk)
     assert not desk.automatic_draft and desk.reviewed_by == moderator.get_username()
-    assert not speech.speech_draft_unreviewed(testimonial_id=testimonial.pk)
+    assert not speech_desk.speech_draft_unreviewed(testimonial_id=testimonial.pk)
     assert TestimonialEvent.objects.filter(
         testimonial=testimonial, note__contains="Brouillon automatique"
     ).exists()
@@ -484,22 +484,26 @@ def test_accepting_edited_captions_validates_them(make_testimonial, moderator):
     hostile_draft(testimonial)
 
     with pytest.raises(ValidationError):
-        speech.speech_draft_accept(
+        speech_desk.speech_draft_accept(
             testimonial_id=testimonial.pk, actor=moderator, captions_text="pas du WebVTT"
         )
     assert draft_of(testimonial).state == SpeechState.DRAFT
 
     edited = "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nCorrigé par une personne\n"
-    speech.speech_draft_accept(testimonial_id=testimonial.pk, actor=moderator, captions_text=edited)
+    speech_desk.speech_draft_accept(
+        testimonial_id=testimonial.pk, actor=moderator, captions_text=edited
+    )
     stored = private_storage().open(keys.testimonial_key(testimonial.pk, keys.CAPTIONS)).read()
     assert stored.decode() == edited
 
 
 def test_nothing_to_accept_without_a_draft(make_testimonial, moderator):
     testimonial = make_testimonial(Status.IN_REVIEW)
-    with pytest.raises(speech.SpeechDraftError):
-        speech.speech_draft_accept(testimonial_id=testimonial.pk, actor=moderator)
-    assert speech.speech_draft_for_desk(testimonial_id=testimonial.pk).state == SpeechState.NONE
+    with pytest.raises(speech_desk.SpeechDraftError):
+        speech_desk.speech_draft_accept(testimonial_id=testimonial.pk, actor=moderator)
+    assert (
+        speech_desk.speech_draft_for_desk(testimonial_id=testimonial.pk).state == SpeechState.NONE
+    )
 
 
 def test_transcripts_and_drafts_are_erased_with_the_testimonial(
@@ -516,7 +520,7 @@ def test_transcripts_and_drafts_are_erased_with_the_testimonial(
         testimonial_purge(testimonial_id=testimonial.pk)
 
     assert not SpeechDraft.objects.filter(pk=testimonial.pk).exists()
-    assert speech.speech_draft_for_desk(testimonial_id=testimonial.pk).transcript == ""
+    assert speech_desk.speech_draft_for_desk(testimonial_id=testimonial.pk).transcript == ""
 
 
 # --- The settings -------------------------------------------------------------------------------

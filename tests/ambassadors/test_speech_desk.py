@@ -19,7 +19,7 @@ from django.utils import timezone
 from ambassadors import keys
 from ambassadors.media import speech as media_speech
 from ambassadors.models import SpeechDraft, SpeechState, Status, Testimonial, TestimonialEvent
-from ambassadors.services import publication, speech
+from ambassadors.services import publication, speech, speech_desk
 from onprovence.storage import private_storage, public_storage
 from tests.ambassadors.speech_model import *  # noqa: F403
 
@@ -130,7 +130,7 @@ def test_the_review_page_says_each_speech_state_in_words(
     )
     _draft(drafted)
     _draft(reviewed)
-    speech.speech_draft_accept(testimonial_id=reviewed.pk, actor=moderator)
+    speech_desk.speech_draft_accept(testimonial_id=reviewed.pk, actor=moderator)
 
     said = {
         name: _words(_panel(moderator_client.get(_change(testimonial)).content.decode()))
@@ -207,7 +207,7 @@ def test_saving_the_draft_captions_loaded_in_the_editor_accepts_them_as_reviewed
     assert draft.reviewed_by == moderator
     stored = private_storage().open(keys.testimonial_key(testimonial.pk, keys.CAPTIONS)).read()
     assert "chaudronnière" in stored.decode()
-    assert not speech.speech_draft_unreviewed(testimonial_id=testimonial.pk)
+    assert not speech_desk.speech_draft_unreviewed(testimonial_id=testimonial.pk)
     assert TestimonialEvent.objects.filter(
         testimonial=testimonial, note__contains="Brouillon automatique de sous-titres relu"
     ).exists()
@@ -230,7 +230,7 @@ def test_loading_the_draft_without_saving_or_saving_other_captions_leaves_it_unr
 
     assert response.status_code == 302
     assert SpeechDraft.objects.get(pk=testimonial.pk).state == SpeechState.DRAFT
-    assert speech.speech_draft_unreviewed(testimonial_id=testimonial.pk)
+    assert speech_desk.speech_draft_unreviewed(testimonial_id=testimonial.pk)
 
 
 def test_a_suggested_quote_saved_as_the_card_quote(moderator_client, make_testimonial):
@@ -298,7 +298,7 @@ def test_a_reviewed_draft_or_none_approves_at_once_as_before(
 ):
     first, second, _third = _queue_of(make_testimonial, 3)
     _draft(first)
-    speech.speech_draft_accept(testimonial_id=first.pk, actor=moderator)
+    speech_desk.speech_draft_accept(testimonial_id=first.pk, actor=moderator)
     for testimonial in (first, second):
         form = _desk_form(moderator_client.get(_change(testimonial)).content.decode())
         response = moderator_client.post(form["action"], {"ids": form["ids"], "next": form["next"]})
@@ -520,7 +520,7 @@ def test_the_generated_model_drafts_and_the_desk_shows_the_real_draft(
     assert outcome == "draft", SpeechDraft.objects.get(pk=testimonial.pk).message
     panel = _panel(moderator_client.get(_change(testimonial)).content.decode())
     assert "brouillon automatique" in panel
-    desk = speech.speech_draft_for_desk(testimonial_id=testimonial.pk)
+    desk = speech_desk.speech_draft_for_desk(testimonial_id=testimonial.pk)
     if desk.captions_vtt:
         assert "Utiliser le brouillon" in panel
     assert media_speech.SAMPLE_RATE == 16000
