@@ -120,6 +120,23 @@ def media_seconds_per_client_per_day() -> int:
     return _setting("AMBASSADORS_MEDIA_SECONDS_PER_CLIENT_PER_DAY", 1800)
 
 
+def media_review_first() -> bool:
+    """Review first, encode once approved (issue 18); False: the public web rendition is made
+    before review, as before. Read at each run, so a bench or a test can compare the designs."""
+    return bool(_setting("AMBASSADORS_MEDIA_REVIEW_FIRST", True))
+
+
+def media_review_overrides() -> dict:
+    """The review file's settings a deployment overrides (`AMBASSADORS_MEDIA_REVIEW_MAX_BIT_RATE`
+    in bits/s, `AMBASSADORS_MEDIA_REVIEW_PRESET`); the defaults are renditions.ReviewSpec's."""
+    overrides: dict = {}
+    if (bit_rate := _setting("AMBASSADORS_MEDIA_REVIEW_MAX_BIT_RATE", None)) is not None:
+        overrides["max_bit_rate"] = int(bit_rate)
+    if (preset := _setting("AMBASSADORS_MEDIA_REVIEW_PRESET", None)) is not None:
+        overrides["preset"] = str(preset)
+    return overrides
+
+
 # The moderation rendition (H.264/AAC MP4) and its x264 speed/quality trade-off.
 MEDIA_WEB_LONG_SIDE: int = _setting("AMBASSADORS_MEDIA_WEB_LONG_SIDE", 1280)
 MEDIA_X264_PRESET: str = _setting("AMBASSADORS_MEDIA_X264_PRESET", "veryfast")

@@ -78,18 +78,12 @@ def web_spec() -> WebSpec:
 def review_first() -> bool:
     """Review first, encode once approved (issue 18); False: the public web rendition is made
     before review, as before (`AMBASSADORS_MEDIA_REVIEW_FIRST`, read at each run)."""
-    return bool(getattr(settings, "AMBASSADORS_MEDIA_REVIEW_FIRST", True))
+    return conf.media_review_first()
 
 
 def review_spec() -> ReviewSpec:
     """`AMBASSADORS_MEDIA_REVIEW_MAX_BIT_RATE` (bits/s) and `_PRESET` override the defaults."""
-    default = ReviewSpec()
-    return ReviewSpec(
-        max_bit_rate=int(
-            getattr(settings, "AMBASSADORS_MEDIA_REVIEW_MAX_BIT_RATE", default.max_bit_rate)
-        ),
-        preset=str(getattr(settings, "AMBASSADORS_MEDIA_REVIEW_PRESET", default.preset)),
-    )
+    return ReviewSpec(**conf.media_review_overrides())
 
 
 def check_spec() -> CheckSpec:
