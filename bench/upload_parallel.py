@@ -50,16 +50,19 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402
     IDLE_SECONDS,
+    CpuMeter,
     RssSampler,
     boto3_round,
     copy_round,
+    export_environment,
     load_average,
     print_rss,
     rss_summary,
+    start_upload_store,
     video_duration,
 )
 from bench.redirect import bench_environment, ensure_database, free_port, wait_for  # noqa: E402
-from bench.upload_resident import PART_CONCURRENCY, Resident, run_residents  # noqa: E402
+from bench.upload_client import PART_CONCURRENCY, Resident, run_residents  # noqa: E402
 
 MB = 1_000_000
 MiB = 1024 * 1024
@@ -181,32 +184,14 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-upload-parallel-"))
     port = free_port()
     env, endpoint = configure(options, work, port)
-    os.environ.update(env)
-    for name in S3_VARIABLES:
-        if name not in env:
-            os.environ.pop(name, None)
+    export_environment(env, S3_VARIABLES)
     processes: list[subprocess.Popen] = []
-    from tests.processes import start_s3_server, stop
+    from tests.processes import stop
 
     try:
         ensure_database(env)  # creates and migrates
         if endpoint:
-            processes.append(start_s3_server(endpoint))
-            import boto3
-
-            s3 = boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-3")
-            for bucket in (env["S3_PRIVATE_BUCKET"], env["S3_PUBLIC_BUCKET"]):
-                s3.create_bucket(
-                    Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"}
-                )
-            # As docker-compose.yml does at deployment: CORS for the browsers' PUTs.
-            subprocess.run(
-                [sys.executable, "manage.py", "configure_upload_bucket"],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
-            )
+            processes.append(start_upload_store(endpoint, env, ROOT))
 
         import django
 
@@ -277,16 +262,25 @@ def main() -> int:
             )
             baseline_name = "boto3" if endpoint else "file copies"
 
+            # Where the CPU of each timed window goes: the web processes, the S3 server, the
+            # clients (this process's threads), and how busy the two cores were.
+            meters: dict[str, list[CpuMeter]] = {"baseline": [], "protocol": []}
+            tracked = {"web": server.pid} | ({"S3 server": processes[0].pid} if endpoint else {})
+
             def baseline() -> float:
-                if endpoint:
-                    return boto3_round(
-                        endpoint,
-                        env["S3_PRIVATE_BUCKET"],
-                        files,
-                        part_size,
-                        concurrency=PART_CONCURRENCY,
-                    )
-                return copy_round(work / "copies", files)
+                with CpuMeter(tracked) as meter:
+                    if endpoint:
+                        seconds = boto3_round(
+                            endpoint,
+                            env["S3_PRIVATE_BUCKET"],
+                            files,
+                            part_size,
+                            concurrency=PART_CONCURRENCY,
+                        )
+                    else:
+                        seconds = copy_round(work / "copies", files)
+                meters["baseline"].append(meter)
+                return seconds
 
             baselines = [baseline()]
             residents = [
@@ -294,7 +288,8 @@ def main() -> int:
                 for i, (path, duration) in enumerate(zip(files, durations, strict=True))
             ]
             time.sleep(1)
-            start, end = run_residents(residents)
+            meters["protocol"].append(CpuMeter(tracked))
+            start, end = run_residents(residents, window=meters["protocol"][0])
             time.sleep(IDLE_SECONDS)
             after = (time.monotonic() - IDLE_SECONDS, time.monotonic())
             baselines.append(baseline())
@@ -341,6 +336,8 @@ def main() -> int:
             f"protocol / baseline throughput: {baseline_wall / wall:.0%} "
             f"(mean baseline wall {baseline_wall:.2f} s)"
         )
+        for name, window in meters.items():
+            print(f"  CPU during the {name}: " + " / ".join(m.describe() for m in window))
         problems = [f"resident {o.number}: {o.error}" for o in outcomes + warm_outcomes if o.error]
         problems += [f"resident {o.number}: retried {o.events}" for o in outcomes if o.events]
         if not problems:
