@@ -16,7 +16,7 @@ import shutil
 import time
 import uuid
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, NamedTuple, Protocol
 
 from botocore.exceptions import ClientError
 from django.core import signing
@@ -45,13 +45,23 @@ from onprovence.storage import (
 logger = logging.getLogger(__name__)
 
 
+class StoredPart(NamedTuple):
+    """A part the store holds: its size, and the ETag S3 wants back to assemble it."""
+
+    size: int
+    etag: str = ""
+
+
 class Backend(Protocol):
     min_part_size: int
 
     def start(self, *, key: str, content_type: str) -> str: ...
     def part_url(self, session: UploadSession, number: int) -> str: ...
+    def stored_parts(self, session: UploadSession) -> dict[int, StoredPart]: ...
     def parts(self, session: UploadSession) -> dict[int, int]: ...
-    def complete(self, session: UploadSession) -> int: ...
+    def complete(
+        self, session: UploadSession, checked: dict[int, StoredPart] | None = None
+    ) -> int: ...
     def abort(self, session: UploadSession) -> None: ...
 
 
@@ -126,19 +136,37 @@ class S3Backend:
                 return found
             marker = page["NextPartNumberMarker"]
 
-    def parts(self, session: UploadSession) -> dict[int, int]:
-        return {part["PartNumber"]: part["Size"] for part in self._list_parts(session)}
+    def stored_parts(self, session: UploadSession) -> dict[int, StoredPart]:
+        return {
+            part["PartNumber"]: StoredPart(part["Size"], part["ETag"])
+            for part in self._list_parts(session)
+        }
 
-    def complete(self, session: UploadSession) -> int:
-        parts = sorted(self._list_parts(session), key=lambda part: part["PartNumber"])
-        self.assembling_client.complete_multipart_upload(
-            Bucket=self.bucket,
-            Key=session.key,
-            UploadId=session.upload_id,
-            MultipartUpload={
-                "Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in parts]
-            },
-        )
+    def parts(self, session: UploadSession) -> dict[int, int]:
+        return {number: part.size for number, part in self.stored_parts(session).items()}
+
+    def complete(self, session: UploadSession, checked: dict[int, StoredPart] | None = None) -> int:
+        """Assemble the parts; `checked` (the listing the caller checked) saves listing them
+        again. Its ETags pin the parts: one replaced since the check makes S3 refuse."""
+        parts = checked if checked is not None else self.stored_parts(session)
+        try:
+            self.assembling_client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=session.key,
+                UploadId=session.upload_id,
+                MultipartUpload={
+                    "Parts": [
+                        {"PartNumber": number, "ETag": parts[number].etag}
+                        for number in sorted(parts)
+                    ]
+                },
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "InvalidPart":
+                raise
+            # A part was sent again after the check: nothing assembled; the uploader asks
+            # the store what it holds and completes again.
+            raise UploadRefused(_("Il manque des parties de la vidéo."), code="missing") from error
         return self.client.head_object(Bucket=self.bucket, Key=session.key)["ContentLength"]
 
     def abort(self, session: UploadSession) -> None:
@@ -200,13 +228,18 @@ class LocalBackend:
         )
         return reverse("ambassadors:upload-part", args=[token])
 
-    def parts(self, session: UploadSession) -> dict[int, int]:
+    def stored_parts(self, session: UploadSession) -> dict[int, StoredPart]:
         folder = self.folder(session)
         if not folder.is_dir():
             return {}
         return {
-            int(path.name): path.stat().st_size for path in folder.iterdir() if path.name.isdigit()
+            int(path.name): StoredPart(path.stat().st_size)
+            for path in folder.iterdir()
+            if path.name.isdigit()
         }
+
+    def parts(self, session: UploadSession) -> dict[int, int]:
+        return {number: part.size for number, part in self.stored_parts(session).items()}
 
     def write_part(self, session: UploadSession, number: int, stream: BinaryIO, length: int) -> str:
         folder = self.folder(session)
@@ -233,7 +266,7 @@ class LocalBackend:
             temporary.unlink(missing_ok=True)
         return digest.hexdigest()
 
-    def complete(self, session: UploadSession) -> int:
+    def complete(self, session: UploadSession, checked: dict[int, StoredPart] | None = None) -> int:
         folder = self.folder(session)
         target = Path(self.storage.path(session.key))
         target.parent.mkdir(parents=True, exist_ok=True)

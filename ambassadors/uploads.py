@@ -35,6 +35,7 @@ from ambassadors import conf, keys
 from ambassadors.upload_backends import (
     BUCKET_CONFIGURED_CACHE_KEY,
     LocalBackend,
+    StoredPart,
     upload_backend,
     uploads_configure_bucket,
 )
@@ -154,10 +155,12 @@ def upload_parts(*, session: UploadSession) -> dict[int, int]:
         return upload_backend().parts(session)
 
 
-def upload_check_parts(*, session: UploadSession) -> None:
-    """Refuse unless the store holds exactly the expected parts with the expected sizes."""
+def upload_check_parts(*, session: UploadSession) -> dict[int, StoredPart]:
+    """Refuse unless the store holds exactly the expected parts with the expected sizes;
+    return them (their ETags assemble exactly what was checked)."""
     session_key_check(session)
-    parts = upload_backend().parts(session)
+    stored = upload_backend().stored_parts(session)
+    parts = {number: part.size for number, part in stored.items()}
     extra = sorted(number for number in parts if not 1 <= number <= session.part_count)
     if extra:
         raise UploadRefused(
@@ -171,6 +174,7 @@ def upload_check_parts(*, session: UploadSession) -> None:
         raise UploadRefused(
             _("La taille reçue ne correspond pas à la vidéo annoncée."), code="size", parts=wrong
         )
+    return stored
 
 
 def upload_complete(*, session: UploadSession) -> int:
@@ -180,14 +184,16 @@ def upload_complete(*, session: UploadSession) -> int:
     """
     with store_errors():
         try:
-            upload_check_parts(session=session)
+            checked = upload_check_parts(session=session)
         except UploadRefused as refused:
             # The store may have assembled the video while its answer was lost (connection cut,
             # worker killed): the retried completion finds no parts but the whole original.
             if refused.code in ("expired", "missing") and _original_is_whole(session):
                 return session.size
             raise
-        size = upload_backend().complete(session)
+        # One listing per completion: each S3 call of `envoi/fin/` holds a sync web worker,
+        # and slowly while the store is busy taking other residents' parts.
+        size = upload_backend().complete(session, checked)
     if size != session.size:
         # Cannot happen with the checks above unless the store misbehaves: never keep it.
         private_storage().delete(session.key)
