@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from django.core import signing
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -124,8 +125,12 @@ def upload_start(*, testimonial_id: uuid.UUID | str, size: int, content_type: st
         math.ceil(size / conf.upload_max_parts()),
     )
     key = keys.testimonial_key(testimonial_id, keys.ORIGINAL)
+    # A testimonial's first start has no earlier upload to replace: asking the store would be
+    # an S3 call that, in a campaign peak, waits behind the other residents' parts. Should the
+    # cache lose the mark, an earlier upload is left to the bucket's lifecycle rule.
+    first = cache.add(UPLOAD_STARTED_CACHE_KEY.format(testimonial_id), 1, _started_mark_seconds())
     with store_errors():
-        upload_id = backend.start(key=key, content_type=content_type)
+        upload_id = backend.start(key=key, content_type=content_type, replace=not first)
     return UploadSession(
         testimonial_id=str(testimonial_id),
         upload_id=upload_id,
@@ -134,6 +139,14 @@ def upload_start(*, testimonial_id: uuid.UUID | str, size: int, content_type: st
         part_size=part_size,
         content_type=content_type,
     )
+
+
+UPLOAD_STARTED_CACHE_KEY = "ambassadors:upload-started:{}"
+
+
+def _started_mark_seconds() -> int:
+    """Longer than an unfinished upload can live (the lifecycle rule aborts it after days)."""
+    return (math.ceil(conf.upload_abandon_after_hours() / 24) + 1) * 24 * 3600
 
 
 def upload_sign_parts(*, session: UploadSession, numbers: list[int]) -> dict[int, str]:

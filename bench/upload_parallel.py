@@ -5,16 +5,20 @@ N residents (default 30), each its own HTTP client session as a browser behind t
 proxy (X-Forwarded-For / X-Forwarded-Proto, cookies, Origin and CSRF header as the page's
 uploader sends them), go through the journey under gunicorn (bench/settings.py: DEBUG off, real
 PostgreSQL + Redis): consent page -> consent POST -> record and send pages, then, all released
-together, the upload of their own video, as static/js/uploader.js does it:
-  envoi/debut/ -> envoi/parties/ (signed part URLs) -> 3 parts in parallel, each a CORS
+together, the upload of their own video, as static/js/upload.js does it:
+  envoi/debut/ (which answers with the first parts' signed URLs; envoi/parties/ signs any
+  other, or all of them for a server that does not) -> 3 parts in parallel, each a CORS
   preflight + PUT to its presigned URL on the S3 endpoint (moto on loopback, started here) ->
-  envoi/fin/ -> the status page; then envoi/etat/, which must say "done".
+  envoi/fin/ -> the status page. Once every upload has ended (outside the timed window: the
+  uploader itself never asks it after fin), each resident asks envoi/etat/, which must say "done".
 Videos are distinct ~20 MB H.264/AAC MP4 files made by ffmpeg in a temporary folder.
 
 Baseline, in the same run, before and after: the same files uploaded by plain boto3
 (upload_file, multipart with the same part size, 3 parts in parallel per file, one thread per
 file) to the same S3 server. The RSS of the gunicorn master and workers is sampled every 50 ms
-by a separate process: idle before, peak during, after (per process and summed).
+by a separate process: idle before, peak during, after (per process and summed). The CPU
+seconds of the web processes, the S3 server and this process (the clients), and how busy the
+machine was, are printed for each timed window (the machine is shared: compare within a run).
 
 Checks (exit 1 if one fails): every upload completed, every testimonial is `uploaded` with the
 right original size, every object is in the bucket with that size, and one processing task per

@@ -8,6 +8,7 @@ from django.conf import settings as django_settings
 
 from ambassadors.models import ConsentRecord, Status, Testimonial
 from ambassadors.services.status import testimonial_transition
+from ambassadors.views_upload import FIRST_URLS
 from campaigns.models import Campaign, FunnelCount, Placement
 from onprovence.storage import private_storage
 from tests.ambassadors.conftest import make_video
@@ -393,8 +394,44 @@ def test_parallel_part_senders_share_one_sign_request(
     page.get_by_role("button", name="Envoyer cette vidéo").click()
     page.wait_for_url("**/ambassadeurs/suivi/*/?envoye=1", timeout=60000)
 
+    # The start signed the first batch (FIRST_URLS); each other part is signed once.
     signed = sorted(number for batch in asked for number in batch)
-    assert signed == list(range(1, part_count + 1))  # each part signed once
-    assert len(asked) == -(-part_count // 10)
+    assert signed == list(range(FIRST_URLS + 1, part_count + 1))
+    assert len(asked) == -(-(part_count - FIRST_URLS) // 10)
+    assert stored_original(Testimonial.objects.get()) == noisy_video.read_bytes()
+    context.close()
+
+
+def test_a_start_answer_without_part_urls_has_the_uploader_sign_every_part(
+    browser, live_server, journey_settings, local_storage, noisy_video
+):
+    """A page served after a deploy may still hear from a web process of the release before,
+    whose start signed nothing: the uploader signs every part itself."""
+    journey_settings.AMBASSADORS_UPLOAD_PART_SIZE = 64 * 1024
+    part_count = -(-noisy_video.stat().st_size // (64 * 1024))
+    context, page = phone(browser)
+    start_journey(page, live_server)
+    page.set_input_files("#file-pick", str(noisy_video))
+    page.wait_for_selector("#review:not([hidden])")
+
+    def earlier_start(route):
+        answer = route.fetch()
+        body = answer.json()
+        del body["urls"]
+        route.fulfill(response=answer, json=body)
+
+    page.route("**/envoi/debut/", earlier_start)
+    asked: list[list[int]] = []
+    page.on(
+        "request",
+        lambda request: (
+            request.url.endswith("/envoi/parties/")
+            and asked.append(request.post_data_json["parts"])
+        ),
+    )
+    page.get_by_role("button", name="Envoyer cette vidéo").click()
+    page.wait_for_url("**/ambassadeurs/suivi/*/?envoye=1", timeout=60000)
+
+    assert sorted(number for batch in asked for number in batch) == list(range(1, part_count + 1))
     assert stored_original(Testimonial.objects.get()) == noisy_video.read_bytes()
     context.close()
