@@ -370,19 +370,19 @@ def test_a_reloaded_page_resumes_the_upload_without_sending_it_again(
     context.close()
 
 
-def test_parallel_part_senders_share_one_sign_request(
-    browser, live_server, journey_settings, local_storage, noisy_video
-):
-    # Three senders start together: each used to ask for its own batch of URLs, signing the
-    # same parts up to three times (bench/upload_parallel.py: 90 sign requests for 30 uploads
-    # of 3 parts, a third of the web processes' requests during the uploads).
+def noisy_video_picked(browser, live_server, journey_settings, video):
+    """Go through the journey and pick `video`, sent in parts of 64 KiB: (part count, context,
+    page)."""
     journey_settings.AMBASSADORS_UPLOAD_PART_SIZE = 64 * 1024
-    part_count = -(-noisy_video.stat().st_size // (64 * 1024))
-    assert part_count > 10  # two batches of URLs
     context, page = phone(browser)
     start_journey(page, live_server)
-    page.set_input_files("#file-pick", str(noisy_video))
+    page.set_input_files("#file-pick", str(video))
     page.wait_for_selector("#review:not([hidden])")
+    return -(-video.stat().st_size // (64 * 1024)), context, page
+
+
+def send_recording_sign_requests(page) -> list[list[int]]:
+    """Send the picked video; return the part numbers of each `envoi/parties/` request."""
     asked: list[list[int]] = []
     page.on(
         "request",
@@ -393,6 +393,20 @@ def test_parallel_part_senders_share_one_sign_request(
     )
     page.get_by_role("button", name="Envoyer cette vidéo").click()
     page.wait_for_url("**/ambassadeurs/suivi/*/?envoye=1", timeout=60000)
+    return asked
+
+
+def test_parallel_part_senders_share_one_sign_request(
+    browser, live_server, journey_settings, local_storage, noisy_video
+):
+    # Three senders start together: each used to ask for its own batch of URLs, signing the
+    # same parts up to three times (bench/upload_parallel.py: 90 sign requests for 30 uploads
+    # of 3 parts, a third of the web processes' requests during the uploads).
+    part_count, context, page = noisy_video_picked(
+        browser, live_server, journey_settings, noisy_video
+    )
+    assert part_count > 10  # two batches of URLs
+    asked = send_recording_sign_requests(page)
 
     # The start signed the first batch (FIRST_URLS); each other part is signed once.
     signed = sorted(number for batch in asked for number in batch)
@@ -407,12 +421,9 @@ def test_a_start_answer_without_part_urls_has_the_uploader_sign_every_part(
 ):
     """A page served after a deploy may still hear from a web process of the release before,
     whose start signed nothing: the uploader signs every part itself."""
-    journey_settings.AMBASSADORS_UPLOAD_PART_SIZE = 64 * 1024
-    part_count = -(-noisy_video.stat().st_size // (64 * 1024))
-    context, page = phone(browser)
-    start_journey(page, live_server)
-    page.set_input_files("#file-pick", str(noisy_video))
-    page.wait_for_selector("#review:not([hidden])")
+    part_count, context, page = noisy_video_picked(
+        browser, live_server, journey_settings, noisy_video
+    )
 
     def earlier_start(route):
         answer = route.fetch()
@@ -421,16 +432,7 @@ def test_a_start_answer_without_part_urls_has_the_uploader_sign_every_part(
         route.fulfill(response=answer, json=body)
 
     page.route("**/envoi/debut/", earlier_start)
-    asked: list[list[int]] = []
-    page.on(
-        "request",
-        lambda request: (
-            request.url.endswith("/envoi/parties/")
-            and asked.append(request.post_data_json["parts"])
-        ),
-    )
-    page.get_by_role("button", name="Envoyer cette vidéo").click()
-    page.wait_for_url("**/ambassadeurs/suivi/*/?envoye=1", timeout=60000)
+    asked = send_recording_sign_requests(page)
 
     assert sorted(number for batch in asked for number in batch) == list(range(1, part_count + 1))
     assert stored_original(Testimonial.objects.get()) == noisy_video.read_bytes()
