@@ -16,7 +16,7 @@ import shutil
 import time
 import uuid
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, NamedTuple, Protocol
 
 from botocore.exceptions import ClientError
 from django.core import signing
@@ -45,13 +45,23 @@ from onprovence.storage import (
 logger = logging.getLogger(__name__)
 
 
+class StoredPart(NamedTuple):
+    """A part the store holds: its size, and the ETag S3 wants back to assemble it."""
+
+    size: int
+    etag: str = ""
+
+
 class Backend(Protocol):
     min_part_size: int
 
-    def start(self, *, key: str, content_type: str) -> str: ...
+    def start(self, *, key: str, content_type: str, replace: bool = True) -> str: ...
     def part_url(self, session: UploadSession, number: int) -> str: ...
+    def stored_parts(self, session: UploadSession) -> dict[int, StoredPart]: ...
     def parts(self, session: UploadSession) -> dict[int, int]: ...
-    def complete(self, session: UploadSession) -> int: ...
+    def complete(
+        self, session: UploadSession, checked: dict[int, StoredPart] | None = None
+    ) -> int: ...
     def abort(self, session: UploadSession) -> None: ...
 
 
@@ -78,10 +88,13 @@ class S3Backend:
             else _client_for_endpoint(self.client, public_endpoint)
         )
 
-    def start(self, *, key: str, content_type: str) -> str:
+    def start(self, *, key: str, content_type: str, replace: bool = True) -> str:
+        """Start a multipart upload; with `replace`, abort any earlier unfinished one of the
+        same file first (a caller that knows there is none spares the listing)."""
         uploads_configure_bucket(client=self.client)
-        # A new start replaces any earlier, unfinished upload of the same file.
-        previous = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=key)
+        previous = (
+            self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=key) if replace else {}
+        )
         for upload in previous.get("Uploads", []):
             if upload["Key"] == key:
                 self.client.abort_multipart_upload(
@@ -126,19 +139,41 @@ class S3Backend:
                 return found
             marker = page["NextPartNumberMarker"]
 
-    def parts(self, session: UploadSession) -> dict[int, int]:
-        return {part["PartNumber"]: part["Size"] for part in self._list_parts(session)}
+    def stored_parts(self, session: UploadSession) -> dict[int, StoredPart]:
+        return {
+            part["PartNumber"]: StoredPart(part["Size"], part["ETag"])
+            for part in self._list_parts(session)
+        }
 
-    def complete(self, session: UploadSession) -> int:
-        parts = sorted(self._list_parts(session), key=lambda part: part["PartNumber"])
-        self.assembling_client.complete_multipart_upload(
-            Bucket=self.bucket,
-            Key=session.key,
-            UploadId=session.upload_id,
-            MultipartUpload={
-                "Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in parts]
-            },
-        )
+    def parts(self, session: UploadSession) -> dict[int, int]:
+        return {number: part.size for number, part in self.stored_parts(session).items()}
+
+    def complete(self, session: UploadSession, checked: dict[int, StoredPart] | None = None) -> int:
+        """Assemble the parts; `checked` (the listing the caller checked) saves listing them
+        again. Its ETags pin the parts: one replaced since the check makes S3 refuse."""
+        parts = checked if checked is not None else self.stored_parts(session)
+        try:
+            answer = self.assembling_client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=session.key,
+                UploadId=session.upload_id,
+                MultipartUpload={
+                    "Parts": [
+                        {"PartNumber": number, "ETag": parts[number].etag}
+                        for number in sorted(parts)
+                    ]
+                },
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "InvalidPart":
+                raise
+            # A part was sent again after the check: nothing assembled; the uploader asks
+            # the store what it holds and completes again.
+            raise UploadRefused(_("Il manque des parties de la vidéo."), code="missing") from error
+        # The object's ETag says which parts the store assembled: when it is the one these
+        # parts make, its size is theirs, and asking the store for it is one call too many.
+        if answer.get("ETag", "").strip('"') == _multipart_etag(parts):
+            return sum(part.size for part in parts.values())
         return self.client.head_object(Bucket=self.bucket, Key=session.key)["ContentLength"]
 
     def abort(self, session: UploadSession) -> None:
@@ -146,6 +181,16 @@ class S3Backend:
             self.client.abort_multipart_upload(
                 Bucket=self.bucket, Key=session.key, UploadId=session.upload_id
             )
+
+
+def _multipart_etag(parts: dict[int, StoredPart]) -> str:
+    """The ETag S3 gives the object assembled from these parts: the MD5 of their MD5s, then
+    their count ("" when an ETag is not an MD5, as with some encryption: then ask the store)."""
+    try:
+        digests = b"".join(bytes.fromhex(parts[n].etag.strip('"')) for n in sorted(parts))
+    except ValueError:
+        return ""
+    return f"{hashlib.md5(digests, usedforsecurity=False).hexdigest()}-{len(parts)}"
 
 
 def _client_for_endpoint(client, endpoint_url: str):
@@ -180,9 +225,10 @@ class LocalBackend:
         prefix = keys.testimonial_prefix(session.testimonial_id)
         return Path(self.storage.path(f"{prefix}/{LOCAL_PARTS_FOLDER}/{session.upload_id}"))
 
-    def start(self, *, key: str, content_type: str) -> str:
+    def start(self, *, key: str, content_type: str, replace: bool = True) -> str:
         testimonial_prefix = key.rsplit("/", 1)[0]
-        # A new start replaces any earlier, unfinished upload of the same testimonial.
+        # A new start replaces any earlier, unfinished upload of the same testimonial (always:
+        # removing a folder that is not there costs nothing).
         shutil.rmtree(
             self.storage.path(f"{testimonial_prefix}/{LOCAL_PARTS_FOLDER}"), ignore_errors=True
         )
@@ -200,13 +246,18 @@ class LocalBackend:
         )
         return reverse("ambassadors:upload-part", args=[token])
 
-    def parts(self, session: UploadSession) -> dict[int, int]:
+    def stored_parts(self, session: UploadSession) -> dict[int, StoredPart]:
         folder = self.folder(session)
         if not folder.is_dir():
             return {}
         return {
-            int(path.name): path.stat().st_size for path in folder.iterdir() if path.name.isdigit()
+            int(path.name): StoredPart(path.stat().st_size)
+            for path in folder.iterdir()
+            if path.name.isdigit()
         }
+
+    def parts(self, session: UploadSession) -> dict[int, int]:
+        return {number: part.size for number, part in self.stored_parts(session).items()}
 
     def write_part(self, session: UploadSession, number: int, stream: BinaryIO, length: int) -> str:
         folder = self.folder(session)
@@ -233,7 +284,7 @@ class LocalBackend:
             temporary.unlink(missing_ok=True)
         return digest.hexdigest()
 
-    def complete(self, session: UploadSession) -> int:
+    def complete(self, session: UploadSession, checked: dict[int, StoredPart] | None = None) -> int:
         folder = self.folder(session)
         target = Path(self.storage.path(session.key))
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from django.core import signing
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +36,7 @@ from ambassadors import conf, keys
 from ambassadors.upload_backends import (
     BUCKET_CONFIGURED_CACHE_KEY,
     LocalBackend,
+    StoredPart,
     upload_backend,
     uploads_configure_bucket,
 )
@@ -123,8 +125,12 @@ def upload_start(*, testimonial_id: uuid.UUID | str, size: int, content_type: st
         math.ceil(size / conf.upload_max_parts()),
     )
     key = keys.testimonial_key(testimonial_id, keys.ORIGINAL)
+    # A testimonial's first start has no earlier upload to replace: asking the store would be
+    # an S3 call that, in a campaign peak, waits behind the other residents' parts. Should the
+    # cache lose the mark, an earlier upload is left to the bucket's lifecycle rule.
+    first = cache.add(UPLOAD_STARTED_CACHE_KEY.format(testimonial_id), 1, _started_mark_seconds())
     with store_errors():
-        upload_id = backend.start(key=key, content_type=content_type)
+        upload_id = backend.start(key=key, content_type=content_type, replace=not first)
     return UploadSession(
         testimonial_id=str(testimonial_id),
         upload_id=upload_id,
@@ -133,6 +139,14 @@ def upload_start(*, testimonial_id: uuid.UUID | str, size: int, content_type: st
         part_size=part_size,
         content_type=content_type,
     )
+
+
+UPLOAD_STARTED_CACHE_KEY = "ambassadors:upload-started:{}"
+
+
+def _started_mark_seconds() -> int:
+    """Longer than an unfinished upload can live (the lifecycle rule aborts it after days)."""
+    return (math.ceil(conf.upload_abandon_after_hours() / 24) + 1) * 24 * 3600
 
 
 def upload_sign_parts(*, session: UploadSession, numbers: list[int]) -> dict[int, str]:
@@ -154,10 +168,12 @@ def upload_parts(*, session: UploadSession) -> dict[int, int]:
         return upload_backend().parts(session)
 
 
-def upload_check_parts(*, session: UploadSession) -> None:
-    """Refuse unless the store holds exactly the expected parts with the expected sizes."""
+def upload_check_parts(*, session: UploadSession) -> dict[int, StoredPart]:
+    """Refuse unless the store holds exactly the expected parts with the expected sizes;
+    return them (their ETags assemble exactly what was checked)."""
     session_key_check(session)
-    parts = upload_backend().parts(session)
+    stored = upload_backend().stored_parts(session)
+    parts = {number: part.size for number, part in stored.items()}
     extra = sorted(number for number in parts if not 1 <= number <= session.part_count)
     if extra:
         raise UploadRefused(
@@ -171,6 +187,7 @@ def upload_check_parts(*, session: UploadSession) -> None:
         raise UploadRefused(
             _("La taille reçue ne correspond pas à la vidéo annoncée."), code="size", parts=wrong
         )
+    return stored
 
 
 def upload_complete(*, session: UploadSession) -> int:
@@ -180,14 +197,16 @@ def upload_complete(*, session: UploadSession) -> int:
     """
     with store_errors():
         try:
-            upload_check_parts(session=session)
+            checked = upload_check_parts(session=session)
         except UploadRefused as refused:
             # The store may have assembled the video while its answer was lost (connection cut,
             # worker killed): the retried completion finds no parts but the whole original.
             if refused.code in ("expired", "missing") and _original_is_whole(session):
                 return session.size
             raise
-        size = upload_backend().complete(session)
+        # One listing per completion: each S3 call of `envoi/fin/` holds a sync web worker,
+        # and slowly while the store is busy taking other residents' parts.
+        size = upload_backend().complete(session, checked)
     if size != session.size:
         # Cannot happen with the checks above unless the store misbehaves: never keep it.
         private_storage().delete(session.key)

@@ -22,6 +22,9 @@ from ambassadors.views import _journey_testimonial, _status_url
 from onprovence.ratelimit import client_ip, ratelimit_request
 
 SIGN_BATCH_MAX = 50
+# The start answers with the URLs of the first parts (the uploader's first batch), sparing
+# every upload one request while all the residents of a campaign peak start together.
+FIRST_URLS = 10
 
 
 def _json_body(request: HttpRequest) -> dict[str, Any]:
@@ -126,11 +129,14 @@ def upload_start(request: HttpRequest, testimonial: Testimonial) -> JsonResponse
             {"error": str(error.message), "code": "done", "redirect": _status_url(testimonial)},
             status=409,
         )
+    first = range(1, min(session.part_count, FIRST_URLS) + 1)
+    urls = uploads.upload_sign_parts(session=session, numbers=list(first))
     return JsonResponse(
         {
             "upload": uploads.session_token(session),
             "partSize": session.part_size,
             "partCount": session.part_count,
+            "urls": {str(number): url for number, url in urls.items()},
         }
     )
 

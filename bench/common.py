@@ -7,6 +7,7 @@ import secrets
 import shutil
 import statistics
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -248,3 +249,79 @@ def tree_cpu(pid: int) -> float:
         fields = stat.rsplit(")", 1)[1].split()
         total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
     return total / ticks
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, all cores (/proc/stat)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (sum(fields) - idle) / ticks, sum(fields) / ticks
+
+
+class CpuMeter:
+    """CPU seconds spent by named process trees (and this process, and the whole machine)
+    while a block runs: where the time of a timed window went."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.spent: dict[str, float] = {}
+        self.machine_share = 0.0
+
+    def _now(self) -> dict[str, float]:
+        own = os.times()
+        figures = {name: tree_cpu(pid) for name, pid in self.pids.items()}
+        figures["this process"] = own.user + own.system
+        figures["machine busy"], figures["machine total"] = machine_busy()
+        return figures
+
+    def __enter__(self) -> "CpuMeter":
+        self.before = self._now()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        after = self._now()
+        spent = {name: after[name] - self.before[name] for name in after}
+        self.machine_share = spent.pop("machine busy") / max(spent.pop("machine total"), 1e-9)
+        self.spent = spent
+
+    def describe(self) -> str:
+        parts = [f"{name} {seconds:.1f} s" for name, seconds in self.spent.items()]
+        return ", ".join(parts) + f"; machine busy {self.machine_share:.0%}"
+
+
+def start_upload_store(endpoint: str, env: dict[str, str], root: Path) -> subprocess.Popen:
+    """Start moto's S3 server at `endpoint` with the site's two buckets, and set the private
+    bucket's CORS rule as docker-compose.yml does at deployment (`configure_upload_bucket`)."""
+    import boto3
+
+    from tests.processes import start_s3_server, stop
+
+    server = start_s3_server(endpoint)
+    try:
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name=env["AWS_S3_REGION_NAME"])
+        for bucket in (env["S3_PRIVATE_BUCKET"], env["S3_PUBLIC_BUCKET"]):
+            s3.create_bucket(
+                Bucket=bucket,
+                CreateBucketConfiguration={"LocationConstraint": env["AWS_S3_REGION_NAME"]},
+            )
+        subprocess.run(
+            [sys.executable, "manage.py", "configure_upload_bucket"],
+            cwd=root,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    except BaseException:
+        stop(server)
+        raise
+    return server
+
+
+def export_environment(env: dict[str, str], optional: tuple[str, ...]) -> None:
+    """Make `env` this process's environment too (Django is set up here for the checks),
+    without any of the `optional` variables that `env` leaves out."""
+    os.environ.update(env)
+    for name in optional:
+        if name not in env:
+            os.environ.pop(name, None)

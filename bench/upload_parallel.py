@@ -5,16 +5,20 @@ N residents (default 30), each its own HTTP client session as a browser behind t
 proxy (X-Forwarded-For / X-Forwarded-Proto, cookies, Origin and CSRF header as the page's
 uploader sends them), go through the journey under gunicorn (bench/settings.py: DEBUG off, real
 PostgreSQL + Redis): consent page -> consent POST -> record and send pages, then, all released
-together, the upload of their own video, as static/js/uploader.js does it:
-  envoi/debut/ -> envoi/parties/ (signed part URLs) -> 3 parts in parallel, each a CORS
+together, the upload of their own video, as static/js/upload.js does it:
+  envoi/debut/ (which answers with the first parts' signed URLs; envoi/parties/ signs any
+  other, or all of them for a server that does not) -> 3 parts in parallel, each a CORS
   preflight + PUT to its presigned URL on the S3 endpoint (moto on loopback, started here) ->
-  envoi/fin/ -> the status page; then envoi/etat/, which must say "done".
+  envoi/fin/ -> the status page. Once every upload has ended (outside the timed window: the
+  uploader itself never asks it after fin), each resident asks envoi/etat/, which must say "done".
 Videos are distinct ~20 MB H.264/AAC MP4 files made by ffmpeg in a temporary folder.
 
 Baseline, in the same run, before and after: the same files uploaded by plain boto3
 (upload_file, multipart with the same part size, 3 parts in parallel per file, one thread per
 file) to the same S3 server. The RSS of the gunicorn master and workers is sampled every 50 ms
-by a separate process: idle before, peak during, after (per process and summed).
+by a separate process: idle before, peak during, after (per process and summed). The CPU
+seconds of the web processes, the S3 server and this process (the clients), and how busy the
+machine was, are printed for each timed window (the machine is shared: compare within a run).
 
 Checks (exit 1 if one fails): every upload completed, every testimonial is `uploaded` with the
 right original size, every object is in the bucket with that size, and one processing task per
@@ -50,16 +54,19 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402
     IDLE_SECONDS,
+    CpuMeter,
     RssSampler,
     boto3_round,
     copy_round,
+    export_environment,
     load_average,
     print_rss,
     rss_summary,
+    start_upload_store,
     video_duration,
 )
 from bench.redirect import bench_environment, ensure_database, free_port, wait_for  # noqa: E402
-from bench.upload_resident import PART_CONCURRENCY, Resident, run_residents  # noqa: E402
+from bench.upload_client import PART_CONCURRENCY, Resident, run_residents  # noqa: E402
 
 MB = 1_000_000
 MiB = 1024 * 1024
@@ -181,32 +188,14 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-upload-parallel-"))
     port = free_port()
     env, endpoint = configure(options, work, port)
-    os.environ.update(env)
-    for name in S3_VARIABLES:
-        if name not in env:
-            os.environ.pop(name, None)
+    export_environment(env, S3_VARIABLES)
     processes: list[subprocess.Popen] = []
-    from tests.processes import start_s3_server, stop
+    from tests.processes import stop
 
     try:
         ensure_database(env)  # creates and migrates
         if endpoint:
-            processes.append(start_s3_server(endpoint))
-            import boto3
-
-            s3 = boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-3")
-            for bucket in (env["S3_PRIVATE_BUCKET"], env["S3_PUBLIC_BUCKET"]):
-                s3.create_bucket(
-                    Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"}
-                )
-            # As docker-compose.yml does at deployment: CORS for the browsers' PUTs.
-            subprocess.run(
-                [sys.executable, "manage.py", "configure_upload_bucket"],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
-            )
+            processes.append(start_upload_store(endpoint, env, ROOT))
 
         import django
 
@@ -277,16 +266,25 @@ def main() -> int:
             )
             baseline_name = "boto3" if endpoint else "file copies"
 
+            # Where the CPU of each timed window goes: the web processes, the S3 server, the
+            # clients (this process's threads), and how busy the two cores were.
+            meters: dict[str, list[CpuMeter]] = {"baseline": [], "protocol": []}
+            tracked = {"web": server.pid} | ({"S3 server": processes[0].pid} if endpoint else {})
+
             def baseline() -> float:
-                if endpoint:
-                    return boto3_round(
-                        endpoint,
-                        env["S3_PRIVATE_BUCKET"],
-                        files,
-                        part_size,
-                        concurrency=PART_CONCURRENCY,
-                    )
-                return copy_round(work / "copies", files)
+                with CpuMeter(tracked) as meter:
+                    if endpoint:
+                        seconds = boto3_round(
+                            endpoint,
+                            env["S3_PRIVATE_BUCKET"],
+                            files,
+                            part_size,
+                            concurrency=PART_CONCURRENCY,
+                        )
+                    else:
+                        seconds = copy_round(work / "copies", files)
+                meters["baseline"].append(meter)
+                return seconds
 
             baselines = [baseline()]
             residents = [
@@ -294,7 +292,8 @@ def main() -> int:
                 for i, (path, duration) in enumerate(zip(files, durations, strict=True))
             ]
             time.sleep(1)
-            start, end = run_residents(residents)
+            meters["protocol"].append(CpuMeter(tracked))
+            start, end = run_residents(residents, window=meters["protocol"][0])
             time.sleep(IDLE_SECONDS)
             after = (time.monotonic() - IDLE_SECONDS, time.monotonic())
             baselines.append(baseline())
@@ -341,6 +340,8 @@ def main() -> int:
             f"protocol / baseline throughput: {baseline_wall / wall:.0%} "
             f"(mean baseline wall {baseline_wall:.2f} s)"
         )
+        for name, window in meters.items():
+            print(f"  CPU during the {name}: " + " / ".join(m.describe() for m in window))
         problems = [f"resident {o.number}: {o.error}" for o in outcomes + warm_outcomes if o.error]
         problems += [f"resident {o.number}: retried {o.events}" for o in outcomes if o.events]
         if not problems:

@@ -216,6 +216,12 @@ async function startOrResume() {
     partCount: started.partCount,
     size: video.blob.size,
   };
+  // A new upload: nothing of an earlier one (expired, restarted) counts any more.
+  sent.clear();
+  urls.clear();
+  inflight.clear();
+  // The start signs the first parts (a server from before it did not: they are signed later).
+  Object.entries(started.urls || {}).forEach(([n, url]) => urls.set(Number(n), url));
   saveUploadState(config.testimonial, state);
   render();
   return null;

@@ -8,6 +8,7 @@ from django.conf import settings as django_settings
 
 from ambassadors.models import ConsentRecord, Status, Testimonial
 from ambassadors.services.status import testimonial_transition
+from ambassadors.views_upload import FIRST_URLS
 from campaigns.models import Campaign, FunnelCount, Placement
 from onprovence.storage import private_storage
 from tests.ambassadors.conftest import make_video
@@ -369,19 +370,19 @@ def test_a_reloaded_page_resumes_the_upload_without_sending_it_again(
     context.close()
 
 
-def test_parallel_part_senders_share_one_sign_request(
-    browser, live_server, journey_settings, local_storage, noisy_video
-):
-    # Three senders start together: each used to ask for its own batch of URLs, signing the
-    # same parts up to three times (bench/upload_parallel.py: 90 sign requests for 30 uploads
-    # of 3 parts, a third of the web processes' requests during the uploads).
+def noisy_video_picked(browser, live_server, journey_settings, video):
+    """Go through the journey and pick `video`, sent in parts of 64 KiB: (part count, context,
+    page)."""
     journey_settings.AMBASSADORS_UPLOAD_PART_SIZE = 64 * 1024
-    part_count = -(-noisy_video.stat().st_size // (64 * 1024))
-    assert part_count > 10  # two batches of URLs
     context, page = phone(browser)
     start_journey(page, live_server)
-    page.set_input_files("#file-pick", str(noisy_video))
+    page.set_input_files("#file-pick", str(video))
     page.wait_for_selector("#review:not([hidden])")
+    return -(-video.stat().st_size // (64 * 1024)), context, page
+
+
+def send_recording_sign_requests(page) -> list[list[int]]:
+    """Send the picked video; return the part numbers of each `envoi/parties/` request."""
     asked: list[list[int]] = []
     page.on(
         "request",
@@ -392,9 +393,47 @@ def test_parallel_part_senders_share_one_sign_request(
     )
     page.get_by_role("button", name="Envoyer cette vidéo").click()
     page.wait_for_url("**/ambassadeurs/suivi/*/?envoye=1", timeout=60000)
+    return asked
 
+
+def test_parallel_part_senders_share_one_sign_request(
+    browser, live_server, journey_settings, local_storage, noisy_video
+):
+    # Three senders start together: each used to ask for its own batch of URLs, signing the
+    # same parts up to three times (bench/upload_parallel.py: 90 sign requests for 30 uploads
+    # of 3 parts, a third of the web processes' requests during the uploads).
+    part_count, context, page = noisy_video_picked(
+        browser, live_server, journey_settings, noisy_video
+    )
+    assert part_count > 10  # two batches of URLs
+    asked = send_recording_sign_requests(page)
+
+    # The start signed the first batch (FIRST_URLS); each other part is signed once.
     signed = sorted(number for batch in asked for number in batch)
-    assert signed == list(range(1, part_count + 1))  # each part signed once
-    assert len(asked) == -(-part_count // 10)
+    assert signed == list(range(FIRST_URLS + 1, part_count + 1))
+    assert len(asked) == -(-(part_count - FIRST_URLS) // 10)
+    assert stored_original(Testimonial.objects.get()) == noisy_video.read_bytes()
+    context.close()
+
+
+def test_a_start_answer_without_part_urls_has_the_uploader_sign_every_part(
+    browser, live_server, journey_settings, local_storage, noisy_video
+):
+    """A page served after a deploy may still hear from a web process of the release before,
+    whose start signed nothing: the uploader signs every part itself."""
+    part_count, context, page = noisy_video_picked(
+        browser, live_server, journey_settings, noisy_video
+    )
+
+    def earlier_start(route):
+        answer = route.fetch()
+        body = answer.json()
+        del body["urls"]
+        route.fulfill(response=answer, json=body)
+
+    page.route("**/envoi/debut/", earlier_start)
+    asked = send_recording_sign_requests(page)
+
+    assert sorted(number for batch in asked for number in batch) == list(range(1, part_count + 1))
     assert stored_original(Testimonial.objects.get()) == noisy_video.read_bytes()
     context.close()
