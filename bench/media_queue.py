@@ -1,4 +1,5 @@
-"""Benchmark of the media queue: N uploads completed at once, processed by a real Celery worker.
+"""Benchmark of the media queue: N uploads completed at once, processed by a real Celery worker,
+under today's design and under review first in the same run (issue 18).
 
 Each clip goes through the resident's path: consent (`testimonial_start`), the part-upload
 protocol to an S3 endpoint on loopback (parts PUT to presigned URLs as a browser does), then all
@@ -8,18 +9,23 @@ and queues its processing on `media`). The production layout (docker-compose: a 
 waits until every one is `in_review` or `rejected` and checks the outcome, the audit trail and
 the stored objects.
 
-The corpus is made by ffmpeg at run time (cached under var/bench/media-queue/): phone camera
-files (H.264 High/AAC MP4 stored landscape + a -90° rotation; 720×1280 on screen at ~5 Mb/s by
-default to keep the run within ~10 minutes on 2 cores, `--camera 1080x1920` for a phone's default
-at ~10 Mb/s) and in-page recordings (MediaRecorder-like VP8/Opus WebM at 720×1280, the recorder's
-ideal size, no duration in the header), 10–30 s for the default 15 s, plus three files that must
-be rejected (too short, audio only, truncated upload).
+The same burst runs twice, each time with fresh testimonials and a media worker started for
+its design (`AMBASSADORS_MEDIA_REVIEW_FIRST` in its environment, read by bench/media_settings.py):
+first encode-first (today: the public web rendition before review), then review-first (the
+upload remuxed or a fast small review file before review; the web rendition after approval,
+not part of this burst). For each it prints the time from the burst to the last final status,
+the time to `in_review` (mean, p50, p90), the media worker's CPU, then the ratios new/old.
 
-Baseline, measured in the same run before the queue: the same ffprobe/ffmpeg commands on the
+The corpus (bench/media_corpus.py, cached under var/bench/media-queue/) mixes in-page recordings
+as browsers make them (VP9 and VP8 WebM, Safari's H.264 MP4, 720p) and phone camera-roll files
+(H.264 MP4 stored rotated, 1080×1920 and 720×1280 on screen), 10–30 s for the default 15 s,
+plus three files that must be rejected (too short, audio only, truncated upload).
+
+Baseline (unless --skip-bare), measured before the queue: today's ffprobe/ffmpeg commands on the
 same clips, run from this process with the worker's parallelism (bench/pipeline.py's commands).
 
     .venv/bin/python bench/media_queue.py [--videos 20] [--seconds 15] [--concurrency 2]
-                                          [--camera 720x1280] [--bound SECONDS]
+                                          [--camera WxH[,WxH]] [--bound SECONDS] [--skip-bare]
 
 Exit 1 when a video is still not in_review/rejected after the bound, when a good clip is
 rejected or a bad one is not, or when a testimonial's stored objects or audit trail are wrong.
@@ -35,6 +41,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +54,7 @@ from bench.common import (  # noqa: E402
     wait_for_worker,
     worker_environment,
 )
-from bench.media_corpus import CACHE, Clip, build_corpus, describe  # noqa: E402
+from bench.media_corpus import CACHE, Clip, build_corpus, describe, mix  # noqa: E402
 from bench.pipeline import (  # noqa: E402
     bare_commands,
     children_cpu,
@@ -61,6 +68,48 @@ DATABASE_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 MODERATION_OBJECTS = {"original", "web.mp4", "poster.jpg", "poster.webp", "preview.webp"}
+# The two designs, in the order they run: label -> AMBASSADORS_MEDIA_REVIEW_FIRST.
+DESIGNS = {"encode-first": False, "review-first": True}
+
+
+@dataclass
+class Upload:
+    """One clip sent in one round: its testimonial and what became of it."""
+
+    clip: Clip
+    testimonial_id: str = ""
+    session: object = None
+    enqueued_at: float = 0.0
+    events: dict[str, float] = field(default_factory=dict)
+    status: str = ""
+    reason: str = ""
+    review_file: str = ""  # what web.mp4 held at review: "web rendition", "source", "rendition"
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Round:
+    """One burst under one design, and its figures."""
+
+    design: str
+    uploads: list[Upload]
+    started: float = 0.0
+    worker_cpu: float = 0.0
+    emails_done: float | None = None
+
+    @property
+    def reviewed(self) -> list[Upload]:
+        return [u for u in self.uploads if u.status == "in_review"]
+
+    @property
+    def wall(self) -> float:
+        """From the first completion to the last final status."""
+        finals = [u.events[u.status] for u in self.uploads if u.status in ("in_review", "rejected")]
+        return max(finals) - self.started if finals else float("nan")
+
+    @property
+    def to_review(self) -> list[float]:
+        return [u.events["in_review"] - u.enqueued_at for u in self.reviewed]
 
 
 # --- Baseline: the bare commands with the worker's parallelism --------------------------------
@@ -92,23 +141,24 @@ def baseline(clips: list[Clip], jobs: int) -> tuple[float, float]:
 # --- The resident's side: consent, part upload, completion ------------------------------------
 
 
-def upload_parts(clip: Clip) -> None:
+def upload_parts(upload: Upload, design: str) -> None:
     """Consent, start the upload and PUT every part to its presigned URL (not completed yet)."""
     import requests
 
     from ambassadors import uploads
     from ambassadors.services import journey
 
+    clip = upload.clip
     testimonial = journey.testimonial_start(
         first_name="Bench",
-        email=f"{clip.name.split('-')[0]}@media-queue.bench.invalid",
+        email=f"{design}-{clip.name.split('-')[0]}@media-queue.bench.invalid",
         commune="Marseille",
         sector=None,
         consent_text=journey.consent_text_current(),
         choices={"release": True, "age_group": "adult", "parental_consent": False},
         language="fr",
     )
-    clip.testimonial_id = str(testimonial.pk)
+    upload.testimonial_id = str(testimonial.pk)
     data = clip.path.read_bytes()
     session = journey.testimonial_upload_start(
         testimonial_id=testimonial.pk, size=len(data), content_type=clip.content_type
@@ -121,148 +171,241 @@ def upload_parts(clip: Clip) -> None:
         part = data[start : start + session.expected_part_size(number)]
         response = requests.put(url, data=part, timeout=60)
         response.raise_for_status()
-    clip.session = session
+    upload.session = session
 
 
-def complete_all(clips: list[Clip]) -> float:
+def complete_all(uploads: list[Upload]) -> float:
     """Complete every upload in a burst (each completion queues its processing)."""
     from ambassadors.services import journey
 
     started = time.time()
-    for clip in clips:
+    for upload in uploads:
         journey.testimonial_upload_complete(
-            testimonial_id=clip.testimonial_id, session=clip.session
+            testimonial_id=upload.testimonial_id, session=upload.session
         )
-        clip.enqueued_at = time.time()
+        upload.enqueued_at = time.time()
     return started
 
 
 # --- The worker -------------------------------------------------------------------------------
 
 
-def finished(clips: list[Clip]) -> bool:
+def finished(uploads: list[Upload]) -> bool:
     from ambassadors.models import Status, Testimonial
 
-    ids = [clip.testimonial_id for clip in clips]
+    ids = [upload.testimonial_id for upload in uploads]
     done = Testimonial.objects.filter(
         pk__in=ids, status__in=[Status.IN_REVIEW, Status.REJECTED]
     ).count()
     return done == len(ids)
 
 
+def run_round(design: str, clips: list[Clip], *, concurrency: int, bound: float) -> Round:
+    """Upload every clip afresh, start a media worker with the design, complete all at once and
+    wait for the last verdict; the worker is stopped before the figures are collected."""
+    import redis
+
+    from onprovence.celery import app
+    from tests.processes import start_worker, stop_tree
+
+    this = Round(design, [Upload(clip) for clip in clips])
+    for upload in this.uploads:
+        upload_parts(upload, design)
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="bench.media_settings",
+        AMBASSADORS_MEDIA_REVIEW_FIRST=str(DESIGNS[design]).lower(),
+    )
+    worker = start_worker(
+        env=env,
+        queues="media",
+        concurrency=concurrency,
+        hostname=f"bench-media-{design}",
+        log_path=CACHE / f"worker-{design}.log",
+    )
+    try:
+        wait_for_worker(app, count=2)  # this one and the `default` worker
+        cpu_before = tree_cpu(worker.pid)
+        this.started = complete_all(this.uploads)
+        print(
+            f"\n{design}: {len(clips)} completions queued in {time.time() - this.started:.2f} s; "
+            f"worker -Q media -c {concurrency} (prefetch 1) + -Q default -c 1; waiting up to "
+            f"{bound:.0f} s; load average {load_average()}"
+        )
+        deadline = time.monotonic() + bound
+        broker = redis.Redis.from_url(REDIS_URL)
+        while not finished(this.uploads) and time.monotonic() < deadline:
+            if this.emails_done is None and not broker.llen("default"):
+                this.emails_done = time.time() - this.started
+            time.sleep(0.5)
+        this.worker_cpu = tree_cpu(worker.pid) - cpu_before
+    finally:
+        stop_tree(worker, timeout=15)
+    collect(this.uploads, review_first=DESIGNS[design])
+    return this
+
+
 # --- Checks and figures -----------------------------------------------------------------------
 
 
-def collect(clips: list[Clip]) -> None:
+def collect(uploads: list[Upload], *, review_first: bool) -> None:
     """Final status, reason, event times and the checks of each testimonial."""
     from ambassadors import keys
     from ambassadors.models import Status, Testimonial
     from onprovence.storage import list_prefix, private_storage, public_storage
 
-    for clip in clips:
-        testimonial = Testimonial.objects.get(pk=clip.testimonial_id)
-        clip.status = testimonial.status
+    for upload in uploads:
+        clip = upload.clip
+        testimonial = Testimonial.objects.get(pk=upload.testimonial_id)
+        upload.status = testimonial.status
         verdict = (testimonial.probe or {}).get("verdict") or {}
-        clip.reason = verdict.get("code", "")
+        upload.reason = verdict.get("code", "")
         moves = list(testimonial.events.order_by("created_at", "pk"))
         for event in moves:
-            clip.events.setdefault(event.to_status, event.created_at.timestamp())
+            upload.events.setdefault(event.to_status, event.created_at.timestamp())
         path = [event.to_status for event in moves]
-        problems = clip.problems
-        if clip.status not in (Status.IN_REVIEW, Status.REJECTED):
-            problems.append(f"stuck in {clip.status}")
-        elif clip.expect == "in_review" and clip.status != Status.IN_REVIEW:
-            problems.append(f"good clip rejected: {clip.reason} {verdict.get('detail', '')}")
+        problems = upload.problems
+        if upload.status not in (Status.IN_REVIEW, Status.REJECTED):
+            problems.append(f"stuck in {upload.status}")
+        elif clip.expect == "in_review" and upload.status != Status.IN_REVIEW:
+            problems.append(f"good clip rejected: {upload.reason} {verdict.get('detail', '')}")
         elif clip.expect != "in_review" and (
-            clip.status != Status.REJECTED or clip.reason != clip.expect
+            upload.status != Status.REJECTED or upload.reason != clip.expect
         ):
-            problems.append(f"expected rejection {clip.expect}, got {clip.status} {clip.reason}")
-        if clip.status == Status.REJECTED and not testimonial.rejection_reason:
+            problems.append(
+                f"expected rejection {clip.expect}, got {upload.status} {upload.reason}"
+            )
+        if upload.status == Status.REJECTED and not testimonial.rejection_reason:
             problems.append("rejected without a reason for the resident")
-        if path and path != ["uploaded", "processing", clip.status]:
+        if path and path != ["uploaded", "processing", upload.status]:
             problems.append(f"audit trail {path}")
         if testimonial.processing_attempts != 1:
             problems.append(f"{testimonial.processing_attempts} processing attempts")
         prefix = keys.testimonial_prefix(testimonial.pk)
         stored = {key.rsplit("/", 1)[1] for key in list_prefix(private_storage(), prefix)}
-        expected = MODERATION_OBJECTS if clip.status == Status.IN_REVIEW else {"original"}
+        expected = MODERATION_OBJECTS if upload.status == Status.IN_REVIEW else {"original"}
         if stored != expected:
             problems.append(f"private objects {sorted(stored)} != {sorted(expected)}")
         if list_prefix(public_storage(), prefix):
             problems.append("public objects before approval")
+        if upload.status == Status.IN_REVIEW and stored == expected:
+            check_review_file(upload, testimonial, review_first=review_first)
 
 
-def report(
-    clips: list[Clip],
-    *,
-    started: float,
-    bare_wall: float,
-    bare_cpu: float,
-    queue_cpu: float,
-    emails_done: float | None,
-    jobs: int,
-) -> float:
-    header = (
-        f"{'video':<28}{'length':>7} {'codecs':<12}{'size':>10} {'final':<10}{'reason':<11}"
-        f"{'to final':>9}{'queued':>8}{'working':>8}{'bare':>7}"
+def check_review_file(upload: Upload, testimonial, *, review_first: bool) -> None:
+    """What `web.mp4` holds at review, by design: today the public web rendition (H.264, long
+    side <= MEDIA_WEB_LONG_SIDE); review first the review file the probe chose (the upload
+    remuxed: its own codec and size; or the fast rendition: H.264, long side <= 960), marked
+    `probe["web"] = "review"` so the web rendition is made after approval. Either way upright
+    as the upload is shown (moderators see what would be published)."""
+    from ambassadors import conf, keys
+    from ambassadors.media.renditions import ReviewSpec, web_rendition_pending
+    from ambassadors.services.files import download_original
+    from ambassadors.services.pipeline import media_limits, probe_local
+
+    clip, probe, problems = upload.clip, testimonial.probe or {}, upload.problems
+    if review_first:
+        upload.review_file = (probe.get("review") or {}).get("mode", "")
+        if not web_rendition_pending(probe):
+            problems.append(f"review first but probe['web'] = {probe.get('web')!r}")
+        if upload.review_file != clip.review_mode:
+            problems.append(f"review file {upload.review_file!r}, expected {clip.review_mode!r}")
+    else:
+        upload.review_file = "web rendition"
+        if "web" in probe or "review" in probe:
+            problems.append(f"today's design but probe web/review {probe.get('review')}")
+    with tempfile.TemporaryDirectory() as folder:
+        local = Path(folder) / keys.WEB
+        download_original(keys.testimonial_key(testimonial.pk, keys.WEB), local)
+        _, facts, _, _ = probe_local(local, limits=media_limits())
+    if facts is None or facts.video is None:
+        problems.append("web.mp4 has no readable video")
+        return
+    codec, size = facts.video.codec, facts.video.display_size
+    source_size = tuple(int(side) for side in clip.size_label.split("x"))
+    if (size[0] < size[1]) != (source_size[0] < source_size[1]):
+        problems.append(f"web.mp4 is {size[0]}x{size[1]}, the upload {clip.size_label}")
+    if upload.review_file == "source":
+        expected_codec, long_side = clip.codecs.split("/")[0], max(source_size)
+    elif upload.review_file == "rendition":
+        expected_codec, long_side = "h264", ReviewSpec().long_side
+    else:
+        expected_codec, long_side = "h264", conf.MEDIA_WEB_LONG_SIDE
+    if codec != expected_codec or max(size) > long_side:
+        problems.append(
+            f"web.mp4 ({upload.review_file}) {codec} {size[0]}x{size[1]}: expected "
+            f"{expected_codec}, long side <= {long_side}"
+        )
+
+
+def report(this: Round, *, bare: bool) -> None:
+    """The per-video table and the round's figures (`bare`: with the baseline's time per video,
+    today's commands)."""
+    print(
+        f"{'video':<38}{'length':>7} {'codecs':<12}{'size':>10} {'final':<10}{'reason':<11}"
+        f"{'review file':<14}{'to final':>9}{'queued':>8}{'working':>8}"
+        f"{'bare' if bare else '':>7}"
     )
-    print(header)
-    for clip in clips:
-        final = clip.events.get(clip.status)
-        processing = clip.events.get("processing")
-        to_final = f"{final - clip.enqueued_at:.1f}" if final else "-"
-        queued = f"{processing - clip.events['uploaded']:.1f}" if processing else "-"
+    for upload in this.uploads:
+        clip = upload.clip
+        final = upload.events.get(upload.status)
+        processing = upload.events.get("processing")
+        to_final = f"{final - upload.enqueued_at:.1f}" if final else "-"
+        queued = f"{processing - upload.events['uploaded']:.1f}" if processing else "-"
         working = f"{final - processing:.1f}" if final and processing else "-"
         length = f"{clip.duration:.1f}" if clip.duration else "-"
         print(
-            f"{clip.name:<28}{length:>7} {clip.codecs:<12}{clip.size_label:>10} "
-            f"{clip.status:<10}{clip.reason or '':<11}{to_final:>9}{queued:>8}{working:>8}"
-            f"{clip.bare_seconds:>7.1f}"
+            f"{clip.name:<38}{length:>7} {clip.codecs:<12}{clip.size_label:>10} "
+            f"{upload.status:<10}{upload.reason or '':<11}{upload.review_file:<14}"
+            f"{to_final:>9}{queued:>8}{working:>8}"
+            f"{f'{clip.bare_seconds:.1f}' if bare else '':>7}"
         )
-    finals = [c.events[c.status] for c in clips if c.status in ("in_review", "rejected")]
-    wall = max(finals) - started if finals else float("nan")
-    reviewed = [c for c in clips if c.status == "in_review"]
-    to_review = [c.events["in_review"] - c.enqueued_at for c in reviewed]
-    working = [c.events["in_review"] - c.events["processing"] for c in reviewed]
-    video_seconds = sum(c.duration or 0 for c in reviewed)
-    rejected = len(clips) - len(reviewed)
+    reviewed, wall, to_review = this.reviewed, this.wall, this.to_review
+    working = [u.events["in_review"] - u.events["processing"] for u in reviewed]
+    video_seconds = sum(u.clip.duration or 0 for u in reviewed)
     print(
-        f"{len(clips)} uploads ({len(reviewed)} in_review, {rejected} rejected): wall time "
-        f"{wall:.1f} s from the first completion to the last final status; "
-        f"{len(clips) / wall * 60:.1f} videos/minute"
+        f"{this.design}: {len(this.uploads)} uploads ({len(reviewed)} in_review, "
+        f"{len(this.uploads) - len(reviewed)} rejected): wall time {wall:.1f} s from the first "
+        f"completion to the last final status; {len(this.uploads) / wall * 60:.1f} videos/minute"
     )
     if to_review:
         print(
-            f"time from enqueue to in_review: mean {statistics.mean(to_review):.1f} s, "
-            f"p50 {statistics.median(to_review):.1f} s, p90 {percentile(to_review, 0.9):.1f} s, "
-            f"max {max(to_review):.1f} s; in the worker (processing -> in_review): "
-            f"mean {statistics.mean(working):.1f} s"
+            f"{this.design}: time from enqueue to in_review: mean "
+            f"{statistics.mean(to_review):.1f} s, p50 {statistics.median(to_review):.1f} s, p90 "
+            f"{percentile(to_review, 0.9):.1f} s, max {max(to_review):.1f} s; in the worker "
+            f"(processing -> in_review): mean {statistics.mean(working):.1f} s"
         )
     print(
-        f"video seconds processed / wall time: {video_seconds:.0f} s / {wall:.1f} s = "
-        f"{video_seconds / wall:.2f} x real time"
+        f"{this.design}: video seconds processed / wall time: {video_seconds:.0f} s / "
+        f"{wall:.1f} s = {video_seconds / wall:.2f} x real time; media worker CPU "
+        f"{this.worker_cpu:.1f} s"
     )
-    ratio = wall / bare_wall
-    print(
-        f"baseline, bare ffprobe+ffmpeg on the same {len(clips)} files, {jobs} at a time: "
-        f"{bare_wall:.1f} s; overhead ratio queue/bare {ratio:.3f}"
-    )
-    print(
-        f"CPU seconds: worker tree {queue_cpu:.1f} vs bare {bare_cpu:.1f} (ratio "
-        f"{queue_cpu / bare_cpu:.3f}; insensitive to the other processes' load)"
-    )
-    if emails_done is not None:
+    if this.emails_done is not None:
         print(
-            f"confirmation emails (queue `default`, its own worker): the last left the queue "
-            f"{emails_done:.1f} s after the first completion"
+            f"{this.design}: confirmation emails (queue `default`, its own worker): the last left "
+            f"the queue {this.emails_done:.1f} s after the first completion"
         )
-    bare_sum = sum(c.bare_seconds for c in reviewed)
-    if bare_sum:
-        print(
-            f"per video, accepted ones: worker time {sum(working):.1f} s vs bare {bare_sum:.1f} s "
-            f"(ratio {sum(working) / bare_sum:.3f})"
-        )
-    return wall
+
+
+def compare(old: Round, new: Round) -> None:
+    """One table: each figure under both designs and the ratio new/old."""
+
+    def figures(this: Round) -> dict[str, float]:
+        to_review = this.to_review or [float("nan")]
+        return {
+            "burst -> last in_review/rejected (s)": this.wall,
+            "time to in_review, mean (s)": statistics.mean(to_review),
+            "time to in_review, p50 (s)": statistics.median(to_review),
+            "time to in_review, p90 (s)": percentile(to_review, 0.9),
+            "time to in_review, max (s)": max(to_review),
+            "media worker CPU (s)": this.worker_cpu,
+        }
+
+    before, after = figures(old), figures(new)
+    print(f"\n| figure | {old.design} (today) | {new.design} | ratio new/old |")
+    print("| --- | --- | --- | --- |")
+    for name, value in before.items():
+        print(f"| {name} | {value:.1f} | {after[name]:.1f} | {after[name] / value:.3f} |")
 
 
 def main() -> int:
@@ -271,8 +414,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=15, help="typical length of a clip")
     parser.add_argument(
         "--camera",
-        default="720x1280",
-        help="on-screen size of the camera clips (1080x1920 is a phone's default; slower)",
+        default="",
+        help="camera clips' on-screen sizes instead of 1080x1920 and 720x1280 (WxH[,WxH]; "
+        "the first replaces 1080x1920): smaller for a quick run",
     )
     parser.add_argument(
         "--concurrency", type=int, default=2, help="worker processes (production: 2)"
@@ -281,7 +425,11 @@ def main() -> int:
         "--bound",
         type=float,
         default=None,
-        help="seconds to wait for the queue (default: max(300, 4 x the baseline's wall time))",
+        help="seconds to wait for each burst (default: max(300, 4 x the baseline's wall time), "
+        "without the baseline max(300, 3 x the seconds of video))",
+    )
+    parser.add_argument(
+        "--skip-bare", action="store_true", help="no baseline of bare ffmpeg commands (shorter)"
     )
     options = parser.parse_args()
 
@@ -292,7 +440,7 @@ def main() -> int:
     from tests.processes import start_s3_server, start_worker, stop, stop_tree
 
     s3 = start_s3_server(endpoint)
-    worker = default_worker = None
+    default_worker = None
     try:
         import django
 
@@ -300,7 +448,6 @@ def main() -> int:
         import redis
 
         from ambassadors.models import Testimonial
-        from onprovence.celery import app
 
         migrate_and_create_buckets()
         # The bench's own database and Redis db: earlier runs' leftovers go.
@@ -308,24 +455,28 @@ def main() -> int:
         redis.Redis.from_url(REDIS_URL).flushdb()
 
         made = time.monotonic()
-        camera = tuple(int(side) for side in options.camera.split("x"))
-        clips = build_corpus(options.videos, options.seconds, camera)
+        cameras = tuple(
+            tuple(int(side) for side in size.split("x"))
+            for size in options.camera.split(",")
+            if size
+        )
+        clips = build_corpus(options.videos, options.seconds, cameras)  # type: ignore[arg-type]
         describe(clips)
         print(
             f"corpus: {len(clips)} files ready in {time.monotonic() - made:.0f} s "
-            f"(cached in {CACHE.relative_to(ROOT)}); {os.cpu_count()} cores; load average "
-            f"{load_average()}"
+            f"(cached in {CACHE.relative_to(ROOT)}): {mix(clips)}; {os.cpu_count()} cores; "
+            f"load average {load_average()}"
         )
-        bare_wall, bare_cpu = baseline(clips, options.concurrency)
-        print(f"baseline done: {bare_wall:.1f} s; load average {load_average()}")
-        for clip in clips:
-            upload_parts(clip)
-        worker = start_worker(
-            env=dict(os.environ),
-            queues="media",
-            concurrency=options.concurrency,
-            hostname="bench-media-queue",
-            log_path=CACHE / "worker.log",
+        bare_wall = bare_cpu = None
+        if not options.skip_bare:
+            bare_wall, bare_cpu = baseline(clips, options.concurrency)
+            print(
+                f"baseline (today's commands, bare) done: {bare_wall:.1f} s; load average "
+                f"{load_average()}"
+            )
+        video_seconds = sum(clip.duration or 0 for clip in clips)
+        bound = options.bound or max(
+            300.0, 4 * bare_wall if bare_wall is not None else 3 * video_seconds
         )
         # Emails and housekeeping have their own worker, as in docker-compose.yml.
         default_worker = start_worker(
@@ -335,47 +486,40 @@ def main() -> int:
             hostname="bench-default-queue",
             log_path=CACHE / "worker-default.log",
         )
-        wait_for_worker(app, count=2)
-        cpu_before = tree_cpu(worker.pid)
-        bound = options.bound or max(300.0, 4 * bare_wall)
-        started = complete_all(clips)
+        rounds = []
+        for design in DESIGNS:
+            this = run_round(design, clips, concurrency=options.concurrency, bound=bound)
+            report(this, bare=bare_wall is not None and not DESIGNS[design])
+            rounds.append(this)
+        old, new = rounds
+        if bare_wall is not None and bare_cpu is not None:
+            print(
+                f"\nbaseline, today's bare ffprobe+ffmpeg on the same {len(clips)} files, "
+                f"{options.concurrency} at a time: {bare_wall:.1f} s, CPU {bare_cpu:.1f} s; "
+                f"encode-first queue/bare: wall {old.wall / bare_wall:.3f}, CPU "
+                f"{old.worker_cpu / bare_cpu:.3f}"
+            )
+        compare(old, new)
+        problems = [
+            (this.design, upload.clip.name, problem)
+            for this in rounds
+            for upload in this.uploads
+            for problem in upload.problems
+        ]
+        for design, name, problem in problems:
+            print(f"PROBLEM {design} {name}: {problem}")
         print(
-            f"{len(clips)} completions queued in {time.time() - started:.2f} s; worker "
-            f"-Q media -c {options.concurrency} (prefetch 1) + -Q default -c 1; "
-            f"waiting up to {bound:.0f} s"
-        )
-        deadline = time.monotonic() + bound
-        broker = redis.Redis.from_url(REDIS_URL)
-        emails_done = None
-        while not finished(clips) and time.monotonic() < deadline:
-            if emails_done is None and not broker.llen("default"):
-                emails_done = time.time() - started
-            time.sleep(0.5)
-        queue_cpu = tree_cpu(worker.pid) - cpu_before
-        collect(clips)
-        report(
-            clips,
-            started=started,
-            bare_wall=bare_wall,
-            bare_cpu=bare_cpu,
-            queue_cpu=queue_cpu,
-            emails_done=emails_done,
-            jobs=options.concurrency,
-        )
-        problems = [(clip.name, problem) for clip in clips for problem in clip.problems]
-        for name, problem in problems:
-            print(f"PROBLEM {name}: {problem}")
-        print(
-            f"checks: final status, rejection reasons, audit trail (uploaded -> processing -> "
-            f"final, 1 attempt), stored objects (in_review: {len(MODERATION_OBJECTS)} private, "
-            f"rejected: the original; none public): {'OK' if not problems else 'FAILED'}"
+            f"checks, both designs: final status, rejection reasons, audit trail (uploaded -> "
+            f"processing -> final, 1 attempt), stored objects (in_review: "
+            f"{len(MODERATION_OBJECTS)} private, web.mp4 the web rendition today or the review "
+            f"file the probe chose; rejected: the original; none public): "
+            f"{'OK' if not problems else 'FAILED'}"
         )
         print(f"load average at the end: {load_average()}")
         return 1 if problems else 0
     finally:
-        for process in (worker, default_worker):
-            if process is not None:
-                stop_tree(process, timeout=15)
+        if default_worker is not None:
+            stop_tree(default_worker, timeout=15)
         stop(s3)
 
 

@@ -194,27 +194,47 @@ def run_bare(commands: list[list[str]], *, check: bool = True) -> tuple[float, f
     return time.monotonic() - started, children_cpu() - cpu
 
 
-def recording_clip(path: Path, *, seconds: float, codec: str, tone_hz: int = 330) -> Path:
-    """An in-page recording at 1280×720, as browsers record: WebM VP9 + Opus, live (no duration
-    in the header), ~2.5 Mb/s (`codec` "vp9"), or MP4 H.264 + AAC (`codec` "h264", Safari's
-    MediaRecorder). Cached after the first run."""
+# What each browser's MediaRecorder writes: codec -> (ffmpeg encoder options, container).
+RECORDER_ENCODERS = {
+    "vp9": (["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1",
+             "-c:a", "libopus"], "webm"),
+    "vp8": (["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus"],
+            "webm"),
+    "h264": (["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main", "-pix_fmt",
+              "yuv420p", "-c:a", "aac"], "mp4"),
+}  # fmt: skip
+
+
+def recording_clip(
+    path: Path,
+    *,
+    seconds: float,
+    codec: str,
+    tone_hz: int = 330,
+    size: tuple[int, int] = (1280, 720),
+    video_bitrate: str = "2500k",
+    audio_bitrate: str | None = None,
+) -> Path:
+    """An in-page recording, as browsers record: WebM VP9 or VP8 + Opus, live (no duration in
+    the header; Chromium, Firefox), or MP4 H.264 + AAC (`codec` "h264", Safari's MediaRecorder).
+    `size` is the picture (1280×720 is the recorder's ideal; a phone held upright gives
+    720×1280); the default bitrates are the browsers' own (~2.5 Mb/s video + 96 kb/s Opus or
+    128 kb/s AAC). Cached after the first run."""
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    encoder = (
-        ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1",
-         "-b:v", "2500k", "-c:a", "libopus", "-b:a", "96k", "-f", "webm", "-live", "1"]
-        if codec == "vp9"
-        else ["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main", "-b:v", "2500k",
-              "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-f", "mp4"]
-    )  # fmt: skip
-    partial = path.with_suffix(".partial")
+    encoder, container = RECORDER_ENCODERS[codec]
+    audio_bitrate = audio_bitrate or ("128k" if container == "mp4" else "96k")
+    live = ["-live", "1"] if container == "webm" else []
+    width, height = size
+    partial = path.with_suffix(".partial")  # an interrupted run leaves no half file in the cache
     subprocess.run(
         ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-         "-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate=30:duration={seconds},"
+         "-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate=30:duration={seconds},"
          "noise=alls=4:allf=t",
          "-f", "lavfi", "-i", f"sine=frequency={tone_hz}:duration={seconds},volume=0.3",
-         *encoder, "-shortest", str(partial)],
+         *encoder, "-b:v", video_bitrate, "-b:a", audio_bitrate, "-f", container, *live,
+         "-shortest", str(partial)],
         check=True,
     )  # fmt: skip
     partial.rename(path)

@@ -93,14 +93,21 @@ def test_upload_calls_give_up_with_storage_unavailable_in_every_outage():
         assert sum(line.startswith(outage) for line in output.splitlines()) == 2, output
 
 
-def test_the_media_queue_brings_every_upload_to_review_or_a_clear_rejection():
-    # Six files: five good ones of 4–12 s and one too short, which must be rejected.
+def test_the_media_queue_brings_every_upload_to_review_or_a_clear_rejection_in_both_designs():
+    """The same burst under today's design and review first (issue 18), each with its checks and
+    the figures compared in one table."""
+    # Six files: five good ones of 4–12 s (camera clips, VP9, VP8 and H.264 recordings) and one
+    # too short, which must be rejected.
     output = run_bench(
         "bench/media_queue.py", "--videos", "6", "--seconds", "6", "--camera", "360x640"
     )
 
-    assert "6 uploads (5 in_review, 1 rejected)" in output
-    checks = next(line for line in output.splitlines() if line.startswith("checks:"))
+    for design in ("encode-first", "review-first"):
+        assert f"{design}: 6 uploads (5 in_review, 1 rejected)" in output, output
+        assert f"{design}: time from enqueue to in_review: mean" in output, output
+    assert "| figure | encode-first (today) | review-first | ratio new/old |" in output
+    assert "| media worker CPU (s) |" in output
+    checks = next(line for line in output.splitlines() if line.startswith("checks"))
     assert checks.endswith(": OK"), checks
 
 
