@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from .celery import app as celery_app
-from .storage import is_local, private_storage, read_private_token
+from .storage import is_local, private_storage, read_private_token, web_s3_client
 
 
 def _check_database() -> str:
@@ -32,7 +32,14 @@ def _check_broker() -> str:
 
 
 def _check_storage() -> str:
-    private_storage().exists("healthz-probe")
+    storage = private_storage()
+    if is_local(storage):
+        storage.exists("healthz-probe")
+        return "ok"
+    # The web client fails fast (S3_WEB_*): with boto's defaults a store that never answers
+    # held the check for minutes (one that refuses connections, 3-11 s), past the compose
+    # healthcheck's timeout, so the monitor saw a timeout instead of the 503 naming the store.
+    web_s3_client(storage).head_bucket(Bucket=storage.bucket_name)
     return "ok"
 
 

@@ -1,3 +1,5 @@
+import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -51,6 +53,35 @@ def test_healthz_answers_503_when_the_storage_endpoint_is_down(client, settings)
 
     assert response.status_code == 503
     assert response.json()["storage"].startswith("error: ")
+
+
+def test_a_hung_storage_endpoint_is_reported_within_the_healthcheck_s_timeout(client, settings):
+    """A store that accepts connections and never answers: the check used boto's defaults
+    (60 s read timeout, 5 attempts), so the compose healthcheck (10 s) saw only a timeout, never
+    the 503 naming the store. It now uses the web client's short timeouts (S3_WEB_*)."""
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(16)  # the kernel completes the handshakes; nothing ever reads or answers
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            **settings.STORAGES["default"],
+            "OPTIONS": {
+                **settings.STORAGES["default"]["OPTIONS"],
+                "endpoint_url": f"http://127.0.0.1:{hung.getsockname()[1]}",
+            },
+        },
+    }
+    answers = []
+    asking = threading.Thread(target=lambda: answers.append(client.get("/healthz")), daemon=True)
+    try:
+        asking.start()
+        asking.join(timeout=10)
+        assert answers, "no answer within the healthcheck's 10 s"
+        assert answers[0].status_code == 503
+        assert answers[0].json()["storage"].startswith("error: ")
+    finally:
+        hung.close()
 
 
 def test_healthz_answers_head_for_monitors_that_ask_with_head(client):
