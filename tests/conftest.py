@@ -76,6 +76,14 @@ SLOW_TESTS = (
     "tests/ambassadors/media/test_corpus.py",
     "tests/ambassadors/test_near_duplicates.py",
     "tests/onprovence/test_fuzz.py",
+    # The branded social cuts (three encodes per test) and the speech model's inference.
+    "tests/ambassadors/test_social_cuts_policy.py",
+    "tests/ambassadors/test_captions_social_rerender.py",
+    "tests/ambassadors/test_processing_social.py",
+    "tests/ambassadors/test_speech.py",
+    # Waits out a Redis subscription's keep-alive; walks a thousand folders.
+    "tests/showcase/test_home_cache.py::test_a_quiet_subscription_stays_alive",
+    "tests/ambassadors/test_public_sweep.py::test_more_than_a_thousand_folders",
 )
 # Tests that share something outside the per-worker services run on one xdist worker, one after
 # the other (`--dist loadgroup`): the bench smoke tests share a database and a Redis db. A group
