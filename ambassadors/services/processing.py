@@ -340,6 +340,8 @@ def _early_poster(
         with transaction.atomic():
             row = Testimonial.objects.select_for_update().get(pk=testimonial_id)
             if row.status != Status.PROCESSING:
+                # Withdrawn while we grabbed: the purge may already have run.
+                delete_keys([keys.POSTER_JPEG], testimonial_id)
                 return
             row.probe = {**(row.probe or {}), "poster_early": True}
             row.save(update_fields=["probe", "updated_at"])
@@ -378,6 +380,8 @@ def _finish_rejected(
             },
         )
     except InvalidTransition:
+        if poster_early:  # withdrawn while we worked: take the early poster back
+            delete_keys([keys.POSTER_JPEG], testimonial.pk)
         return "skipped"
     logger.info("testimonial %s rejected: %s", testimonial.pk, reason.code)
     return "rejected"

@@ -9,6 +9,7 @@ from django.conf import settings
 from PIL import Image
 
 from ambassadors import keys
+from ambassadors.media.validation import reject_damaged
 from ambassadors.models import Status, Testimonial
 from ambassadors.services import media_budget, processing
 from ambassadors.services.processing import testimonial_process
@@ -79,7 +80,7 @@ def test_a_phone_clip_s_poster_is_up_upright_while_still_processing(corpus, befo
     assert red > 200 and green < 60 and blue < 60  # the red band on top
     testimonial.refresh_from_db()
     assert testimonial.probe["poster_early"] is True
-    assert 0 < testimonial.probe["timings"]["poster"]
+    assert testimonial.probe["timings"]["poster"] > 0
     # The pass's chosen poster replaced it at the same key.
     with private_storage().open(poster_key(testimonial)) as handle:
         assert handle.read() != before_the_pass["poster"]
@@ -124,6 +125,24 @@ def test_a_failed_grab_is_logged_and_the_pipeline_goes_on(corpus, monkeypatch, c
     assert "poster" not in testimonial.probe["timings"]
     assert private_storage().exists(poster_key(testimonial))  # the pass's own poster
     assert "no early poster" in caplog.text
+
+
+def test_withdrawn_while_a_failing_pass_ran_leaves_no_early_poster_behind(corpus, monkeypatch):
+    testimonial = upload(corpus["landscape"])
+    real = processing.video_review_local
+
+    def withdrawn_then_damaged(source, workdir, *, admit):
+        result = real(source, workdir, admit=admit)
+        assert private_storage().exists(poster_key(testimonial))
+        Testimonial.objects.filter(pk=testimonial.pk).update(status=Status.WITHDRAWN)
+        result.verdict = reject_damaged("ffmpeg exit 1: test")
+        return result
+
+    monkeypatch.setattr(processing, "video_review_local", withdrawn_then_damaged)
+
+    assert testimonial_process(testimonial_id=testimonial.pk) == "skipped"
+
+    assert not private_storage().exists(poster_key(testimonial))
 
 
 LIST = "/admin/ambassadors/testimonial/?status__exact=processing"
