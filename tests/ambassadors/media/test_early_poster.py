@@ -102,12 +102,28 @@ def test_the_early_poster_of_a_phone_clip_is_upright_and_the_size_of_the_pass_po
     assert red > 200 and green < 60 and blue < 60  # the red band is on top
 
 
-def test_nothing_but_the_one_frame_is_written(corpus, tmp_path):
-    source = corpus["landscape"]
-    demuxer, probed, _, _ = probe_local(source, limits=media_limits())
+@pytest.mark.parametrize(
+    ("name", "size"),
+    [
+        ("landscape", (320, 180)),
+        ("webm_vp9", (320, 180)),
+        ("webm_vp8", (320, 180)),
+        ("hevc_mov", None),
+        ("no_audio", None),
+    ],
+)
+def test_every_admitted_kind_of_upload_gets_one_jpeg_frame(corpus, tmp_path, name, size):
+    source = corpus[name]
+    demuxer, probed, verdict, _ = probe_local(source, limits=media_limits())
+    assert verdict.accepted
     output = tmp_path / "early.jpg"
     args = early_poster_command(
         settings.FFMPEG_BINARY, str(source), demuxer, probed, str(output), spec=WebSpec()
     )
+
     subprocess.run(args, check=True, capture_output=True, timeout=30)
+
     assert [path.name for path in tmp_path.iterdir()] == ["early.jpg"]
+    with Image.open(output) as poster:
+        assert poster.format == "JPEG"
+        assert poster.size == (size or probed.video.display_size)
