@@ -23,6 +23,16 @@ WITH_MEDIA = {Status.IN_REVIEW, Status.APPROVED, Status.PUBLISHED, Status.REJECT
 SIGNED_URL_SECONDS = 15 * 60
 
 
+def has_poster(testimonial: Testimonial) -> bool:
+    """Whether the poster JPEG is there to show: once processed, or while processing when the
+    pipeline put up its early poster (`probe["poster_early"]`, issue 18)."""
+    if testimonial.status in WITH_MEDIA:
+        return True
+    return testimonial.status == Status.PROCESSING and bool(
+        (testimonial.probe or {}).get("poster_early")
+    )
+
+
 def media_url(testimonial: Testimonial, name: str) -> str:
     """A short-lived signed link to one of the testimonial's files in the private store."""
     return private_url(keys.testimonial_key(testimonial.pk, name), expires=SIGNED_URL_SECONDS)
@@ -67,7 +77,7 @@ class ReviewQueueMixin:
 
     @admin.display(description=_("affiche"))
     def poster_thumbnail(self, obj: Testimonial) -> str:
-        if obj.status not in WITH_MEDIA:
+        if not has_poster(obj):
             return "—"
         return format_html(
             '<img class="moderation-thumb" src="{}" alt="" width="64" height="36" loading="lazy">',

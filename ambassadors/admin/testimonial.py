@@ -29,7 +29,7 @@ from .filters import AgeFilter, DurationFilter, FlagFilter, MinorFilter
 from .forms import TestimonialForm
 from .history import TestimonialEventInline
 from .moderation_views import ModerationViewsMixin, review_desk
-from .queue import WITH_MEDIA, ReviewQueueMixin, media_url
+from .queue import WITH_MEDIA, ReviewQueueMixin, has_poster, media_url
 from .speech import speech_draft_html, speech_rerun_url
 
 
@@ -160,9 +160,17 @@ class TestimonialAdmin(ModerationViewsMixin, ReviewQueueMixin, admin.ModelAdmin)
     @admin.display(description=_("vidéo de modération"))
     def video_player(self, obj: Testimonial) -> str:
         if obj.status not in WITH_MEDIA:
-            return gettext("Pas encore de vidéo à regarder (statut : %(status)s).") % {
+            waiting = gettext("Pas encore de vidéo à regarder (statut : %(status)s).") % {
                 "status": obj.get_status_display()
             }
+            if not has_poster(obj):
+                return waiting
+            # Processing with its early poster: the frame now, the video when the pass ends.
+            return format_html(
+                '{}<br><img class="moderation-player" src="{}" alt="">',
+                waiting,
+                media_url(obj, keys.POSTER_JPEG),
+            )
         web, poster = media_url(obj, keys.WEB), media_url(obj, keys.POSTER_JPEG)
         track = ""
         if obj.has_captions:
@@ -183,7 +191,8 @@ class TestimonialAdmin(ModerationViewsMixin, ReviewQueueMixin, admin.ModelAdmin)
     @admin.display(description=_("en bref"))
     def video_summary(self, obj: Testimonial) -> str:
         """Durée, orientation, qualité d'image, son, signalements: in words."""
-        if obj.status not in WITH_MEDIA and not obj.probe:
+        # An early poster alone (processing) is not a probe to sum up yet.
+        if obj.status not in WITH_MEDIA and not set(obj.probe or {}) - {"poster_early"}:
             return "—"
         lines = format_html_join("", "<dt>{}</dt><dd>{}</dd>", video_summary(obj))
         badges = flag_badges(obj.flags) if obj.flags else ""

@@ -7,14 +7,17 @@ deterministic keys and moves the status to `in_review` or `rejected`.
 
 import logging
 import time
+from pathlib import Path
+from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
 from ambassadors import conf, keys
 from ambassadors.media import probe as media_probe
-from ambassadors.media.renditions import WEB_PUBLIC, web_rendition_pending
+from ambassadors.media.renditions import WEB_PUBLIC, early_poster_command, web_rendition_pending
 from ambassadors.media.signature import Match, near_duplicate
 from ambassadors.media.validation import (
     Flag,
@@ -34,14 +37,20 @@ from ambassadors.services.pipeline import (
     video_process_local,
     video_review_local,
     web_render_local,
+    web_spec,
 )
 from ambassadors.services.speech import speech_stage_queue
 from ambassadors.services.status import InvalidTransition, testimonial_transition
+from onprovence.mediarunner import read_head, run_tool, sniff_container
 from onprovence.storage import ObjectMissing, TransientStorageError
 
 logger = logging.getLogger(__name__)
 
 WORKER = "worker"
+# What the early poster's grab may take (it normally takes a fraction of a second): past it,
+# moderators simply wait for the pass's poster.
+EARLY_POSTER_TIMEOUT_SECONDS = 5.0
+EARLY_POSTER_FILE = "poster-early.jpg"
 
 
 def _claim(testimonial_id: UUID | str) -> Testimonial | None:
@@ -99,19 +108,30 @@ def _process(testimonial: Testimonial) -> str:
     key = testimonial.original_key or keys.testimonial_key(testimonial.pk, keys.ORIGINAL)
     with work_directory(testimonial.pk) as workdir:
         source = workdir / "original"
-        started = time.monotonic()
+        begun = time.monotonic()
         try:
             content_hash = download_original(key, source)
         except ObjectMissing:
             verdict = reject_unprocessable(f"original {key} missing from storage")
             return _finish_rejected(testimonial, LocalResult(verdict), content_hash="")
-        download_seconds = time.monotonic() - started
+        download_seconds = time.monotonic() - begun
+        early: dict[str, float] = {}
+
+        def admit(facts: media_probe.ProbeFacts) -> Verdict | None:
+            refusal = _within_budget(testimonial.pk, facts)
+            if refusal is None:
+                _early_poster(testimonial.pk, source, facts, early, since=begun)
+            return refusal
+
         # Review first (issue 18): the public web rendition waits for the approval.
         local = video_review_local if review_first() else video_process_local
-        result = local(source, workdir, admit=lambda facts: _within_budget(testimonial.pk, facts))
+        result = local(source, workdir, admit=admit)
         result.timings["download"] = round(download_seconds, 3)
+        result.timings.update(early)
         if not result.accepted:
-            return _finish_rejected(testimonial, result, content_hash=content_hash)
+            return _finish_rejected(
+                testimonial, result, content_hash=content_hash, poster_early=bool(early)
+            )
         # Only validate_probe accepts, and only probed facts with a duration.
         assert result.facts is not None and result.facts.duration is not None
         duration = result.facts.duration
@@ -155,7 +175,7 @@ def _process(testimonial: Testimonial) -> str:
             note=", ".join(flag["code"] for flag in flags),
             expected_from=[Status.PROCESSING],
             changes={
-                "probe": result.probe_record(),
+                "probe": _probe_record(result, poster_early=bool(early)),
                 "flags": flags,
                 "duration": duration,
                 "content_hash": content_hash,
@@ -284,7 +304,64 @@ def _percent(share: float) -> str:
     return f"{share * 100:.1f} %".replace(".", ",")
 
 
-def _finish_rejected(testimonial: Testimonial, result: LocalResult, *, content_hash: str) -> str:
+def _early_poster(
+    testimonial_id: UUID,
+    source: Path,
+    facts: media_probe.ProbeFacts,
+    timings: dict[str, float],
+    *,
+    since: float,
+) -> None:
+    """Grab one upright frame of an admitted upload and put it at the poster JPEG's key at
+    once, so moderators see it in the list while the review pass runs (issue 18: the pass's
+    own poster comes ~9 s later for a 60 s 1080p phone clip); the pass then overwrites the
+    same key with the chosen poster. Never fails the pipeline: a failure is logged and the
+    testimonial just waits for the pass's poster. `timings["poster"]`: seconds from `since`.
+
+    Crash-safe: a killed worker leaves a key the re-run overwrites, under the prefix that
+    erasure and the purge already clear.
+    """
+    output = source.parent / EARLY_POSTER_FILE
+    try:
+        demuxer = sniff_container(read_head(source))  # as the probe found it (it admitted it)
+        assert demuxer is not None
+        command = early_poster_command(
+            settings.FFMPEG_BINARY, str(source), demuxer, facts, str(output), spec=web_spec()
+        )
+        run = run_tool(
+            command,
+            timeout=EARLY_POSTER_TIMEOUT_SECONDS,
+            memory_bytes=conf.MEDIA_FFMPEG_MEMORY_BYTES,
+            file_bytes=conf.MEDIA_OUTPUT_MAX_BYTES,
+        )
+        if run.returncode != 0 or not output.exists() or output.stat().st_size == 0:
+            raise RuntimeError(f"ffmpeg exit {run.returncode}: {run.stderr.strip()[-200:]}")
+        upload_files({keys.testimonial_key(testimonial_id, keys.POSTER_JPEG): output})
+        with transaction.atomic():
+            row = Testimonial.objects.select_for_update().get(pk=testimonial_id)
+            if row.status != Status.PROCESSING:
+                # Withdrawn while we grabbed: the purge may already have run.
+                delete_keys([keys.POSTER_JPEG], testimonial_id)
+                return
+            row.probe = {**(row.probe or {}), "poster_early": True}
+            row.save(update_fields=["probe", "updated_at"])
+    except Exception:
+        logger.warning("testimonial %s: no early poster", testimonial_id, exc_info=True)
+        return
+    timings["poster"] = round(time.monotonic() - since, 3)
+
+
+def _probe_record(result: LocalResult, *, poster_early: bool) -> dict[str, Any]:
+    """What `Testimonial.probe` keeps of the pass, and whether an early poster went up."""
+    record = result.probe_record()
+    if poster_early:
+        record["poster_early"] = True
+    return record
+
+
+def _finish_rejected(
+    testimonial: Testimonial, result: LocalResult, *, content_hash: str, poster_early: bool = False
+) -> str:
     reason = result.verdict.reason
     assert reason is not None  # every rejecting Verdict (media.validation) carries its Reason
     try:
@@ -295,7 +372,7 @@ def _finish_rejected(testimonial: Testimonial, result: LocalResult, *, content_h
             note=f"{reason.code}: {reason.detail}",
             expected_from=[Status.PROCESSING],
             changes={
-                "probe": result.probe_record(),
+                "probe": _probe_record(result, poster_early=poster_early),
                 "flags": [flag.as_dict() for flag in result.flags],
                 "duration": result.facts.duration if result.facts else None,
                 "content_hash": content_hash,
@@ -303,6 +380,8 @@ def _finish_rejected(testimonial: Testimonial, result: LocalResult, *, content_h
             },
         )
     except InvalidTransition:
+        if poster_early:  # withdrawn while we worked: take the early poster back
+            delete_keys([keys.POSTER_JPEG], testimonial.pk)
         return "skipped"
     logger.info("testimonial %s rejected: %s", testimonial.pk, reason.code)
     return "rejected"

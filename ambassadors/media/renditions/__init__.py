@@ -7,7 +7,8 @@ poster (JPEG and WebP), the animated preview for the admin list, runs the automa
 the perceptual signature: one ffmpeg process, no second read of the file.
 
 - `encoding`: what every pass shares (web spec, sizes, rotation, H.264/AAC outputs, loudness);
-- `checks`, `poster`: what a review pass makes beside the video (checks; posters, preview);
+- `checks`, `poster`: what a review pass makes beside the video (checks; posters, preview),
+  and the early poster grabbed before it;
 - `web`: the moderation pass and the approval-time web rendition;
 - `review`: review first (the review file, remuxed or a fast rendition, and its rule);
 - `social`: the social cuts.
@@ -25,7 +26,7 @@ from .encoding import (
     output_frame_rate,
     rotation_filters,
 )
-from .poster import ModerationOutputs
+from .poster import ModerationOutputs, early_poster_command
 from .review import (
     PLAYABLE_AUDIO,
     PLAYABLE_PIXEL_FORMATS,
@@ -69,6 +70,7 @@ __all__ = [
     "ReviewSpec",
     "WebSpec",
     "capped_input",
+    "early_poster_command",
     "even",
     "ffmpeg_colour",
     "ffmpeg_head",

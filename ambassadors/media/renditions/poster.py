@@ -3,8 +3,12 @@ WebP), the animated preview for the admin list and the signature's raw samples."
 
 from dataclasses import dataclass
 
+from ..probe import ProbeFacts, input_options
 from ..signature import SignatureSpec
-from .encoding import WebSpec
+from .encoding import WebSpec, ffmpeg_head, fit_size, stored_size, upright
+
+# Where the early poster is grabbed: a second in, or halfway through a shorter video.
+EARLY_POSTER_AT = 1.0
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,45 @@ def poster_filter(spec: WebSpec, *, duration: float, rate: float, prepare: str =
         + (f"{prepare}," if prepare else "")
         + f"thumbnail={thumbnail_frames},split=2[pj][pw]"
     )
+
+
+def early_poster_command(
+    ffmpeg: str, source: str, demuxer: str, facts: ProbeFacts, output: str, *, spec: WebSpec
+) -> list[str]:
+    """One frame for moderators to see while the review pass runs: the keyframe at or before
+    min(1 s, duration/2), upright and at the size of the final poster JPEG, which later
+    overwrites it. A seek and one decoded frame, so it costs a fraction of a second even for
+    a long 1080p clip; same guards as every pass (forced demuxer, `file` only)."""
+    assert facts.video is not None  # only an admitted video gets one
+    at = min(EARLY_POSTER_AT, (facts.duration or 0.0) / 2)
+    rotation = facts.video.rotation
+    width, height = stored_size(fit_size(*facts.video.display_size, spec.long_side), rotation)
+    return [
+        *ffmpeg_head(ffmpeg),
+        "-threads",
+        "1",
+        # Input seek without the accurate decode up to `at`: the keyframe before it is enough.
+        "-ss",
+        f"{at:.3f}",
+        "-noaccurate_seek",
+        *input_options(demuxer),
+        "-noautorotate",
+        "-i",
+        source,
+        "-map",
+        "0:v:0",
+        "-frames:v",
+        "1",
+        "-vf",
+        f"scale={width}:{height}:flags=bicubic{upright(rotation)},setsar=1,format=yuv420p",
+        "-q:v",
+        "3",
+        "-update",
+        "1",
+        "-map_metadata",
+        "-1",
+        output,
+    ]
 
 
 def preview_filter(spec: WebSpec, *, duration: float, scale: str) -> str:
