@@ -278,10 +278,16 @@ def test_without_the_subscription_nothing_is_kept_here(client, live_campaign):
     the copies go and every request reads the cache until the subscription is back."""
     _served_here(client)
     redis = pagecache._redis_client(pagecache._redis_backend())
+    # Only this process's listener (its Redis db): killing every subscriber on the server cut
+    # the other xdist worker's listener in the middle of its own test (CI: "Connection closed
+    # by server" in test_a_quiet_subscription_stays_alive).
+    database = int(redis.connection_pool.connection_kwargs.get("db", 0))
     subscribers = [
         c["id"]
         for c in redis.client_list()
-        if c.get("cmd") in ("subscribe", "ping") and int(c.get("sub", 0))
+        if c.get("cmd") in ("subscribe", "ping")
+        and int(c.get("sub", 0))
+        and int(c.get("db", -1)) == database
     ]
     assert subscribers
     for client_id in subscribers:
