@@ -9,6 +9,8 @@ from .encoding import WebSpec, ffmpeg_head, fit_size, stored_size, upright
 
 # Where the early poster is grabbed: a second in, or halfway through a shorter video.
 EARLY_POSTER_AT = 1.0
+# The poster JPEG, early or chosen by the pass: one frame, quality 3, no metadata.
+POSTER_JPEG_OPTIONS = ["-frames:v", "1", "-q:v", "3", "-update", "1", "-map_metadata", "-1"]
 
 
 @dataclass(frozen=True)
@@ -58,16 +60,9 @@ def early_poster_command(
         source,
         "-map",
         "0:v:0",
-        "-frames:v",
-        "1",
         "-vf",
         f"scale={width}:{height}:flags=bicubic{upright(rotation)},setsar=1,format=yuv420p",
-        "-q:v",
-        "3",
-        "-update",
-        "1",
-        "-map_metadata",
-        "-1",
+        *POSTER_JPEG_OPTIONS,
         output,
     ]
 
@@ -86,14 +81,7 @@ def still_outputs(
     command = [
         "-map",
         "[pj]",
-        "-frames:v",
-        "1",
-        "-q:v",
-        "3",
-        "-update",
-        "1",
-        "-map_metadata",
-        "-1",
+        *POSTER_JPEG_OPTIONS,
         *cap,
         outputs.poster_jpeg,
         "-map",
