@@ -12,6 +12,8 @@ from ambassadors.models import Status, Testimonial
 from ambassadors.views import SESSION_KEY
 from tests.factories import TestimonialFactory
 
+from .upload_support import LOCAL_PART, S3_PART
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
@@ -49,6 +51,15 @@ def resident_client(client, testimonial):
     session.save()
     client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
     return client
+
+
+@pytest.fixture(params=["s3", "local"])
+def backend(request, settings):
+    """Run an upload test on the S3 endpoint, then on local storage with small parts."""
+    if request.param == "local":
+        request.getfixturevalue("local_storage")
+    settings.AMBASSADORS_UPLOAD_PART_SIZE = LOCAL_PART if request.param == "local" else S3_PART
+    return request.param
 
 
 @pytest.fixture

@@ -23,23 +23,14 @@ from ambassadors.models import Status, Testimonial, TestimonialEvent
 from ambassadors.views import SESSION_KEY
 from onprovence.storage import is_local, private_storage
 
+from .upload_support import LOCAL_PART, S3_PART
+
 pytestmark = pytest.mark.django_db
 
-S3_PART = uploads.S3_MIN_PART_SIZE
-LOCAL_PART = 64 * 1024
 SIZE_FR = "La taille reçue ne correspond pas à la vidéo annoncée."
 SIZE_EN = "The size received does not match the announced video."
 FOREIGN_FR = "Cet envoi ne correspond pas à votre témoignage."
 FOREIGN_EN = "This upload does not belong to your testimonial."
-
-
-@pytest.fixture(params=["s3", "local"])
-def backend(request, settings):
-    """Run a test on the S3 endpoint, then on local storage with small parts."""
-    if request.param == "local":
-        request.getfixturevalue("local_storage")
-    settings.AMBASSADORS_UPLOAD_PART_SIZE = LOCAL_PART if request.param == "local" else S3_PART
-    return request.param
 
 
 def api(client, name: str, body: dict, *, english: bool = False):

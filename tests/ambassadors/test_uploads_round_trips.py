@@ -15,19 +15,9 @@ from ambassadors.models import Status
 from ambassadors.views_upload import FIRST_URLS
 from onprovence.storage import private_storage
 
+from .upload_support import LOCAL_PART, S3_PART
+
 pytestmark = pytest.mark.django_db
-
-S3_PART = uploads.S3_MIN_PART_SIZE
-LOCAL_PART = 64 * 1024
-
-
-@pytest.fixture(params=["s3", "local"])
-def backend(request, settings):
-    """Run a test on the S3 endpoint, then on local storage with small parts."""
-    if request.param == "local":
-        request.getfixturevalue("local_storage")
-    settings.AMBASSADORS_UPLOAD_PART_SIZE = LOCAL_PART if request.param == "local" else S3_PART
-    return request.param
 
 
 def api(client, path: str, body: dict):
