@@ -5,6 +5,7 @@ and posters made by ffmpeg) written to the S3 endpoint under `ambassadors.keys` 
 """
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -255,3 +256,33 @@ def page_errors(page) -> list[str]:
     )
     page.on("response", lambda r: r.status >= 400 and found.append(f"{r.status} {r.url}"))
     return found
+
+
+def change_form_data(testimonial: Testimonial, **overrides) -> dict:
+    """The testimonial's admin change form as the browser posts it unchanged, with `overrides`."""
+    count = testimonial.events.count()
+    return {
+        "display_name": testimonial.display_name,
+        "quote": testimonial.quote,
+        "sector": testimonial.sector_id or "",
+        "tags": testimonial.tags,
+        "captions_text": "",
+        "speech_draft_used": "",
+        "events-TOTAL_FORMS": count,
+        "events-INITIAL_FORMS": count,
+        "events-MIN_NUM_FORMS": 0,
+        "events-MAX_NUM_FORMS": 1000,
+        **overrides,
+    }
+
+
+def desk_form(html: str) -> dict[str, str]:
+    """The review page's approve form: its action and hidden fields."""
+    form = re.search(r'<section class="moderation-desk".*?</section>', html, re.S).group(0)
+    return {
+        "action": re.search(r'<form method="post" action="([^"]+)"', form).group(1),
+        **{
+            name: value.replace("&amp;", "&")
+            for name, value in re.findall(r'name="(ids|next)" value="([^"]+)"', form)
+        },
+    }

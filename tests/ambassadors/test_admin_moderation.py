@@ -18,7 +18,7 @@ from ambassadors.tasks.moderation import publish_testimonial
 from onprovence.storage import private_storage, public_storage
 
 from .moderation_support import *  # noqa: F403
-from .moderation_support import stored_keys
+from .moderation_support import change_form_data, stored_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -220,22 +220,6 @@ def test_an_action_on_the_wrong_status_changes_nothing_and_says_so(
     assert testimonial.status == Status.PROCESSING
 
 
-def _change_form_data(testimonial: Testimonial, **overrides) -> dict:
-    count = testimonial.events.count()
-    return {
-        "display_name": testimonial.display_name,
-        "quote": testimonial.quote,
-        "sector": testimonial.sector_id or "",
-        "tags": testimonial.tags,
-        "captions_text": "",
-        "events-TOTAL_FORMS": count,
-        "events-INITIAL_FORMS": count,
-        "events-MIN_NUM_FORMS": 0,
-        "events-MAX_NUM_FORMS": 1000,
-        **overrides,
-    }
-
-
 def test_the_review_page_refuses_to_empty_the_quote_of_a_published_testimonial(
     moderator_client, make_testimonial
 ):
@@ -245,7 +229,7 @@ def test_the_review_page_refuses_to_empty_the_quote_of_a_published_testimonial(
     url = f"/admin/ambassadors/testimonial/{testimonial.pk}/change/"
 
     response = moderator_client.post(
-        url, _change_form_data(testimonial, quote="  ", display_name="Léa M.")
+        url, change_form_data(testimonial, quote="  ", display_name="Léa M.")
     )
 
     assert response.status_code == 200
@@ -266,7 +250,7 @@ def test_moderators_edit_the_public_fields_and_upload_captions(
 
     response = moderator_client.post(
         url,
-        _change_form_data(
+        change_form_data(
             testimonial,
             display_name="Léa M.",
             tags="hélicoptères, mer",
@@ -300,7 +284,7 @@ def test_bad_captions_are_refused_on_the_change_page_and_nothing_changes(
 
     response = moderator_client.post(
         url,
-        _change_form_data(
+        change_form_data(
             testimonial, display_name="Changed", captions_text="00:00:01.000 --> 00:00:02.000\nHi"
         ),
     )

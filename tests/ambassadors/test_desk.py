@@ -12,6 +12,7 @@ from django.utils import timezone
 from ambassadors.models import RejectionReason, Status, Testimonial, TestimonialEvent
 
 from .moderation_support import *  # noqa: F403
+from .moderation_support import desk_form
 
 pytestmark = pytest.mark.django_db
 
@@ -76,21 +77,6 @@ def _queue_of(make_testimonial, count: int, **fields) -> list[Testimonial]:
         )
         testimonial.refresh_from_db()
     return made
-
-
-def _desk_form(html: str) -> dict[str, str]:
-    """The review page's approve form: its action and hidden fields."""
-    form = re.search(r'<section class="moderation-desk".*?</section>', html, re.S).group(0)
-    return {
-        "action": re.search(r'<form method="post" action="([^"]+)"', form).group(1),
-        **{
-            name: value.replace("&amp;", "&")
-            for name, value in re.findall(r'name="(ids|next)" value="([^"]+)"', form)
-        },
-    }
-
-
-# --- 1. The queue ------------------------------------------------------------------------
 
 
 def test_duplicate_flags_are_short_badges_linking_to_the_other_testimonial(
@@ -254,7 +240,7 @@ def test_approve_from_the_review_page_opens_the_next_testimonial(
     moderator_client, make_testimonial, broker, django_capture_on_commit_callbacks
 ):
     first, second, _third = _queue_of(make_testimonial, 3)
-    form = _desk_form(moderator_client.get(_change(first)).content.decode())
+    form = desk_form(moderator_client.get(_change(first)).content.decode())
 
     with django_capture_on_commit_callbacks(execute=True):
         response = moderator_client.post(form["action"], {"ids": form["ids"], "next": form["next"]})
@@ -326,7 +312,7 @@ def test_approval_without_a_quote_is_refused_and_nothing_changes(
     first, second = _queue_of(make_testimonial, 2, quote="")
     html = moderator_client.get(_change(first)).content.decode()
     assert "Citation manquante" in html
-    form = _desk_form(html)
+    form = desk_form(html)
 
     response = moderator_client.post(form["action"], {"ids": form["ids"], "next": form["next"]})
 

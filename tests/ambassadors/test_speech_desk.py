@@ -24,6 +24,7 @@ from onprovence.storage import private_storage, public_storage
 from tests.ambassadors.speech_model import *  # noqa: F403
 
 from .moderation_support import *  # noqa: F403
+from .moderation_support import change_form_data, desk_form
 
 pytestmark = pytest.mark.django_db
 
@@ -69,34 +70,6 @@ def _panel(html: str) -> str:
 
 def _words(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
-
-
-def _change_form_data(testimonial: Testimonial, **overrides) -> dict:
-    count = testimonial.events.count()
-    return {
-        "display_name": testimonial.display_name,
-        "quote": testimonial.quote,
-        "sector": testimonial.sector_id or "",
-        "tags": testimonial.tags,
-        "captions_text": "",
-        "speech_draft_used": "",
-        "events-TOTAL_FORMS": count,
-        "events-INITIAL_FORMS": count,
-        "events-MIN_NUM_FORMS": 0,
-        "events-MAX_NUM_FORMS": 1000,
-        **overrides,
-    }
-
-
-def _desk_form(html: str) -> dict[str, str]:
-    form = re.search(r'<section class="moderation-desk".*?</section>', html, re.S).group(0)
-    return {
-        "action": re.search(r'<form method="post" action="([^"]+)"', form).group(1),
-        **{
-            name: value.replace("&amp;", "&")
-            for name, value in re.findall(r'name="(ids|next)" value="([^"]+)"', form)
-        },
-    }
 
 
 def _queue_of(make_testimonial, count: int) -> list[Testimonial]:
@@ -197,7 +170,7 @@ def test_saving_the_draft_captions_loaded_in_the_editor_accepts_them_as_reviewed
 
     response = moderator_client.post(
         _change(testimonial),
-        _change_form_data(testimonial, captions_text=edited, speech_draft_used="1"),
+        change_form_data(testimonial, captions_text=edited, speech_draft_used="1"),
     )
 
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -225,7 +198,7 @@ def test_loading_the_draft_without_saving_or_saving_other_captions_leaves_it_unr
     own = "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nMes propres mots.\n"
 
     response = moderator_client.post(
-        _change(testimonial), _change_form_data(testimonial, captions_text=own)
+        _change(testimonial), change_form_data(testimonial, captions_text=own)
     )
 
     assert response.status_code == 302
@@ -240,7 +213,7 @@ def test_a_suggested_quote_saved_as_the_card_quote(moderator_client, make_testim
     _draft(testimonial)
 
     response = moderator_client.post(
-        _change(testimonial), _change_form_data(testimonial, quote=QUOTES[1])
+        _change(testimonial), change_form_data(testimonial, quote=QUOTES[1])
     )
 
     assert response.status_code == 302
@@ -258,7 +231,7 @@ def test_approve_with_an_unreviewed_draft_asks_to_confirm_on_the_approval_page(
     """Before: the desk's "Approuver" (and its key a) approved at once, draft or not."""
     first, second = _queue_of(make_testimonial, 2)
     _draft(first)
-    form = _desk_form(moderator_client.get(_change(first)).content.decode())
+    form = desk_form(moderator_client.get(_change(first)).content.decode())
 
     # The desk's button: the approval page puts the question, nothing is approved yet.
     asked = moderator_client.post(form["action"], {"ids": form["ids"], "next": form["next"]})
@@ -300,7 +273,7 @@ def test_a_reviewed_draft_or_none_approves_at_once_as_before(
     _draft(first)
     speech_desk.speech_draft_accept(testimonial_id=first.pk, actor=moderator)
     for testimonial in (first, second):
-        form = _desk_form(moderator_client.get(_change(testimonial)).content.decode())
+        form = desk_form(moderator_client.get(_change(testimonial)).content.decode())
         response = moderator_client.post(form["action"], {"ids": form["ids"], "next": form["next"]})
         assert response.status_code == 302
         testimonial.refresh_from_db()
@@ -537,7 +510,7 @@ def test_a_page_shown_again_after_an_error_still_accepts_the_loaded_draft_when_s
 
     again = moderator_client.post(
         _change(testimonial),
-        _change_form_data(testimonial, captions_text=broken, speech_draft_used="1"),
+        change_form_data(testimonial, captions_text=broken, speech_draft_used="1"),
     )
 
     assert again.status_code == 200
@@ -545,7 +518,7 @@ def test_a_page_shown_again_after_an_error_still_accepts_the_loaded_draft_when_s
     assert SpeechDraft.objects.get(pk=testimonial.pk).state == SpeechState.DRAFT
     response = moderator_client.post(
         _change(testimonial),
-        _change_form_data(testimonial, captions_text=DRAFT_VTT, speech_draft_used="1"),
+        change_form_data(testimonial, captions_text=DRAFT_VTT, speech_draft_used="1"),
     )
     assert response.status_code == 302
     assert SpeechDraft.objects.get(pk=testimonial.pk).state == SpeechState.REVIEWED
