@@ -58,7 +58,6 @@ class Backend(Protocol):
     def start(self, *, key: str, content_type: str, replace: bool = True) -> str: ...
     def part_url(self, session: UploadSession, number: int) -> str: ...
     def stored_parts(self, session: UploadSession) -> dict[int, StoredPart]: ...
-    def parts(self, session: UploadSession) -> dict[int, int]: ...
     def complete(
         self, session: UploadSession, checked: dict[int, StoredPart] | None = None
     ) -> int: ...
@@ -144,9 +143,6 @@ class S3Backend:
             part["PartNumber"]: StoredPart(part["Size"], part["ETag"])
             for part in self._list_parts(session)
         }
-
-    def parts(self, session: UploadSession) -> dict[int, int]:
-        return {number: part.size for number, part in self.stored_parts(session).items()}
 
     def complete(self, session: UploadSession, checked: dict[int, StoredPart] | None = None) -> int:
         """Assemble the parts; `checked` (the listing the caller checked) saves listing them
@@ -255,9 +251,6 @@ class LocalBackend:
             for path in folder.iterdir()
             if path.name.isdigit()
         }
-
-    def parts(self, session: UploadSession) -> dict[int, int]:
-        return {number: part.size for number, part in self.stored_parts(session).items()}
 
     def write_part(self, session: UploadSession, number: int, stream: BinaryIO, length: int) -> str:
         folder = self.folder(session)

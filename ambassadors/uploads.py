@@ -165,7 +165,11 @@ def upload_parts(*, session: UploadSession) -> dict[int, int]:
     """Return {part number: size} of the parts the store already holds (to resume)."""
     session_key_check(session)
     with store_errors():
-        return upload_backend().parts(session)
+        return _sizes(upload_backend().stored_parts(session))
+
+
+def _sizes(stored: dict[int, StoredPart]) -> dict[int, int]:
+    return {number: part.size for number, part in stored.items()}
 
 
 def upload_check_parts(*, session: UploadSession) -> dict[int, StoredPart]:
@@ -173,7 +177,7 @@ def upload_check_parts(*, session: UploadSession) -> dict[int, StoredPart]:
     return them (their ETags assemble exactly what was checked)."""
     session_key_check(session)
     stored = upload_backend().stored_parts(session)
-    parts = {number: part.size for number, part in stored.items()}
+    parts = _sizes(stored)
     extra = sorted(number for number in parts if not 1 <= number <= session.part_count)
     if extra:
         raise UploadRefused(
